@@ -1,0 +1,58 @@
+"""Who may run, see, cancel and re-run what. Every page, endpoint and the admin ask here.
+
+- A script without `groups` in the catalog may be run by every signed-in user; one with
+  groups only by their members and by users with the "run any script" permission.
+- Users see their own runs; "view all runs" (and staff) see everybody's.
+- Users cancel and re-run their own runs; "manage all runs" lets them touch others'.
+"""
+
+RUN_ANY = "tasks.run_any_script"
+VIEW_ALL = "tasks.view_all_runs"
+MANAGE_ALL = "tasks.manage_all_runs"
+
+
+def _group_names(user):
+    # Cached on the user object: a page asks this once per script it lists.
+    names = getattr(user, "_executor_group_names", None)
+    if names is None:
+        names = set(user.groups.values_list("name", flat=True))
+        user._executor_group_names = names
+    return names
+
+
+def can_run(user, entry):
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if not entry.groups or user.has_perm(RUN_ANY):
+        return True
+    return bool(_group_names(user) & set(entry.groups))
+
+
+def runnable(user, catalog):
+    return [entry for entry in catalog if can_run(user, entry)]
+
+
+def sees_all_runs(user):
+    return bool(user and user.is_authenticated and (user.is_staff or user.has_perm(VIEW_ALL)))
+
+
+def visible_tasks(user, queryset=None):
+    from tasks.models import Task
+
+    queryset = Task.objects.all() if queryset is None else queryset
+    if sees_all_runs(user):
+        return queryset
+    if not (user and user.is_authenticated):
+        return queryset.none()
+    return queryset.filter(user=user)
+
+
+def can_see(user, task):
+    return sees_all_runs(user) or (user.is_authenticated and task.user_id == user.pk)
+
+
+def can_manage(user, task):
+    """Cancel or re-run this task."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return task.user_id == user.pk or user.has_perm(MANAGE_ALL)

@@ -1,0 +1,1 @@
+"""The REST API: the seed's contract (`{"success": ...}` envelope, task object) on DRF."""

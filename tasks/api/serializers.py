@@ -1,0 +1,130 @@
+"""The task object of the seed's API, plus what this product adds; and request shapes."""
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from tasks.models import Task
+
+LIST_TAIL = 200
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    """The full task object (detail views): the seed's fields first, then ours."""
+
+    output = serializers.SerializerMethodField(help_text="The tail of stdout.")
+    error = serializers.SerializerMethodField(
+        help_text="Why the run could not start or was stopped, and the tail of stderr."
+    )
+    log_file = serializers.SerializerMethodField(help_text="Where to download the whole log.")
+    duration = serializers.SerializerMethodField(help_text="Seconds from start to end (or now).")
+    cancel_requested = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(help_text="The run's page in the dashboard.")
+    rerun_of = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Task
+        fields = [
+            # The seed's task object.
+            "id",
+            "user_name",
+            "script_path",
+            "args",
+            "status",
+            "progress",
+            "created_at",
+            "started_at",
+            "completed_at",
+            "output",
+            "error",
+            "return_code",
+            "log_file",
+            # Ours.
+            "script",
+            "params",
+            "argv",
+            "progress_message",
+            "end_reason",
+            "exception",
+            "killed",
+            "duration",
+            "peak_memory_kb",
+            "cpu_seconds",
+            "log_bytes",
+            "log_dropped_bytes",
+            "cancel_requested",
+            "timeout",
+            "queue",
+            "script_sha256",
+            "interpreter_version",
+            "worker",
+            "rerun_of",
+            "url",
+        ]
+        read_only_fields = fields
+
+    tail_chars = None  # detail views carry the whole stored tail
+
+    def _tail(self, text):
+        if self.tail_chars is not None and len(text) > self.tail_chars:
+            return "…" + text[-self.tail_chars :]
+        return text
+
+    def get_output(self, task):
+        return self._tail(task.stdout_tail)
+
+    def get_error(self, task):
+        parts = [self._tail(task.stderr_tail).rstrip("\n"), task.error]
+        return "\n".join(part for part in parts if part)
+
+    def get_log_file(self, task):
+        return reverse("api:task-logs-download", args=[task.pk])
+
+    def get_duration(self, task):
+        duration = task.duration
+        return None if duration is None else round(duration.total_seconds(), 3)
+
+    def get_cancel_requested(self, task):
+        return task.cancel_requested_at is not None
+
+    def get_url(self, task):
+        return reverse("task-detail", args=[task.pk])
+
+
+class TaskListSerializer(TaskSerializer):
+    """Lists carry short tails of output and error, and leave out the argv snapshot."""
+
+    tail_chars = LIST_TAIL
+
+    class Meta(TaskSerializer.Meta):
+        fields = [name for name in TaskSerializer.Meta.fields if name not in ("argv", "worker")]
+        read_only_fields = fields
+
+
+class ExecuteSerializer(serializers.Serializer):
+    """The execute request's shape. Values are checked against the catalog afterwards,
+    where the messages can name the script's own parameters."""
+
+    script_type = serializers.CharField(max_length=100, required=False)
+    script = serializers.CharField(
+        max_length=100, required=False, help_text="Alias of script_type."
+    )
+    args = serializers.JSONField(required=False, help_text="A list of strings.")
+    params = serializers.JSONField(required=False, help_text="An object: parameter -> value.")
+    user_name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="Ignored: runs are recorded under the signed-in user.",
+    )
+
+    def validate(self, data):
+        script = data.get("script_type") or data.get("script")
+        if not script:
+            raise serializers.ValidationError({"script_type": "This field is required."})
+        args = data.get("args")
+        if args is not None and not isinstance(args, list):
+            raise serializers.ValidationError({"args": "Must be a list of strings."})
+        params = data.get("params")
+        if params is not None and not isinstance(params, dict):
+            raise serializers.ValidationError({"params": "Must be an object of name -> value."})
+        return {"script": script, "args": args or [], "params": params or {}}

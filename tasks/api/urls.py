@@ -1,0 +1,20 @@
+from django.urls import path, re_path
+from rest_framework.routers import SimpleRouter
+
+from tasks.api import views
+
+app_name = "api"
+
+# "/?": the seed's clients call /api/tasks without a trailing slash; both forms work.
+router = SimpleRouter()
+router.trailing_slash = "/?"  # the constructor only takes a boolean
+router.register("execute", views.ExecuteViewSet, basename="execute")
+router.register("tasks", views.TaskViewSet, basename="task")
+router.register("scripts", views.ScriptViewSet, basename="script")
+
+urlpatterns = [
+    path("health", views.HealthView.as_view(), name="health"),
+    path("health/", views.HealthView.as_view()),
+    *router.urls,
+    re_path(r"^.*$", views.NotFoundView.as_view(), name="not-found"),
+]

@@ -1,0 +1,33 @@
+"""The environment a script runs in: an allow-list, never a copy of the server's."""
+
+import os
+
+from django.conf import settings
+
+# What a script needs to behave like it does in a terminal. Nothing else of the server's
+# environment passes: DJANGO_SECRET_KEY, DATABASE_URL, broker URLs and cloud credentials
+# stay out unless an operator names them in EXECUTOR_CHILD_ENV.
+ALLOWED = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "USER", "LOGNAME", "TERM")
+ALLOWED_PREFIXES = ("LC_",)
+# Secrets the operator may not pass on even by naming them.
+NEVER = ("DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+
+
+def child_environment(task_env=None, task_id=None):
+    names = set(ALLOWED) | set(settings.EXECUTOR_CHILD_ENV)
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if (name in names or name.startswith(ALLOWED_PREFIXES)) and name not in NEVER
+    }
+    env.setdefault("PATH", os.defpath)
+    env.setdefault("LANG", "C.UTF-8")
+    # Scripts must stream: without this a Python child block-buffers its stdout into the
+    # pipe and the dashboard sees nothing until 8 KiB have piled up or the script ends.
+    env["PYTHONUNBUFFERED"] = "1"
+    # Their output is decoded as UTF-8 for display whatever the server's locale is.
+    env["PYTHONIOENCODING"] = "utf-8"
+    if task_id is not None:
+        env["EXECUTOR_TASK_ID"] = str(task_id)
+    env.update(task_env or {})
+    return env

@@ -1,0 +1,90 @@
+"""The run form, built from a catalog entry: one field per parameter, of the right kind."""
+
+import shlex
+
+from django import forms
+
+from tasks.catalog import MAX_ARG_LENGTH
+
+
+class RunForm(forms.Form):
+    def __init__(self, entry, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.entry = entry
+        for param in entry.params:
+            self.fields[f"param_{param.name}"] = _field(param)
+        if entry.allow_args:
+            self.fields["args"] = forms.CharField(
+                label="Arguments",
+                required=False,
+                max_length=MAX_ARG_LENGTH * 4,
+                help_text=f"Up to {entry.max_args}, separated by spaces; quote an argument "
+                "that contains spaces. Nothing passes through a shell.",
+                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            )
+
+    def clean_args(self):
+        text = self.cleaned_data.get("args") or ""
+        try:
+            return shlex.split(text)
+        except ValueError as exc:
+            raise forms.ValidationError(f"Cannot split the arguments: {exc}.") from None
+
+    def params(self):
+        values = {}
+        for param in self.entry.params:
+            value = self.cleaned_data.get(f"param_{param.name}")
+            if value in (None, "") and param.type != "boolean":
+                continue
+            if param.type == "multichoice" and not value:
+                continue
+            values[param.name] = value
+        return values
+
+    def args(self):
+        return self.cleaned_data.get("args") or []
+
+    def add_service_errors(self, errors):
+        """Put the catalog's messages ("params.delay": "must be ...") beside their fields."""
+        for key, message in errors.items():
+            name = key.removeprefix("params.")
+            field = f"param_{name}" if f"param_{name}" in self.fields else None
+            if key == "args" and "args" in self.fields:
+                field = "args"
+            self.add_error(field, message)
+
+
+def _field(param):
+    common = {"label": param.label, "help_text": param.help, "required": param.required}
+    initial = param.default
+    if param.type == "integer":
+        return forms.IntegerField(
+            min_value=param.min, max_value=param.max, initial=initial, **common
+        )
+    if param.type == "number":
+        return forms.FloatField(min_value=param.min, max_value=param.max, initial=initial, **common)
+    if param.type == "boolean":
+        return forms.BooleanField(initial=bool(initial), **{**common, "required": False})
+    if param.type == "choice":
+        choices = [(choice, choice) for choice in param.choices]
+        if not param.required:
+            choices.insert(0, ("", "—"))
+        return forms.ChoiceField(choices=choices, initial=initial, **common)
+    if param.type == "multichoice":
+        return forms.MultipleChoiceField(
+            choices=[(choice, choice) for choice in param.choices],
+            initial=initial or [],
+            widget=forms.CheckboxSelectMultiple,
+            **common,
+        )
+    attrs = {"autocomplete": "off"}
+    if param.pattern:
+        attrs["pattern"] = param.pattern
+    return forms.CharField(
+        min_length=param.min_length or None,
+        max_length=param.max_length,
+        initial=initial,
+        strip=False,
+        widget=forms.TextInput(attrs=attrs),
+        **common,
+    )

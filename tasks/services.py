@@ -1,0 +1,138 @@
+"""The one seam between the ways in (pages, API, admin, commands) and the engine.
+
+Each function checks what the caller may do, writes rows, and hands the engine a task id
+once the transaction has committed, so a worker never looks for a row it cannot see yet.
+"""
+
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+
+from tasks import access
+from tasks.catalog import RequestInvalid, get_catalog, interpreter_version, script_sha256
+from tasks.executor.backends import get_backend
+from tasks.models import Task
+
+
+class ServiceError(Exception):
+    """A request the service refuses; `status` is the HTTP status the API answers with."""
+
+    status = 400
+
+    def __init__(self, message, errors=None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class CatalogUnavailable(ServiceError):
+    status = 503
+
+
+class UnknownScript(ServiceError):
+    pass
+
+
+class InvalidRequest(ServiceError):
+    pass
+
+
+class QueueFull(ServiceError):
+    status = 503
+
+
+class NotAllowed(ServiceError):
+    status = 403
+
+
+class Conflict(ServiceError):
+    status = 409
+
+
+def execute(user, script, params=None, args=None, *, rerun_of=None, from_text=False):
+    """Validate a run request against the catalog and submit it; return the Task."""
+    catalog = get_catalog()
+    if catalog.load_error:
+        raise CatalogUnavailable(
+            f"The script catalog cannot be loaded ({catalog.load_error}). "
+            "An administrator can see the details with `manage.py check`."
+        )
+    entry = catalog.get(script)
+    if entry is None or not access.can_run(user, entry):
+        available = ", ".join(sorted(entry.key for entry in access.runnable(user, catalog)))
+        raise UnknownScript(
+            f"Unknown script {script!r}. Scripts you can run: {available or 'none'}.",
+            {"script_type": "unknown script"},
+        )
+    try:
+        params, args = entry.clean(params, args, from_text=from_text)
+    except RequestInvalid as exc:
+        raise InvalidRequest(f"Invalid request for {entry.key!r}: {exc}", exc.errors) from None
+    limit = settings.EXECUTOR_MAX_PENDING
+    if Task.objects.pending().count() >= limit:
+        raise QueueFull(f"{limit} runs are already waiting to start; try again later.")
+    script_args, env = entry.command(params, args)
+    with transaction.atomic():
+        task = Task.objects.create(
+            script=entry.key,
+            script_path=entry.relative_path,
+            script_sha256=script_sha256(entry.path),
+            interpreter=entry.interpreter,
+            interpreter_version=interpreter_version(entry.interpreter),
+            argv=entry.argv(script_args),
+            script_args=script_args,
+            args=args,
+            params=params,
+            env=env,
+            timeout=entry.timeout,
+            queue=entry.queue,
+            user=user,
+            user_name=user.get_username(),
+            rerun_of=rerun_of,
+        )
+        transaction.on_commit(partial(get_backend().submit, task.pk))
+    return task
+
+
+def cancel(user, task):
+    """Stop a pending or running task. Returns the task as it is now."""
+    if not access.can_manage(user, task):
+        raise NotAllowed("You can only cancel your own runs.")
+    if task.is_finished:
+        raise Conflict(f"This run has already ended ({task.status}); there is nothing to cancel.")
+    with transaction.atomic():
+        task.request_cancel()
+        # The row's flag reaches any worker; a supervisor in this process hears at once.
+        transaction.on_commit(partial(get_backend().cancel, task.pk))
+    task.refresh_from_db()
+    return task
+
+
+def rerun(user, task):
+    """Run the task's script again with the same parameters and arguments.
+
+    Returns (new task, warnings): the warnings say when the script file or the
+    interpreter has changed since the original run.
+    """
+    if not access.can_manage(user, task):
+        raise NotAllowed("You can only re-run your own runs.")
+    new = execute(user, task.script, task.params, task.args, rerun_of=task)
+    warnings = []
+    if task.script_sha256 and new.script_sha256 != task.script_sha256:
+        warnings.append(
+            f"The script {task.script_path} has changed since the original run "
+            f"(sha256 {task.script_sha256[:12]}… then, {new.script_sha256[:12]}… now)."
+        )
+    if task.interpreter_version and new.interpreter_version != task.interpreter_version:
+        warnings.append(
+            f"The interpreter has changed since the original run "
+            f"({task.interpreter_version} then, {new.interpreter_version} now)."
+        )
+    return new, warnings
+
+
+def scripts_for(user):
+    """The catalog entries this user may run, and the catalog's load error if any."""
+    catalog = get_catalog()
+    return access.runnable(user, catalog), catalog.load_error

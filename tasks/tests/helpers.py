@@ -1,0 +1,47 @@
+import os
+import time
+
+from tasks.models import Task
+
+
+def wait_for(predicate, timeout=15.0, interval=0.02, message="condition"):
+    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {message}")
+        time.sleep(interval)
+
+
+def wait_finished(task_id, timeout=30.0):
+    def finished():
+        task = Task.objects.get(pk=task_id)
+        return task if task.is_finished else None
+
+    return wait_for(finished, timeout, message=f"task {task_id} to finish")
+
+
+def alive(pid):
+    """True while the process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except ProcessLookupError:
+        return False
+
+
+def read_pids(path):
+    return [int(pid) for pid in path.read_text().split()]
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return alive(pid)
