@@ -8,6 +8,7 @@ in the browser and the same query against the API give the same runs:
     q=<search: id prefix, script, user, arguments, exception>  ordering=-created_at
 """
 
+import json
 import re
 from datetime import datetime, time
 
@@ -30,6 +31,7 @@ ORDERINGS = {
     "duration": ("duration",),
 }
 DEFAULT_ORDERING = "-created_at"
+NULLABLE = {"started_at", "completed_at", "progress", "return_code"}
 MAX_SEARCH = 200
 _HEX = re.compile(r"^[0-9a-fA-F-]{4,36}$")
 
@@ -62,18 +64,41 @@ def apply(queryset, params):
         queryset = queryset.filter(created_at__lte=before)
     search = (params.get("q") or params.get("search") or "").strip()
     if search:
-        if len(search) > MAX_SEARCH or "\x00" in search:
+        if len(search) > MAX_SEARCH:
             raise FilterError(f"q: the search text must be under {MAX_SEARCH} characters")
-        match = (
-            Q(script__icontains=search)
-            | Q(user_name__icontains=search)
-            | Q(argv__icontains=search)
-            | Q(exception__icontains=search)
-        )
+        _check_text("q", search)
+        match = Q(script__icontains=search) | Q(user_name__icontains=search)
+        match |= Q(exception__icontains=search)
+        for form in _json_forms(search):
+            match |= Q(argv__icontains=form)
         if _HEX.match(search):
-            match |= Q(id__istartswith=search.replace("-", ""))
+            match |= Q(id__istartswith=_uuid_prefix(search))
         queryset = queryset.filter(match)
     return queryset.order_by(*ordering(params))
+
+
+def _json_forms(text):
+    """How `text` appears inside a JSON column's text, on every database.
+
+    Quotes and backslashes are escaped there; SQLite keeps Django's ASCII-only JSON
+    (`caf\\u00e9`), PostgreSQL's jsonb prints the character itself (`café`)."""
+    escaped = json.dumps(text, ensure_ascii=False)[1:-1]
+    return {text, escaped, json.dumps(text)[1:-1]}
+
+
+def _uuid_prefix(text):
+    """The hex digits in the canonical 8-4-4-4-12 form, whatever hyphens were typed.
+
+    PostgreSQL compares a uuid column's text with its hyphens; on SQLite Django removes
+    the hyphens from both sides."""
+    digits = text.replace("-", "")
+    groups, start = [], 0
+    for size in (8, 4, 4, 4, 12):
+        if start >= len(digits):
+            break
+        groups.append(digits[start : start + size])
+        start += size
+    return "-".join(groups)
 
 
 def ordering(params):
@@ -87,22 +112,36 @@ def ordering(params):
         fields = (first[1:] if first.startswith("-") else "-" + first, *fields[1:])
     expressions = []
     for field_name in fields:
-        if field_name.lstrip("-") == "duration":
+        name = field_name.lstrip("-")
+        if name == "duration":
             expression = F("completed_at") - F("started_at")
-            expressions.append(
-                expression.desc(nulls_last=True)
-                if field_name.startswith("-")
-                else expression.asc(nulls_last=True)
-            )
+        elif name in NULLABLE:
+            expression = F(name)
         else:
             expressions.append(field_name)
+            continue
+        # Unknown values last in both directions: SQLite and PostgreSQL disagree on where
+        # NULL sorts unless told.
+        expressions.append(
+            expression.desc(nulls_last=True)
+            if field_name.startswith("-")
+            else expression.asc(nulls_last=True)
+        )
     return expressions
 
 
 def _list(params, name):
     values = params.getlist(name) if hasattr(params, "getlist") else [params.get(name) or ""]
     items = [item.strip() for value in values for item in (value or "").split(",")]
+    for item in items:
+        _check_text(name, item)
     return [item for item in items if item]
+
+
+def _check_text(name, value):
+    # PostgreSQL text cannot hold NUL: such a value would fail in the database, not here.
+    if "\x00" in value:
+        raise FilterError(f"{name}: must not contain NUL characters")
 
 
 def _moment(params, name, end_of_day):

@@ -12,6 +12,8 @@ A script that prints none of these has unknown progress until it ends.
 
 import re
 
+from tasks.executor.text import decode
+
 ANSI = re.compile(rb"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 
 # Each marker kind starts with a literal ("::progress", "[", "%|"), so each is found with
@@ -92,5 +94,5 @@ def _clamp(percent):
 
 
 def _message(raw):
-    text = ANSI.sub(b"", raw).decode("utf-8", "replace").strip()
+    text = decode(ANSI.sub(b"", raw)).strip()
     return text[:MAX_MESSAGE]

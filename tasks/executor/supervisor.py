@@ -26,6 +26,7 @@ from tasks.catalog import get_catalog, interpreter_version, script_sha256
 from tasks.executor.environment import child_environment
 from tasks.executor.log_writer import MAX_CHUNK, LogWriter, utf8_boundary
 from tasks.executor.progress import last_progress
+from tasks.executor.text import decode
 from tasks.executor.tracebacks import ExceptionLineFinder
 from tasks.models import EndReason, LogChunk, Status, Stream, Task
 
@@ -416,7 +417,7 @@ def _tail_text(data):
     start = 0
     while start < min(3, len(data)) and data[start] & 0xC0 == 0x80:
         start += 1
-    return data[start:].decode("utf-8", "replace")
+    return decode(data[start:])
 
 
 def _read(fd):

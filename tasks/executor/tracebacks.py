@@ -1,5 +1,7 @@
 """Find the exception line of a Python traceback in a script's stderr."""
 
+from tasks.executor.text import decode
+
 TRACEBACK_START = b"Traceback (most recent call last):"
 MAX_LINE = 500
 
@@ -24,5 +26,5 @@ class ExceptionLineFinder:
             if raw.rstrip() == TRACEBACK_START:
                 self._inside = True
             elif self._inside and raw and not raw[:1].isspace():
-                self.line = raw.decode("utf-8", "replace").strip()[:MAX_LINE]
+                self.line = decode(raw).strip()[:MAX_LINE]
                 self._inside = False
