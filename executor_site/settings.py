@@ -249,3 +249,16 @@ EXECUTOR_FLUSH_INTERVAL = env_float("EXECUTOR_FLUSH_INTERVAL", 0.05, minimum=0.0
 EXECUTOR_HEARTBEAT_INTERVAL = env_float("EXECUTOR_HEARTBEAT_INTERVAL", 5, minimum=0.1)
 EXECUTOR_STALE_AFTER = env_float("EXECUTOR_STALE_AFTER", 30, minimum=0.3)
 EXECUTOR_CHILD_ENV = env_list("EXECUTOR_CHILD_ENV", [])
+
+# Celery, for EXECUTOR_BACKEND=celery: the web process only enqueues task ids on the broker;
+# `celery -A executor_site worker` processes run them (see "Running on several machines").
+# What the engine relies on (late acknowledgement, one message per free slot, no result
+# backend) is fixed in executor_site/celery.py, not configurable here.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+# Runs at once per worker process, like EXECUTOR_MAX_WORKERS per web process
+# (`celery worker --concurrency N` overrides it).
+CELERY_WORKER_CONCURRENCY = EXECUTOR_MAX_WORKERS
+# A pending task whose message the broker has not delivered for this long is sent again
+# (a lost message must not leave a run pending for ever; a duplicate is harmless, since a
+# task is claimed once). Runs whose message could not be sent at all are retried sooner.
+EXECUTOR_REQUEUE_AFTER = env_float("EXECUTOR_REQUEUE_AFTER", 900, minimum=1)

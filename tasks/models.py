@@ -117,6 +117,9 @@ class Task(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the supervisor.")
     pid = models.IntegerField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its id was last sent to the broker (Celery)."
+    )
 
     # The log: bytes received from the script, and how many of them the cap dropped.
     log_bytes = models.PositiveBigIntegerField(default=0)

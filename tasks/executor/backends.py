@@ -128,5 +128,5 @@ def reset_backend():
 
 @receiver(setting_changed)
 def _rebuild_on_change(*, setting, **kwargs):
-    if setting in ("EXECUTOR_BACKEND", "EXECUTOR_MAX_WORKERS"):
+    if setting in ("EXECUTOR_BACKEND", "EXECUTOR_MAX_WORKERS", "CELERY_BROKER_URL"):
         reset_backend()
