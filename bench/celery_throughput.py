@@ -1,0 +1,187 @@
+"""Celery workers against the thread backend on the same machine: throughput and latency.
+
+    .venv/bin/python bench/celery_throughput.py [--tasks 200] [--latency-runs 20]
+        [--postgres postgres://postgres@127.0.0.1:5432] [--broker redis://127.0.0.1:6379]
+
+Both backends run the same trivial script (it prints one line) against the same
+throwaway PostgreSQL database, with the same number of run slots:
+
+- thread (the baseline): this process's pool with 8 threads;
+- celery: two `celery -A executor_site worker` processes with 4 threads each, this
+  process only submitting (as the web server does), the broker in a namespace of its own
+  (a Redis database index, or a RabbitMQ vhost with --broker amqp://...).
+
+For each it measures:
+
+- throughput: `--tasks` runs submitted at once; runs per second from the first one's
+  created_at to the last one's completed_at (the database's own timestamps), and how
+  fast this process submitted them (the web side's share of the work);
+- latency: `--latency-runs` runs one after the other on idle workers; created_at ->
+  completed_at of each, median and 90th percentile.
+
+Numbers, not pass/fail: the ratios are printed last; record them in docs/benchmarks.md.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SLOTS = 8
+TRIVIAL = 'print("done")\n'
+
+
+def parse():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tasks", type=int, default=200)
+    parser.add_argument("--latency-runs", type=int, default=20)
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379")
+    return parser.parse_args()
+
+
+def make_database(server):
+    import psycopg
+
+    name = f"executor_bench_{os.getpid()}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def drop_database(server, name):
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def setup_django(database_url, catalog):
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["EXECUTOR_SCRIPTS"] = str(catalog)
+    os.environ["EXECUTOR_MAX_WORKERS"] = str(SLOTS)
+    os.environ["EXECUTOR_LOG_LEVEL"] = "WARNING"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "executor_site.settings")
+    os.environ.setdefault("DJANGO_TESTING", "1")  # a throwaway secret key is fine here
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def wait_all_finished(ids, timeout=600):
+    from tasks.models import Task
+
+    deadline = time.monotonic() + timeout
+    while Task.objects.filter(pk__in=ids).finished().count() < len(ids):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out: {len(ids)} runs did not finish in {timeout} s")
+        time.sleep(0.01)
+
+
+def measure(user, tasks, latency_runs):
+    from django.db.models import Max, Min
+
+    from tasks import services
+    from tasks.models import Status, Task
+
+    # Warm-up: interpreters, connections, the catalog cache.
+    wait_all_finished([services.execute(user, "trivial").pk for _ in range(SLOTS)])
+
+    started = time.perf_counter()
+    ids = [services.execute(user, "trivial").pk for _ in range(tasks)]
+    submitting = time.perf_counter() - started
+    wait_all_finished(ids)
+    batch = Task.objects.filter(pk__in=ids)
+    assert set(batch.values_list("status", flat=True)) == {Status.SUCCESS}
+    span = batch.aggregate(first=Min("created_at"), last=Max("completed_at"))
+    throughput = tasks / (span["last"] - span["first"]).total_seconds()
+
+    latencies = []
+    for _ in range(latency_runs):
+        task = services.execute(user, "trivial")
+        wait_all_finished([task.pk])
+        task.refresh_from_db()
+        latencies.append((task.completed_at - task.created_at).total_seconds() * 1000)
+    latencies.sort()
+    p90 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.9))]
+    return throughput, tasks / submitting, statistics.median(latencies), p90
+
+
+def main():
+    options = parse()
+    folder = Path(tempfile.mkdtemp(prefix="executor-bench-"))
+    (folder / "trivial.py").write_text(TRIVIAL)
+    catalog = folder / "catalog.toml"
+    catalog.write_text('[scripts.trivial]\npath = "trivial.py"\n')
+    database = make_database(options.postgres)
+    try:
+        setup_django(f"{options.postgres}/{database}", catalog)
+        run(options, folder, catalog)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(options.postgres, database)
+
+
+def run(options, folder, catalog):
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.test import override_settings
+
+    from tasks.executor.backends import reset_backend
+    from tasks.tests.celery.cluster import (
+        Workers,
+        database_url,
+        rabbitmq_vhost,
+        redis_namespace,
+    )
+
+    user = User.objects.create_user("bench")
+    results = {}
+    print(f"{options.tasks} runs at once, then {options.latency_runs} one by one, {SLOTS} slots")
+
+    with override_settings(EXECUTOR_BACKEND="thread", EXECUTOR_MAX_WORKERS=SLOTS):
+        results["thread"] = measure(user, options.tasks, options.latency_runs)
+        reset_backend()
+    print_row("thread", results["thread"])
+
+    namespace = rabbitmq_vhost if options.broker.startswith("amqp") else redis_namespace
+    with namespace(options.broker) as broker:
+        workers = Workers(broker, database_url(settings.DATABASES["default"]), catalog, folder)
+        try:
+            workers.start_all(
+                {"name": "bench1", "concurrency": SLOTS // 2},
+                {"name": "bench2", "concurrency": SLOTS // 2},
+            )
+            with override_settings(EXECUTOR_BACKEND="celery", CELERY_BROKER_URL=broker):
+                results["celery"] = measure(user, options.tasks, options.latency_runs)
+                reset_backend()
+        finally:
+            workers.stop_all()
+    print_row("celery (2 workers)", results["celery"])
+
+    thread, celery = results["thread"], results["celery"]
+    print(f"ratio celery/thread, throughput:      {celery[0] / thread[0]:.2f}")
+    print(f"ratio celery/thread, median latency:  {celery[2] / thread[2]:.2f}")
+
+
+def print_row(name, result):
+    throughput, submitted, median, p90 = result
+    print(
+        f"{name:19} {throughput:6.1f} runs/s (submitted at {submitted:5.0f}/s)   "
+        f"created->completed median {median:5.1f} ms, p90 {p90:5.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
