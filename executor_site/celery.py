@@ -29,6 +29,10 @@ ENGINE_OPTIONS = {
     "worker_pool": "tasks.executor.celery_pool:ThreadPool",
     # Catalog entries without a `queue` use "default", so that is a plain worker's queue.
     "task_default_queue": "default",
+    # Task events (a few small messages per run) let Flower and `celery events` show the
+    # runs as they happen, without `-E` on every worker.
+    "worker_send_task_events": True,
+    "task_send_sent_event": True,
     "task_serializer": "json",
     "accept_content": ["json"],
     # Publishing happens in the request that submits a run: give up quickly when the

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tasks import logs, services
+from tasks import filters, logs, services
 from tasks.models import LogChunk, Status, Task
 from tasks.tests.helpers import wait_finished
 
@@ -82,3 +82,14 @@ def test_a_filter_with_a_nul_character_is_refused_with_a_clear_message(api, name
 
     assert response.status_code == 400
     assert response.json()["error"] == f"{name}: must not contain NUL characters"
+
+
+def test_every_ordering_answers_in_both_directions(api, user):
+    for _ in range(2):
+        services.execute(user, "echo", {}, [])
+
+    for name in filters.ORDERINGS:
+        for ordering in (name, f"-{name}"):
+            response = api.get("/api/tasks", {"ordering": ordering, "q": "echo"})
+            assert response.status_code == 200, ordering
+            assert response.json()["count"] == 2

@@ -127,7 +127,7 @@ class Worker:
 
 
 class Workers:
-    """Starts `celery worker` processes and makes sure none outlives `stop_all()`.
+    """Starts `celery worker` (and Flower) processes; none outlives `stop_all()`.
 
     `environment` is what every worker gets on top of the database, the broker and the
     catalog: the checkout's .env and this process's Django settings are not passed on."""
@@ -141,6 +141,27 @@ class Workers:
         self.started = []
 
     def start(self, name, queues=("default",), concurrency=4):
+        command = [
+            "worker",
+            "--hostname",
+            f"{name}@%h",
+            "--queues",
+            ",".join(queues),
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+        return self._celery(name, command)
+
+    def start_flower(self, port, basic_auth):
+        """Flower, the monitor the README documents, on 127.0.0.1:`port`."""
+        command = ["flower", "--address=127.0.0.1", f"--port={port}", f"--basic-auth={basic_auth}"]
+        return self._celery("flower", command)
+
+    def _celery(self, name, arguments):
         env = {
             key: value
             for key, value in os.environ.items()
@@ -157,24 +178,7 @@ class Workers:
             PYTHONUNBUFFERED="1",  # the worker's own log, read to see that it is ready
         )
         log_path = self.folder / f"{name}.log"
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "executor_site",
-            "worker",
-            "--hostname",
-            f"{name}@%h",
-            "--queues",
-            ",".join(queues),
-            "--concurrency",
-            str(concurrency),
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-        ]
+        command = [sys.executable, "-m", "celery", "-A", "executor_site", *arguments]
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT

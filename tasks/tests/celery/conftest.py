@@ -59,7 +59,7 @@ def cluster(broker, django_db_setup, tmp_path_factory):
     workers = workers_for(broker, tmp_path_factory.mktemp("workers"))
     try:
         one, two = workers.start_all({"name": "one", "queues": ("default", "gpu")}, {"name": "two"})
-        yield {"broker": broker, "one": one, "two": two}
+        yield {"broker": broker, "one": one, "two": two, "workers": workers}
     finally:
         workers.stop_all()
 

@@ -1,9 +1,13 @@
 """Runs through two real Celery workers: the web side only enqueues, the workers run the
 supervisor and write everything to the shared database, where the API reads it."""
 
+import base64
 import contextlib
+import http.client
+import json
 import os
 import signal
+import socket
 import time
 from collections import defaultdict
 
@@ -122,8 +126,13 @@ def test_a_limited_script_waits_for_its_slot_and_then_runs(user, cluster, celery
     try:
         first = services.execute(user, "limited", {"pidfile": str(pidfiles[0])}, [])
         wait_for(pidfiles[0].exists, timeout=30, message="the first run")
-        # Delivered to a worker, refused for the script's limit, retried later: not lost.
         second = services.execute(user, "limited", {"pidfile": str(pidfiles[1])}, [])
+        # Delivered to a worker, refused for the script's limit, sent back to wait.
+        wait_for(
+            lambda: "Retry in" in cluster["one"].log() + cluster["two"].log(),
+            timeout=30,
+            message="a worker to retry it later",
+        )
         assert Task.objects.get(pk=second.pk).status == Status.PENDING
 
         services.cancel(user, Task.objects.get(pk=first.pk))
@@ -138,3 +147,51 @@ def test_a_limited_script_waits_for_its_slot_and_then_runs(user, cluster, celery
                 for pid in read_pids(path):
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGKILL)
+
+
+def test_flower_shows_the_workers_their_queues_and_the_runs(user, cluster, celery_backend):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    flower = cluster["workers"].start_flower(port, "ops:flower-password")
+    auth = "Basic " + base64.b64encode(b"ops:flower-password").decode()
+
+    def get(path):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            connection.request("GET", path, headers={"Authorization": auth})
+            return json.loads(connection.getresponse().read())
+        except (OSError, ValueError):
+            assert flower.process.poll() is None, flower.log()[-2000:]
+            return None
+        finally:
+            connection.close()
+
+    def both_workers():
+        found = get("/api/workers?refresh=1") or {}
+        return found if len(found) == 2 else None
+
+    def both_workers_heard():
+        # Worker events (heartbeats) reach Flower: its event stream is live.
+        heard = (get("/workers?json=1") or {}).get("data", [])
+        return {info["hostname"].split("@")[0] for info in heard if info["status"]} == {
+            "one",
+            "two",
+        }
+
+    workers = wait_for(both_workers, timeout=60, interval=0.5, message="Flower to see the workers")
+    wait_for(both_workers_heard, timeout=30, interval=0.5, message="Flower to hear the workers")
+    queues = {
+        name.split("@")[0]: {q["name"] for q in info["active_queues"]}
+        for name, info in workers.items()
+    }
+    assert queues == {"one": {"default", "gpu"}, "two": {"default"}}
+
+    task = wait_finished(services.execute(user, "echo", {}, []).pk)
+
+    def seen():
+        runs = (get("/api/tasks") or {}).values()
+        return [run for run in runs if run["args"] == repr([str(task.pk)])]
+
+    [run] = wait_for(seen, timeout=30, interval=0.5, message="Flower to see the run")
+    assert (run["name"], run["state"]) == ("executor.run", "SUCCESS")
