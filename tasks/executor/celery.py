@@ -265,10 +265,3 @@ def _stop_housekeeping(**kwargs):
     if _housekeeper is not None:
         _housekeeper.stop()
         _housekeeper = None
-
-
-@after_setup_logger.connect
-def _log_through_celery(**kwargs):
-    # In a worker, Celery's root handler writes the log (to --logfile if given): the
-    # `tasks` logger's own console handler would print every line a second time.
-    logging.getLogger("tasks").handlers.clear()

@@ -1,8 +1,9 @@
 """The Celery workers' pool: Celery's thread pool, able to stop a run.
 
-Celery ends the jobs of a worker in cold shutdown (SIGQUIT, a second Ctrl+C) through
-`terminate_job(pid)`, which the plain thread pool does not implement: the worker crashed
-and hung while its scripts ran on unwatched. Here each job reports its thread id as its
+Celery ends the jobs of a worker in cold shutdown (SIGQUIT, a second Ctrl+C), and those
+of `celery control revoke --terminate`, through `terminate_job(pid)`, which the plain
+thread pool does not implement: the worker crashed and hung while its scripts ran on
+unwatched. Here each job reports its thread id as its
 pid, and terminating it calls the stop function the job registered: for a run, its
 supervisor's cancel, which stops the script's process group and records the run as
 interrupted.
