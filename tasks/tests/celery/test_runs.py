@@ -14,6 +14,7 @@ from collections import defaultdict
 import pytest
 
 from tasks import services
+from tasks.executor.celery import send
 from tasks.models import EndReason, LogChunk, Status, Task
 from tasks.tests.celery import skip_unless_postgres
 from tasks.tests.helpers import pid_alive, read_pids, wait_finished, wait_for
@@ -101,6 +102,10 @@ def test_two_hundred_tasks_spread_over_two_workers_none_lost_none_run_twice(
     submitted = {
         str(services.execute(user, "tally", {"file": str(tally)}, []).pk) for _ in range(200)
     }
+    # Every id a second time, as a redelivery or a resend would: the two workers race
+    # for the same runs, and each must still start once.
+    for task_id in submitted:
+        assert send(celery_backend.app, task_id, "default")
 
     wait_for(
         lambda: Task.objects.finished().count() == 200,
