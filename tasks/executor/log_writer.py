@@ -56,6 +56,17 @@ class LogWriter:
             data = data.replace(secret, MASK)
         return data
 
+    def safe_length(self, data):
+        """How much of `data` may be written now: all of it, less a tail that could be the
+        beginning of a secret whose rest has not arrived yet (it would escape the mask)."""
+        held = 0
+        for secret in self.secrets:
+            for size in range(min(len(secret) - 1, len(data)), held, -1):
+                if data.endswith(secret[:size]):
+                    held = size
+                    break
+        return len(data) - held
+
     def _add(self, stream, piece, in_tail):
         offset = self.received
         self.received += len(piece)

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import OperationalError, close_old_connections, transaction
 from django.utils import timezone
 
-from tasks import live
+from tasks import live, secret_params
 from tasks.catalog import get_catalog, interpreter_version, script_sha256
 from tasks.executor.environment import child_environment
 from tasks.executor.log_writer import MAX_CHUNK, LogWriter, utf8_boundary
@@ -96,9 +96,18 @@ class Supervisor:
             )
         if not entry.path.is_file():
             return self._could_not_start(f"the script file {entry.path} does not exist")
-        argv = entry.argv(task.script_args)
-        env = child_environment(task.env, task.pk)
-        self.writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES)
+        script_args, task_env, secrets = task.script_args, task.env, ()
+        if task.sealed_secrets:
+            try:
+                opened = secret_params.unseal(task.sealed_secrets)
+            except secret_params.SealBroken as exc:
+                return self._could_not_start(str(exc))
+            # From here on the values live only in this process's memory.
+            Task.objects.filter(pk=task.pk).update(sealed_secrets="")
+            script_args, task_env, secrets = opened.script_args, opened.env, opened.values
+        argv = entry.argv(script_args)
+        env = child_environment(task_env, task.pk)
+        self.writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES, secrets=secrets)
         try:
             self.proc = subprocess.Popen(
                 argv,
@@ -116,7 +125,7 @@ class Supervisor:
         # What actually ran, on this machine; written with the first update of the row.
         self._row_updates = {
             "pid": self.proc.pid,
-            "argv": argv,
+            "argv": entry.argv(task.script_args),  # masked where a parameter is secret
             "interpreter": entry.interpreter,
             "interpreter_version": interpreter_version(entry.interpreter),
             "script_sha256": script_sha256(entry.path),
@@ -237,7 +246,7 @@ class Supervisor:
         buffer = self._partial[stream] + data if self._partial[stream] else data
         cut = max(buffer.rfind(b"\n"), buffer.rfind(b"\r")) + 1
         if not cut and len(buffer) > MAX_CHUNK:
-            cut = utf8_boundary(buffer, len(buffer))
+            cut = self.writer.safe_length(buffer[: utf8_boundary(buffer, len(buffer))])
         self._partial[stream] = buffer[cut:]
         if cut:
             self._emit(stream, buffer[:cut])
@@ -251,7 +260,7 @@ class Supervisor:
 
     def _flush_partials(self):
         for stream, data in self._partial.items():
-            cut = utf8_boundary(data, len(data))
+            cut = self.writer.safe_length(data[: utf8_boundary(data, len(data))])
             if cut:
                 self._emit(stream, data[:cut])
                 self._partial[stream] = data[cut:]
@@ -260,6 +269,9 @@ class Supervisor:
         """Complete lines (or a flushed partial line) of one stream, in arrival order."""
         writer = self.writer
         writer.append(stream, data)
+        # Everything derived from the output (progress, tails, exception line, the
+        # terminal echo) sees it with secret values masked, as the stored log does.
+        data = writer.mask(data)
         found = last_progress(data)
         if found is not None:
             percent, message = found
@@ -274,7 +286,7 @@ class Supervisor:
         if stream == Stream.STDERR:
             self._exceptions.feed(data)
         if self.echo is not None:
-            self.echo(stream, writer.mask(data) if writer.secrets else data)
+            self.echo(stream, data)
         if self._flush_due is None:
             self._schedule_flush()
 
@@ -294,8 +306,8 @@ class Supervisor:
         if self._row_updates:
             fields.update(self._row_updates)
         if self._tails_dirty:
-            fields["stdout_tail"] = _tail_text(self.writer.mask(self._tails[Stream.STDOUT]))
-            fields["stderr_tail"] = _tail_text(self.writer.mask(self._tails[Stream.STDERR]))
+            fields["stdout_tail"] = _tail_text(self._tails[Stream.STDOUT])
+            fields["stderr_tail"] = _tail_text(self._tails[Stream.STDERR])
         return fields
 
     def _write(self, final_fields=None):
@@ -400,13 +412,21 @@ class Supervisor:
     def _could_not_start(self, message):
         logger.warning("task %s could not start: %s", self.task.pk, message)
         self.task.finish(
-            status=Status.FAILED, end_reason=EndReason.SPAWN_ERROR, error=message[:2000]
+            status=Status.FAILED,
+            end_reason=EndReason.SPAWN_ERROR,
+            error=message[:2000],
+            sealed_secrets="",
         )
 
     def _record_crash(self, exc):
         message = f"the supervisor failed: {type(exc).__name__}: {exc}"[:2000]
         try:
-            self.task.finish(status=Status.FAILED, end_reason=EndReason.INTERRUPTED, error=message)
+            self.task.finish(
+                status=Status.FAILED,
+                end_reason=EndReason.INTERRUPTED,
+                error=message,
+                sealed_secrets="",
+            )
         except Exception:
             logger.exception("task %s: could not record the supervisor's failure", self.task.pk)
 
