@@ -306,6 +306,7 @@ SECURE_CSP = {
     "frame-ancestors": ["'none'"],
 }
 
+
 # The cache holds throttling counters. The default is per process: with several server
 # processes each counts on its own, so set CACHE_URL to a shared cache for exact limits.
 def _cache_from_url(url):
@@ -324,6 +325,7 @@ def _cache_from_url(url):
 
 
 CACHES = {"default": _cache_from_url(os.environ.get("CACHE_URL") or "locmem://")}
+
 
 # Throttling: runs started per user (execute and re-run) and failed sign-ins per user
 # name and per client address, as "count/period" (period: s, m, min, h, d, or 15m ...).
@@ -355,5 +357,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "PREPROCESSING_HOOKS": ["tasks.api.schema.drop_duplicate_paths"],
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "tasks.models.Status",
+        "HealthStatusEnum": ["healthy", "unhealthy"],
+    },
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }

@@ -34,12 +34,7 @@ def _fernet():
     keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
     # One Fernet key per server key: a key rotated into SECRET_KEY_FALLBACKS still opens
     # the seals of runs submitted before the rotation.
-    return MultiFernet(
-        [
-            Fernet(base64.urlsafe_b64encode(_derive(key)))
-            for key in keys
-        ]
-    )
+    return MultiFernet([Fernet(base64.urlsafe_b64encode(_derive(key))) for key in keys])
 
 
 def _derive(key):

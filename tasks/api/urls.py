@@ -15,6 +15,8 @@ router.register("scripts", views.ScriptViewSet, basename="script")
 urlpatterns = [
     path("health", views.HealthView.as_view(), name="health"),
     path("health/", views.HealthView.as_view()),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
+    path("docs/", views.DocsView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
     re_path(r"^.*$", views.NotFoundView.as_view(), name="not-found"),
 ]
