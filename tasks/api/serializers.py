@@ -4,7 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tasks.models import Task
+from tasks.models import EndReason, Task
 
 LIST_TAIL = 200
 
@@ -20,7 +20,15 @@ class TaskSerializer(serializers.ModelSerializer):
     duration = serializers.SerializerMethodField(help_text="Seconds from start to end (or now).")
     cancel_requested = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField(help_text="The run's page in the dashboard.")
-    rerun_of = serializers.PrimaryKeyRelatedField(read_only=True)
+    end_reason = serializers.ChoiceField(
+        choices=EndReason.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="How the run ended; empty while it has not.",
+    )
+    rerun_of = serializers.UUIDField(
+        source="rerun_of_id", read_only=True, allow_null=True, help_text="The original run."
+    )
 
     class Meta:
         model = Task

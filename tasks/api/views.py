@@ -113,7 +113,10 @@ class TaskViewSet(LoginNotRequiredMixin, RunThrottleMixin, viewsets.ReadOnlyMode
             raise NotFound(f"No task with id {pk}.")
         return task
 
-    @extend_schema(parameters=schema.LIST_FILTERS, responses={**schema.errors(400, 401, 404)})
+    @extend_schema(
+        parameters=schema.LIST_FILTERS,
+        responses={200: TaskListSerializer(many=True), **schema.errors(400, 401, 404)},
+    )
     def list(self, request):
         try:
             queryset = filters.apply(self.get_queryset(), request.query_params)
@@ -216,14 +219,17 @@ class TaskViewSet(LoginNotRequiredMixin, RunThrottleMixin, viewsets.ReadOnlyMode
         return response
 
 
-class ScriptViewSet(LoginNotRequiredMixin, viewsets.ViewSet):
-    """GET /api/scripts: the scripts this user may run, with their parameter schemas."""
+class ScriptListView(LoginNotRequiredMixin, APIView):
+    """GET /api/scripts: the scripts this user may run, with their parameter schemas.
+
+    An APIView rather than a viewset's `list`, which the schema would describe as an
+    array: the answer is one envelope object."""
 
     @extend_schema(
         operation_id="scripts_list",
         responses={200: schema.ScriptsEnvelope, **schema.errors(401, 503)},
     )
-    def list(self, request):
+    def get(self, request):
         entries, load_error = services.scripts_for(request.user)
         if load_error:
             return failure(
