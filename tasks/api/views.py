@@ -283,6 +283,14 @@ class DocsView(SpectacularSwaggerSplitView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @classmethod
+    def as_view(cls, *args, **kwargs):
+        # DRF exempts its views from LoginRequiredMiddleware; a page sends an anonymous
+        # visitor to the sign-in form instead of answering 401.
+        view = super().as_view(*args, **kwargs)
+        view.login_required = True
+        return view
+
 
 @extend_schema(exclude=True)
 class NotFoundView(LoginNotRequiredMixin, APIView):
