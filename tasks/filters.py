@@ -40,6 +40,11 @@ class FilterError(ValueError):
 
 def apply(queryset, params):
     """Return the queryset filtered and ordered by `params` (a QueryDict or dict)."""
+    for name in ("status", "script", "user", "created_after", "created_before", "ordering"):
+        values = params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]
+        if any("\x00" in (value or "") for value in values):
+            # PostgreSQL cannot hold NUL in a text value: refuse it here, on every database.
+            raise FilterError(f"{name}: must not contain NUL characters")
     statuses = _list(params, "status")
     if statuses:
         unknown = [status for status in statuses if status not in Status.values]
