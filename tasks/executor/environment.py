@@ -1,6 +1,7 @@
 """The environment a script runs in: an allow-list, never a copy of the server's."""
 
 import os
+import re
 
 from django.conf import settings
 
@@ -9,8 +10,16 @@ from django.conf import settings
 # stay out unless an operator names them in EXECUTOR_CHILD_ENV.
 ALLOWED = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "USER", "LOGNAME", "TERM")
 ALLOWED_PREFIXES = ("LC_",)
-# Secrets the operator may not pass on even by naming them.
-NEVER = ("DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+# The server's own settings, secrets among them, never pass on, even when an operator
+# names them in EXECUTOR_CHILD_ENV: the secret key, database, cache and broker URLs (which
+# carry passwords), the first admin's password, and the engine's own settings.
+NEVER = re.compile(
+    r"^(DJANGO_.*|DATABASE_URL|CACHE_URL|REDIS_URL|CELERY_.*|BROKER_URL|EXECUTOR_.*)$"
+)
+
+
+def never_passed(name):
+    return bool(NEVER.match(name))
 
 
 def child_environment(task_env=None, task_id=None):
@@ -18,7 +27,7 @@ def child_environment(task_env=None, task_id=None):
     env = {
         name: value
         for name, value in os.environ.items()
-        if (name in names or name.startswith(ALLOWED_PREFIXES)) and name not in NEVER
+        if (name in names or name.startswith(ALLOWED_PREFIXES)) and not never_passed(name)
     }
     env.setdefault("PATH", os.defpath)
     env.setdefault("LANG", "C.UTF-8")
