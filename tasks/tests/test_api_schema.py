@@ -6,6 +6,7 @@ and match the documented body. Hypothesis is derandomized, so a run is repeatabl
 """
 
 import pytest
+import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -13,18 +14,16 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
-
-from tasks import services
-from tasks.tests.conftest import token_client
-
-schemathesis = pytest.importorskip("schemathesis")
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import (  # noqa: E402
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
+
+from tasks import services
+from tasks.tests.conftest import token_client
 
 pytestmark = pytest.mark.django_db
 
