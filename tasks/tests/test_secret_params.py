@@ -8,6 +8,7 @@ from django.db import connection
 
 from tasks import secret_params, services
 from tasks.catalog import load_catalog
+from tasks.executor.backends import get_backend
 from tasks.executor.log_writer import LogWriter
 from tasks.forms import RunForm
 from tasks.models import AuditEvent, EndReason, LogChunk, Status, Task
@@ -119,19 +120,13 @@ def test_cancelling_a_pending_run_wipes_its_seal(api, user):
     assert task.sealed_secrets == ""
 
 
-def test_a_changed_secret_key_fails_the_run_with_a_clear_error(
-    api, settings, django_capture_on_commit_callbacks
-):
+def test_a_changed_secret_key_fails_the_run_with_a_clear_error(api, settings):
     api.post("/api/execute", BODY, format="json")
-    task = Task.objects.get()
     settings.SECRET_KEY = "another-key-" + "x" * 50
     settings.EXECUTOR_BACKEND = "inline"
-    from tasks.executor.backends import get_backend
-
-    get_backend().submit(task.pk)
-    task.refresh_from_db()
-    assert task.status == Status.FAILED
-    assert task.end_reason == EndReason.SPAWN_ERROR
+    get_backend().submit(Task.objects.get().pk)
+    task = Task.objects.get()
+    assert (task.status, task.end_reason) == (Status.FAILED, EndReason.SPAWN_ERROR)
     assert "secret parameters cannot be decrypted" in task.error
     assert task.sealed_secrets == ""
 
