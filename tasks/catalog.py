@@ -195,6 +195,7 @@ class ScriptEntry:
     max_concurrent: int | None = None
     groups: tuple = ()
     queue: str = "default"
+    live_output: bool = True
 
     def param(self, name):
         return next((param for param in self.params if param.name == name), None)
@@ -377,6 +378,7 @@ ENTRY_KEYS = {
     "max_concurrent",
     "groups",
     "queue",
+    "live_output",
 }
 PARAM_KEYS = {
     "name",
@@ -466,6 +468,7 @@ def _load_entry(key, raw, folder):
         max_concurrent=max_concurrent,
         groups=tuple(groups),
         queue=queue,
+        live_output=_get(raw, "live_output", bool, True),
     )
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from tasks.models import EndReason, Status, Task
+from tasks.models import EndReason, Status, Task, duration_until
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +26,7 @@ def recover_stale(now=None):
             status=Status.FAILED,
             end_reason=EndReason.INTERRUPTED,
             completed_at=now,
+            duration=duration_until(now),
             error=f"its worker {task.worker or '(unknown)'} stopped sending heartbeats "
             f"(last one at {last}); the server or machine probably stopped during the run",
         )
