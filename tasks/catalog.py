@@ -562,6 +562,8 @@ def _get(raw, key, kind, default):
 
 
 def _kind_name(kinds):
+    if set(kinds) == {int, float}:
+        return "a number"
     names = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
     names.update({list: "a list", dict: "a table"})
     return " or ".join(names.get(kind, kind.__name__) for kind in kinds)

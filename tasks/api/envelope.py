@@ -2,7 +2,8 @@
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -30,6 +31,12 @@ def failure(message, status_code, errors=None, headers=None):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return failure(
+            f"The request body is larger than {limit // 1024} KiB.",
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) if str(exc) else "Not found.")
     elif isinstance(exc, PermissionDenied):

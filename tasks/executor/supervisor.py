@@ -257,6 +257,7 @@ class Supervisor:
                 self._check_row()
 
         selector.close()
+        self._exceptions.close()
         # The script has exited but is not reaped yet, so its pid (our process group id)
         # cannot have been reused: ending the group here cannot hit a stranger.
         self._kill_group(signal.SIGKILL)

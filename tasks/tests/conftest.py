@@ -23,6 +23,8 @@ def executor_settings(settings, monkeypatch):
     PYTHONUNBUFFERED is removed because this machine sets it and users' machines do
     not: live-output tests must pass without it."""
     monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
+    # The default hasher is slow on purpose; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EXECUTOR_SCRIPTS = str(TEST_CATALOG)
     settings.EXECUTOR_BACKEND = "record"
     settings.EXECUTOR_KILL_GRACE = 1.0

@@ -1,0 +1,62 @@
+"""Runs whose worker died end as interrupted; nothing stays running for ever."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tasks.executor.recovery import recover_stale
+from tasks.models import EndReason, Status, Task
+
+pytestmark = pytest.mark.django_db
+
+
+def running_task(user, heartbeat_age):
+    now = timezone.now()
+    return Task.objects.create(
+        script="sleeper",
+        script_path="sleeper.py",
+        interpreter="python",
+        timeout=60,
+        user=user,
+        user_name=user.username,
+        status=Status.RUNNING,
+        started_at=now - timedelta(minutes=5),
+        heartbeat_at=now - timedelta(seconds=heartbeat_age),
+        worker="web-1:4242",
+    )
+
+
+def test_a_running_task_with_a_stale_heartbeat_is_ended_as_interrupted(user, settings):
+    settings.EXECUTOR_STALE_AFTER = 30
+    stale = running_task(user, heartbeat_age=31)
+    fresh = running_task(user, heartbeat_age=5)
+    assert recover_stale() == 1
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (stale.status, stale.end_reason) == (Status.FAILED, EndReason.INTERRUPTED)
+    assert "web-1:4242 stopped sending heartbeats" in stale.error
+    assert stale.completed_at is not None
+    assert stale.duration >= timedelta(minutes=5)
+    assert fresh.status == Status.RUNNING
+
+
+def test_recovery_leaves_finished_tasks_alone(user):
+    task = running_task(user, heartbeat_age=3600)
+    Task.objects.filter(pk=task.pk).update(status=Status.SUCCESS)
+    assert recover_stale() == 0
+    task.refresh_from_db()
+    assert task.status == Status.SUCCESS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pool_recovers_stale_runs_on_its_own(engine, user, settings):
+    from tasks.tests.helpers import wait_for
+
+    settings.EXECUTOR_STALE_AFTER = 30
+    task = running_task(user, heartbeat_age=120)
+    wait_for(
+        lambda: Task.objects.get(pk=task.pk).status == Status.FAILED,
+        timeout=10,
+        message="the dispatcher to recover the run",
+    )
