@@ -60,3 +60,55 @@ def test_the_pool_recovers_stale_runs_on_its_own(engine, user, settings):
         timeout=10,
         message="the dispatcher to recover the run",
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_servers_run_ends_interrupted_and_its_orphaned_script_dies(
+    user, settings, pidfile
+):
+    """A separate process supervises a run and is killed with SIGKILL; its script lives on
+    in its own session until recovery notices the stale heartbeat and ends both."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tasks import services
+    from tasks.tests.helpers import pid_alive, read_pids, wait_for
+
+    task = services.execute(user, "sleeper", {"pidfile": str(pidfile)}, [])
+    database = settings.DATABASES["default"]
+    code = (
+        "import django; django.setup();"
+        "from tasks.executor.backends import InlineBackend;"
+        f"InlineBackend().submit('{task.pk}')"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "executor_site.settings",
+        "DJANGO_SECRET_KEY": "test",
+        "DJANGO_ENV_FILE": "/nonexistent",
+        "DATABASE_URL": f"sqlite:///{database['NAME']}"
+        if database["ENGINE"].endswith("sqlite3")
+        else os.environ.get("DATABASE_URL", ""),
+        "EXECUTOR_SCRIPTS": settings.EXECUTOR_SCRIPTS,
+        "EXECUTOR_HEARTBEAT_INTERVAL": "0.5",
+    }
+    server = subprocess.Popen([sys.executable, "-c", code], env=env)
+    try:
+        wait_for(pidfile.exists, timeout=20, message="the script to start")
+        script, grandchild = read_pids(pidfile)
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=10)
+        assert pid_alive(script)  # the orphan outlives its supervisor
+
+        settings.EXECUTOR_STALE_AFTER = 1.5
+        wait_for(lambda: recover_stale() == 1, timeout=10, message="the heartbeat to go stale")
+        task.refresh_from_db()
+        assert (task.status, task.end_reason) == (Status.FAILED, EndReason.INTERRUPTED)
+        assert "was still running on this machine and was killed" in task.error
+        wait_for(lambda: not pid_alive(script), timeout=5, message="the orphan to die")
+        wait_for(lambda: not pid_alive(grandchild), timeout=5, message="its child to die")
+    finally:
+        server.kill()
+        server.wait()
