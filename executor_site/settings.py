@@ -220,8 +220,8 @@ WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_bytes("EXECUTOR_MAX_REQUEST_BYTES", 256 * 1024)
 
 REST_FRAMEWORK = {
-    # Token first: DRF takes the WWW-Authenticate header from the first class, so a
-    # missing or revoked token gets 401 (session auth has no such header: it gave 403).
+    # Token first: DRF takes the WWW-Authenticate header from the first class, and a
+    # signed-out client should get 401 with "Token", not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

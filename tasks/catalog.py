@@ -200,6 +200,7 @@ class ScriptEntry:
     max_concurrent: int | None = None
     groups: tuple = ()
     queue: str = "default"
+    live_output: bool = True
 
     def param(self, name):
         return next((param for param in self.params if param.name == name), None)
@@ -397,6 +398,7 @@ ENTRY_KEYS = {
     "max_concurrent",
     "groups",
     "queue",
+    "live_output",
 }
 PARAM_KEYS = {
     "name",
@@ -486,6 +488,7 @@ def _load_entry(key, raw, folder):
         max_concurrent=max_concurrent,
         groups=tuple(groups),
         queue=queue,
+        live_output=_get(raw, "live_output", bool, True),
     )
 
 
@@ -581,6 +584,8 @@ def _get(raw, key, kind, default):
 
 
 def _kind_name(kinds):
+    if set(kinds) == {int, float}:
+        return "a number"
     names = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
     names.update({list: "a list", dict: "a table"})
     return " or ".join(names.get(kind, kind.__name__) for kind in kinds)

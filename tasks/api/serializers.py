@@ -89,7 +89,7 @@ class TaskSerializer(serializers.ModelSerializer):
         return reverse("api:task-logs-download", args=[task.pk])
 
     def get_duration(self, task) -> float | None:
-        duration = task.duration
+        duration = task.elapsed()
         return None if duration is None else round(duration.total_seconds(), 3)
 
     def get_cancel_requested(self, task) -> bool:

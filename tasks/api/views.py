@@ -85,6 +85,8 @@ class ExecuteViewSet(LoginNotRequiredMixin, RunThrottleMixin, viewsets.ViewSet):
             task = services.execute(request.user, data["script"], data["params"], data["args"])
         except services.ServiceError as exc:
             return service_failure(exc)
+        # The engine may have started it already (a free slot starts a run on commit).
+        task.refresh_from_db()
         return ok(status.HTTP_201_CREATED, task=TaskSerializer(task).data)
 
 

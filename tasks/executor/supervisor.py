@@ -27,7 +27,7 @@ from tasks.executor.environment import child_environment
 from tasks.executor.log_writer import MAX_CHUNK, LogWriter, utf8_boundary
 from tasks.executor.progress import last_progress
 from tasks.executor.tracebacks import ExceptionLineFinder
-from tasks.models import EndReason, LogChunk, Status, Stream, Task
+from tasks.models import EndReason, LogChunk, Status, Stream, Task, duration_until
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ READ_SIZE = 1 << 20
 CANCEL_POLL = 0.25  # seconds between looks at the row's cancel flag
 EXIT_DRAIN = 2.0  # how long pipes may stay open after the script itself exited
 WRITE_RETRIES = 8
+COALESCE = 0.005  # seconds output after a quiet spell waits for company before a write
 TAIL_BYTES = 4096
 
 _WAKE, _EXIT = "wake", "exit"
@@ -69,8 +70,30 @@ class Supervisor:
             os.write(self._wake_w, b"x")
 
     def run(self):
+        """Start the child and watch it to its end; the row is always ended."""
+        if self.spawn():
+            self.watch()
+
+    def spawn(self):
+        """Start the child process; False (with the row ended) when it could not start."""
+        started = False
         try:
-            self._run()
+            started = self._guard(self._spawn)
+            return started
+        finally:
+            if not started:
+                self._close_wake_pipe()
+
+    def watch(self):
+        """Follow a spawned child to its end and record it."""
+        try:
+            self._guard(self._watch)
+        finally:
+            self._close_wake_pipe()
+
+    def _guard(self, step):
+        try:
+            return step()
         except BaseException as exc:
             logger.exception("supervisor of task %s failed", self.task.pk)
             self._kill_group(signal.SIGKILL)
@@ -79,15 +102,17 @@ class Supervisor:
             self._record_crash(exc)
             if not isinstance(exc, Exception):
                 raise
-        finally:
-            for fd in (self._wake_r, self._wake_w):
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-            live.notify(self.task.pk)
+            return False
+
+    def _close_wake_pipe(self):
+        for fd in (self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        live.notify(self.task.pk)
 
     # The run itself.
 
-    def _run(self):
+    def _spawn(self):
         task = self.task
         entry = get_catalog().get(task.script)
         if entry is None:
@@ -96,6 +121,8 @@ class Supervisor:
             )
         if not entry.path.is_file():
             return self._could_not_start(f"the script file {entry.path} does not exist")
+        if self._stop_requested.is_set():
+            return self._could_not_start("the server was shutting down", EndReason.INTERRUPTED)
         script_args, task_env, secrets = task.script_args, task.env, ()
         if task.sealed_secrets:
             try:
@@ -106,7 +133,7 @@ class Supervisor:
             Task.objects.filter(pk=task.pk).update(sealed_secrets="")
             script_args, task_env, secrets = opened.script_args, opened.env, opened.values
         argv = entry.argv(script_args)
-        env = child_environment(task_env, task.pk)
+        env = child_environment(task_env, task.pk, entry.live_output)
         self.writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES, secrets=secrets)
         try:
             self.proc = subprocess.Popen(
@@ -122,15 +149,20 @@ class Supervisor:
             )
         except OSError as exc:
             return self._could_not_start(f"could not start {argv[0]}: {exc.strerror or exc}")
-        # What actually ran, on this machine; written with the first update of the row.
-        self._row_updates = {
-            "pid": self.proc.pid,
+        # What actually ran, on this machine (which may not be the one that took the
+        # request): written with the first update of the row where it differs.
+        ran = {
             "argv": entry.argv(task.script_args),  # masked where a parameter is secret
             "interpreter": entry.interpreter,
             "interpreter_version": interpreter_version(entry.interpreter),
             "script_sha256": script_sha256(entry.path),
         }
-        self._watch()
+        self._row_updates = {"pid": self.proc.pid}
+        self._row_updates.update(
+            (name, value) for name, value in ran.items() if getattr(task, name) != value
+        )
+        self._spawned_at = time.monotonic()
+        return True
 
     def _watch(self):
         proc, task = self.proc, self.task
@@ -159,7 +191,7 @@ class Supervisor:
         self._tails_dirty = False
         self.killed = False
 
-        started = time.monotonic()
+        started = self._spawned_at
         timeout_at = started + task.timeout
         kill_at = None
         exited_at = None
@@ -234,6 +266,7 @@ class Supervisor:
                 self._check_row()
 
         selector.close()
+        self._exceptions.close()
         # The script has exited but is not reaped yet, so its pid (our process group id)
         # cannot have been reused: ending the group here cannot hit a stranger.
         self._kill_group(signal.SIGKILL)
@@ -291,9 +324,12 @@ class Supervisor:
             self._schedule_flush()
 
     def _schedule_flush(self):
-        # Leading edge: output after a quiet spell is written at once (the viewer sees it
-        # within milliseconds); during a flood, writes come at most once per interval.
-        self._flush_due = max(time.monotonic(), self._last_write + settings.EXECUTOR_FLUSH_INTERVAL)
+        # Leading edge: output after a quiet spell is written within COALESCE (a viewer
+        # sees it within milliseconds, and lines printed together, or a last line and the
+        # exit right after it, share one write); during a flood, writes come at most once
+        # per interval.
+        now = time.monotonic()
+        self._flush_due = max(now + COALESCE, self._last_write + settings.EXECUTOR_FLUSH_INTERVAL)
 
     # The row.
 
@@ -388,11 +424,13 @@ class Supervisor:
         else:
             reason = EndReason.EXIT
             status = Status.SUCCESS if code == 0 else Status.FAILED
+        completed = timezone.now()
         final = {
             "status": status,
             "end_reason": reason,
             "return_code": code,
-            "completed_at": timezone.now(),
+            "completed_at": completed,
+            "duration": duration_until(completed),
             "killed": self.killed,
             "exception": self._exceptions.line,
         }
@@ -409,14 +447,12 @@ class Supervisor:
         self._write(final)
         self.task.status = status
 
-    def _could_not_start(self, message):
+    def _could_not_start(self, message, reason=EndReason.SPAWN_ERROR):
         logger.warning("task %s could not start: %s", self.task.pk, message)
         self.task.finish(
-            status=Status.FAILED,
-            end_reason=EndReason.SPAWN_ERROR,
-            error=message[:2000],
-            sealed_secrets="",
+            status=Status.FAILED, end_reason=reason, error=message[:2000], sealed_secrets=""
         )
+        return False
 
     def _record_crash(self, exc):
         message = f"the supervisor failed: {type(exc).__name__}: {exc}"[:2000]

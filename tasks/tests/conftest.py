@@ -24,7 +24,7 @@ def executor_settings(settings, monkeypatch):
     PYTHONUNBUFFERED is removed because this machine sets it and users' machines do
     not: live-output tests must pass without it."""
     monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
-    # Hashing real passwords takes ~0.3 s per user: tests create hundreds of users.
+    # The default hasher is slow on purpose; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EXECUTOR_SCRIPTS = str(TEST_CATALOG)
     settings.EXECUTOR_BACKEND = "record"
