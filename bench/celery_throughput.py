@@ -3,8 +3,8 @@
     .venv/bin/python bench/celery_throughput.py [--tasks 200] [--latency-runs 20]
         [--postgres postgres://postgres@127.0.0.1:5432] [--broker redis://127.0.0.1:6379]
 
-Both backends run the same trivial script (it prints one line) against the same
-throwaway PostgreSQL database, with the same number of run slots:
+Both backends run the same trivial script (bench/scripts/trivial.py, one line of output)
+against the same throwaway PostgreSQL database, with the same number of run slots:
 
 - thread (the baseline): this process's pool with 8 threads;
 - celery: two `celery -A executor_site worker` processes with 4 threads each, this
@@ -25,16 +25,13 @@ Numbers, not pass/fail: the ratios are printed last; record them in docs/benchma
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import BENCH_CATALOG, bench_user, percentile, setup
 
 SLOTS = 8
-TRIVIAL = 'print("done")\n'
 
 
 def parse():
@@ -60,21 +57,6 @@ def drop_database(server, name):
 
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def setup_django(database_url, catalog):
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["EXECUTOR_SCRIPTS"] = str(catalog)
-    os.environ["EXECUTOR_MAX_WORKERS"] = str(SLOTS)
-    os.environ["EXECUTOR_LOG_LEVEL"] = "WARNING"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "executor_site.settings")
-    os.environ.setdefault("DJANGO_TESTING", "1")  # a throwaway secret key is fine here
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def wait_all_finished(ids, timeout=600):
@@ -111,21 +93,19 @@ def measure(user, tasks, latency_runs):
         wait_all_finished([task.pk])
         task.refresh_from_db()
         latencies.append((task.completed_at - task.created_at).total_seconds() * 1000)
-    latencies.sort()
-    p90 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.9))]
-    return throughput, tasks / submitting, statistics.median(latencies), p90
+    return throughput, tasks / submitting, statistics.median(latencies), percentile(latencies, 0.9)
 
 
 def main():
     options = parse()
-    folder = Path(tempfile.mkdtemp(prefix="executor-bench-"))
-    (folder / "trivial.py").write_text(TRIVIAL)
-    catalog = folder / "catalog.toml"
-    catalog.write_text('[scripts.trivial]\npath = "trivial.py"\n')
     database = make_database(options.postgres)
     try:
-        setup_django(f"{options.postgres}/{database}", catalog)
-        run(options, folder, catalog)
+        setup(
+            f"{options.postgres}/{database}",
+            EXECUTOR_MAX_WORKERS=SLOTS,
+            EXECUTOR_LOG_LEVEL="WARNING",
+        )
+        run(options, Path(tempfile.mkdtemp(prefix="executor-bench-")))
     finally:
         from django.db import connections
 
@@ -133,9 +113,8 @@ def main():
         drop_database(options.postgres, database)
 
 
-def run(options, folder, catalog):
+def run(options, folder):
     from django.conf import settings
-    from django.contrib.auth.models import User
     from django.test import override_settings
 
     from tasks.executor.backends import reset_backend
@@ -146,7 +125,7 @@ def run(options, folder, catalog):
         redis_namespace,
     )
 
-    user = User.objects.create_user("bench")
+    user = bench_user()
     results = {}
     print(f"{options.tasks} runs at once, then {options.latency_runs} one by one, {SLOTS} slots")
 
@@ -157,7 +136,8 @@ def run(options, folder, catalog):
 
     namespace = rabbitmq_vhost if options.broker.startswith("amqp") else redis_namespace
     with namespace(options.broker) as broker:
-        workers = Workers(broker, database_url(settings.DATABASES["default"]), catalog, folder)
+        database = database_url(settings.DATABASES["default"])
+        workers = Workers(broker, database, BENCH_CATALOG, folder)
         try:
             workers.start_all(
                 {"name": "bench1", "concurrency": SLOTS // 2},

@@ -80,6 +80,16 @@ def _field(param):
     attrs = {"autocomplete": "off"}
     if param.pattern:
         attrs["pattern"] = param.pattern
+    if param.type == "secret":
+        # Masked while typed, never sent back in a re-rendered form, never remembered.
+        attrs["autocomplete"] = "new-password"
+        return forms.CharField(
+            min_length=param.min_length or None,
+            max_length=param.max_length,
+            strip=False,
+            widget=forms.PasswordInput(attrs=attrs, render_value=False),
+            **common,
+        )
     return forms.CharField(
         min_length=param.min_length or None,
         max_length=param.max_length,

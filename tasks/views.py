@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from tasks import access, logs, services
 from tasks.catalog import get_catalog
 from tasks.forms import RunForm
+from tasks.throttling import run_refusal
 
 RECENT_RUNS = 20
 PAGE_LOG_LIMIT = 256 * 1024
@@ -30,6 +31,10 @@ def run(request, script):
     if entry is None:
         raise Http404("No such script in your catalog.")
     form = RunForm(entry, request.POST)
+    refusal = run_refusal(request)
+    if refusal:
+        form.add_error(None, refusal)
+        return _dashboard(request, entries, entry, form, load_error, status=429)
     if form.is_valid():
         try:
             task = services.execute(request.user, entry.key, form.params(), form.args())
@@ -81,6 +86,10 @@ def task_cancel(request, pk):
 @require_POST
 def task_rerun(request, pk):
     task = _visible_task(request, pk)
+    refusal = run_refusal(request)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("task-detail", task.pk)
     try:
         new, warnings = services.rerun(request.user, task)
     except services.ServiceError as exc:
