@@ -114,16 +114,11 @@ def main():
 
 
 def run(options, folder):
-    from django.conf import settings
     from django.test import override_settings
 
     from tasks.executor.backends import reset_backend
-    from tasks.tests.celery.cluster import (
-        Workers,
-        database_url,
-        rabbitmq_vhost,
-        redis_namespace,
-    )
+    from tasks.tests.celery.cluster import Workers, rabbitmq_vhost, redis_namespace
+    from tasks.tests.helpers import database_url
 
     user = bench_user()
     results = {}
@@ -136,8 +131,7 @@ def run(options, folder):
 
     namespace = rabbitmq_vhost if options.broker.startswith("amqp") else redis_namespace
     with namespace(options.broker) as broker:
-        database = database_url(settings.DATABASES["default"])
-        workers = Workers(broker, database, BENCH_CATALOG, folder)
+        workers = Workers(broker, database_url(), BENCH_CATALOG, folder)
         try:
             workers.start_all(
                 {"name": "bench1", "concurrency": SLOTS // 2},

@@ -134,6 +134,10 @@ class ThreadPoolEngine:
         except Exception:
             logger.exception("task %s: supervisor raised", supervisor.task.pk)
         finally:
+            # The pool thread's own connection: a pool thread lives on after its run and
+            # is never told when it ends, so an open connection would outlive its use
+            # (PostgreSQL then keeps a session per idle thread and cannot drop the database).
+            connection.close()
             self._finished(supervisor)
 
     def _finished(self, supervisor):

@@ -45,3 +45,20 @@ def pid_alive(pid):
     except ProcessLookupError:
         return False
     return alive(pid)
+
+
+def database_url(db=None):
+    """The test database (by default the one this test uses) as the DATABASE_URL another
+    process must be given to share it: SQLite's file, or PostgreSQL's test database."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    db = db or connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = quote(db["USER"] or "", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    host = db["HOST"] or "localhost"
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{user}{password}@{host}{port}/{quote(db['NAME'], safe='')}"

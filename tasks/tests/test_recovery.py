@@ -74,10 +74,9 @@ def test_a_killed_servers_run_ends_interrupted_and_its_orphaned_script_dies(
     import sys
 
     from tasks import services
-    from tasks.tests.helpers import pid_alive, read_pids, wait_for
+    from tasks.tests.helpers import database_url, pid_alive, read_pids, wait_for
 
     task = services.execute(user, "sleeper", {"pidfile": str(pidfile)}, [])
-    database = settings.DATABASES["default"]
     code = (
         "import django; django.setup();"
         "from tasks.executor.backends import InlineBackend;"
@@ -88,9 +87,7 @@ def test_a_killed_servers_run_ends_interrupted_and_its_orphaned_script_dies(
         "DJANGO_SETTINGS_MODULE": "executor_site.settings",
         "DJANGO_SECRET_KEY": "test",
         "DJANGO_ENV_FILE": "/nonexistent",
-        "DATABASE_URL": f"sqlite:///{database['NAME']}"
-        if database["ENGINE"].endswith("sqlite3")
-        else os.environ.get("DATABASE_URL", ""),
+        "DATABASE_URL": database_url(),
         "EXECUTOR_SCRIPTS": settings.EXECUTOR_SCRIPTS,
         "EXECUTOR_HEARTBEAT_INTERVAL": "0.5",
     }

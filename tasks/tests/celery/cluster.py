@@ -86,15 +86,6 @@ def _shown(url):
     return maybe_sanitize_url(url)
 
 
-def database_url(db):
-    """A Django DATABASES entry for PostgreSQL as the URL a worker is given."""
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    host = db["HOST"] or "localhost"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{user}{password}@{host}{port}/{quote(db['NAME'], safe='')}"
-
-
 class Worker:
     def __init__(self, name, process, log_path):
         self.name = name

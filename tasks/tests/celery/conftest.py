@@ -8,11 +8,10 @@ import contextlib
 import os
 
 import pytest
-from django.db import connection
 
 from tasks.tests.celery.cluster import Unavailable, Workers, rabbitmq_vhost, redis_namespace
-from tasks.tests.celery.cluster import database_url as url_of
 from tasks.tests.conftest import TEST_CATALOG
+from tasks.tests.helpers import database_url
 from tasks.tests.requirements import require_or_skip
 
 SERVERS = {
@@ -49,7 +48,7 @@ def broker(request):
 
 
 def workers_for(broker, folder):
-    return Workers(broker, url_of(connection.settings_dict), TEST_CATALOG, folder, WORKER_SETTINGS)
+    return Workers(broker, database_url(), TEST_CATALOG, folder, WORKER_SETTINGS)
 
 
 @pytest.fixture(scope="module")
