@@ -249,3 +249,6 @@ EXECUTOR_FLUSH_INTERVAL = env_float("EXECUTOR_FLUSH_INTERVAL", 0.05, minimum=0.0
 EXECUTOR_HEARTBEAT_INTERVAL = env_float("EXECUTOR_HEARTBEAT_INTERVAL", 5, minimum=0.1)
 EXECUTOR_STALE_AFTER = env_float("EXECUTOR_STALE_AFTER", 30, minimum=0.3)
 EXECUTOR_CHILD_ENV = env_list("EXECUTOR_CHILD_ENV", [])
+# Live pages: how often a viewer re-reads a run that another process supervises (runs in
+# this process wake their viewers at once).
+EXECUTOR_LIVE_POLL_INTERVAL = env_float("EXECUTOR_LIVE_POLL_INTERVAL", 0.25, minimum=0.01)
