@@ -709,9 +709,22 @@
     if (state.finished) row.removeAttribute("data-active");
   }
 
+  // Filter forms leave empty fields out of the URL, so a bookmarked view reads plainly.
+  function tidyFilters(form) {
+    form.addEventListener("submit", () => {
+      for (const field of form.elements) {
+        if (field.name && field.value === "" && !field.disabled) field.disabled = true;
+      }
+      setTimeout(() => {
+        for (const field of form.elements) field.disabled = false;
+      });
+    });
+  }
+
   function init() {
     document.querySelectorAll("[data-run]").forEach((root) => new RunPanel(root));
     document.querySelectorAll("table[data-live-rows]").forEach(followRows);
+    document.querySelectorAll("form.filters").forEach(tidyFilters);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
