@@ -44,7 +44,8 @@ class LogWriter:
         while data:
             if self.received < self.head_limit:
                 room = self.head_limit - self.received
-                piece = data if len(data) <= min(room, MAX_CHUNK) else data[: _cut(data, room)]
+                limit = min(room, MAX_CHUNK)
+                piece = data if len(data) <= limit else data[: _cut(data, limit)]
                 self._add(stream, piece, in_tail=False)
             else:
                 piece = data if len(data) <= MAX_CHUNK else data[: _cut(data, MAX_CHUNK)]
