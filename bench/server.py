@@ -73,13 +73,16 @@ class Server:
                 PYTHON, "-m", "uvicorn", "executor_site.asgi:application",
                 "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
             ]  # fmt: skip
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        # The server's own log goes to a file: a pipe nobody reads would fill and stall it.
+        self.log_path = Path(self.folder.name) / "server.log"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.kind} exited: {self.process.stderr.read().decode()}")
+                raise RuntimeError(f"{self.kind} exited: {self.log()}")
             with (
                 contextlib.suppress(OSError),
                 urllib.request.urlopen(f"{self.url}/api/health", timeout=2),
@@ -87,6 +90,10 @@ class Server:
                 return self
             time.sleep(0.1)
         raise RuntimeError(f"{self.kind} did not answer within 30 s")
+
+    def log(self):
+        """The server's output so far (its access log and any traceback)."""
+        return self.log_path.read_text(errors="replace")
 
     def stop(self):
         if self.process is not None and self.process.poll() is None:
@@ -101,7 +108,9 @@ class Server:
     def __enter__(self):
         return self.start()
 
-    def __exit__(self, *exc):
+    def __exit__(self, kind, exc, traceback):
+        if exc is not None:
+            print(f"--- {self.kind} log ---\n{self.log()[-4000:]}", file=sys.stderr)
         self.stop()
 
     def session(self):

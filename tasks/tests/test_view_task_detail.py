@@ -79,3 +79,11 @@ def test_what_a_run_recorded_is_escaped(client, user):
     assert "<img src=x" not in html
     assert "<script>x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_parameters_named_like_dict_methods_are_shown(client, user):
+    task = make_task(user, params={"items": 20, "keys": "a", "values": [1, 2]})
+    client.force_login(user)
+    response = client.get(f"/tasks/{task.pk}/")
+    assert response.status_code == 200
+    assert "<dt>items</dt><dd><code>20</code></dd>" in response.content.decode()

@@ -20,6 +20,9 @@ def task_detail(request, pk):
     context = panel_context(request.user, task)
     context.update(
         entry=get_catalog().get(task.script),
+        # A list, not the dict: in a template `params.items` would find a parameter
+        # named "items" before the method.
+        params=list(task.params.items()),
         env_names=sorted(task.env),
         rerun_of=task.rerun_of_id,
     )
