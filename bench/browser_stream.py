@@ -20,18 +20,8 @@ from playwright.sync_api import sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.server import Server
+from tasks.tests.browser.chromium import launch_options
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PROBE = """
 window.__perf = {longTasks: [], frames: []};
 new PerformanceObserver((list) => {
@@ -82,7 +72,7 @@ def main():
     with Server(options.server, env={"EXECUTOR_MAX_LOG_BYTES": "200M"}) as server:
         session = server.session()
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = playwright.chromium.launch(**launch_options())
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             context.add_cookies(server.cookies_for_browser(session))
             context.add_init_script(PROBE)

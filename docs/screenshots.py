@@ -12,8 +12,8 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.browser_stream import ARGS, CHROMIUM  # noqa: E402 (needs the path above)
-from bench.server import Server  # noqa: E402
+from bench.server import Server  # noqa: E402 (needs the path above)
+from tasks.tests.browser.chromium import launch_options  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 SIZES = {"desktop": {"width": 1280, "height": 860}, "phone": {"width": 375, "height": 740}}
@@ -38,7 +38,7 @@ def main():
         ]
         failing = server.execute(session, "failing", {"steps": 4})
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = playwright.chromium.launch(**launch_options())
             for name, viewport in SIZES.items():
                 phone = name == "phone"
                 context = browser.new_context(

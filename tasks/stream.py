@@ -142,49 +142,59 @@ def encode(name, event_id, data):
     return f"event: {name}\nid: {event_id}\ndata: {payload}\n\n".encode()
 
 
-def _opening():
-    return f"retry: {RETRY_MS}\n\n".encode()
+class EventStream:
+    """The bytes of one viewer's SSE response, a read at a time. The two generators
+    below only add the waiting between reads, each in its server's way."""
+
+    def __init__(self, follower):
+        self.follower = follower
+        self.task_id = follower.task_id
+        self.ended = False
+        self.last_sent = time.monotonic()
+
+    def opening(self):
+        return f"retry: {RETRY_MS}\n\n".encode()
+
+    def read(self):
+        """(bytes to send, possibly none; whether to wait for news before the next
+        read). After the last bytes of a run, `ended` is true."""
+        events, more, self.ended = self.follower.step()
+        data = b"".join(encode(*event) for event in events)
+        now = time.monotonic()
+        if not data and now - self.last_sent >= KEEPALIVE:
+            data = b": keep-alive\n\n"
+        if data:
+            self.last_sent = now
+        return data, not (more or self.ended)
+
+    @property
+    def timeout(self):
+        return min(self.follower.wait_timeout(), KEEPALIVE)
 
 
-def events_sync(follower):
-    """The stream for WSGI servers: blocks this request's thread between reads."""
-    yield _opening()
-    last_sent = time.monotonic()
-    while True:
-        seen = live.version(follower.task_id)
-        events, more, ended = follower.step()
-        if events:
-            yield b"".join(encode(*event) for event in events)
-            last_sent = time.monotonic()
-        if ended:
-            return
-        if more:
-            continue
-        if time.monotonic() - last_sent >= KEEPALIVE:
-            yield b": keep-alive\n\n"
-            last_sent = time.monotonic()
-        live.wait(follower.task_id, seen, min(follower.wait_timeout(), KEEPALIVE))
+def events_sync(stream):
+    """For WSGI servers: blocks this request's thread between reads."""
+    yield stream.opening()
+    while not stream.ended:
+        seen = live.version(stream.task_id)
+        data, wait = stream.read()
+        if data:
+            yield data
+        if wait:
+            live.wait(stream.task_id, seen, stream.timeout)
 
 
-async def events_async(follower):
-    """The stream for ASGI servers: suspends only this coroutine between reads."""
-    step = sync_to_async(follower.step)  # thread-sensitive: this request's own thread
-    yield _opening()
-    last_sent = time.monotonic()
-    while True:
-        seen = live.version(follower.task_id)
-        events, more, ended = await step()
-        if events:
-            yield b"".join(encode(*event) for event in events)
-            last_sent = time.monotonic()
-        if ended:
-            return
-        if more:
-            continue
-        if time.monotonic() - last_sent >= KEEPALIVE:
-            yield b": keep-alive\n\n"
-            last_sent = time.monotonic()
-        await live.wait_async(follower.task_id, seen, min(follower.wait_timeout(), KEEPALIVE))
+async def events_async(stream):
+    """For ASGI servers: suspends only this coroutine between reads."""
+    read = sync_to_async(stream.read)  # thread-sensitive: this request's own thread
+    yield stream.opening()
+    while not stream.ended:
+        seen = live.version(stream.task_id)
+        data, wait = await read()
+        if data:
+            yield data
+        if wait:
+            await live.wait_async(stream.task_id, seen, stream.timeout)
 
 
 class BadPosition(ValueError):
@@ -244,12 +254,12 @@ def task_events(request, pk):
         position = start_position(request, task)
     except BadPosition as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    follower = Follower(task.pk, position)
+    stream = EventStream(Follower(task.pk, position))
     # An ASGI server needs an async iterator to stream (Django would collect a sync one
     # into a list first); a WSGI server needs a sync one.
     asgi = isinstance(request, ASGIRequest)
-    stream = events_async(follower) if asgi else events_sync(follower)
-    response = StreamingHttpResponse(stream, content_type="text/event-stream; charset=utf-8")
+    content = events_async(stream) if asgi else events_sync(stream)
+    response = StreamingHttpResponse(content, content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-cache, no-transform"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
     return response
