@@ -155,10 +155,19 @@
       this.trimmed = false;
       this.follow = true;
       this.scheduled = false;
+      // Only the reader stops the following: layout (blocks getting their real height,
+      // old lines giving way) moves the scroll position too, and must not.
+      this.userScrollAt = -Infinity;
+      const reader = () => (this.userScrollAt = performance.now());
+      for (const type of ["wheel", "touchmove", "keydown", "mousedown"]) {
+        this.el.addEventListener(type, reader, { passive: true });
+      }
       this.el.addEventListener("scroll", () => {
         const atBottom = this.el.scrollTop + this.el.clientHeight >= this.el.scrollHeight - 8;
-        if (atBottom !== this.follow) {
-          this.follow = atBottom;
+        const byReader = performance.now() - this.userScrollAt < 1000;
+        const follow = atBottom || (this.follow && !byReader);
+        if (follow !== this.follow) {
+          this.follow = follow;
           this.onChange();
         }
       });
@@ -198,7 +207,7 @@
       }
       if (drew) {
         this.trim();
-        if (this.follow) this.el.scrollTop = this.el.scrollHeight;
+        if (this.follow) this.scrollToEnd();
         this.onChange();
       }
       if (this.queue.length) this.schedule();
@@ -339,8 +348,11 @@
       this.last = this.lastKey = null;
     }
 
+    // Older lines give way; while the reader is scrolled up, later (they may be reading
+    // them), but not without bound.
     trim() {
-      while (this.lines > MAX_LINES && this.pages.length > 1) {
+      const keep = this.follow ? MAX_LINES : MAX_LINES * 4;
+      while (this.lines > keep && this.pages.length > 1) {
         const page = this.pages.shift();
         this.lines -= page.lines;
         page.remove();
@@ -354,8 +366,17 @@
 
     jumpToEnd() {
       this.follow = true;
-      this.el.scrollTop = this.el.scrollHeight;
+      this.scrollToEnd();
       this.onChange();
+    }
+
+    // Blocks that come into view get their real height, which moves the end: look again
+    // next frame.
+    scrollToEnd() {
+      this.el.scrollTop = this.el.scrollHeight;
+      requestAnimationFrame(() => {
+        if (this.follow) this.el.scrollTop = this.el.scrollHeight;
+      });
     }
 
     get text() {
@@ -602,7 +623,8 @@
         });
         const body = await response.json();
         if (!response.ok) this.note(body.error || "Could not cancel the run.");
-        else this.setState(body.state, true);
+        // The stream may have brought the end already; this answer is older than that.
+        else if (!this.ended) this.setState(body.state, true);
       } catch (error) {
         this.note("Could not reach the server to cancel the run.");
       } finally {
