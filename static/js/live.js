@@ -475,6 +475,10 @@
           headers: { Accept: "application/json" },
           credentials: "same-origin",
         });
+        if (response.redirected || !(response.headers.get("Content-Type") || "").includes("json")) {
+          this.showMode("Your session has ended: reload the page to sign in again.");
+          return; // sent to the sign-in page: asking again will not help
+        }
         if (!response.ok) throw new Error("HTTP " + response.status);
         const batch = await response.json();
         this.showMode("Live (polling)");

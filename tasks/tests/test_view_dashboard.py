@@ -1,10 +1,12 @@
 """The dashboard: the run form built from the catalog, Execute, the current run's panel."""
 
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.utils import timezone
 
-from tasks.models import Task
+from tasks.models import Status, Task
 from tasks.tests.factories import make_task
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +136,14 @@ def test_parameters_shown_on_the_page_are_escaped(signed_in, user):
     html = signed_in.get(f"/?script=echo&run={task.pk}").content.decode()
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)" in html
+
+
+def test_the_panel_estimates_from_the_scripts_recent_successful_runs(signed_in, user):
+    now = timezone.now()
+    for seconds in (10, 20, 30):
+        make_task(user, started_at=now, completed_at=now + timedelta(seconds=seconds))
+    make_task(user, status=Status.FAILED, started_at=now, completed_at=now + timedelta(hours=1))
+    pending = make_task(user, status=Status.PENDING)
+    html = signed_in.get(f"/?script=echo&run={pending.pk}").content.decode()
+    assert 'data-typical="20.0"' in html
+    assert "usually takes 20.0 s" in html
