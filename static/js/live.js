@@ -5,7 +5,7 @@
 
 (function () {
   const MAX_LINES = 5000; // lines kept on screen; older ones give way (the whole log is a link)
-  const PAGE_LINES = 200; // lines per block: the browser skips drawing blocks out of view
+  const PAGE_LINES = 200; // lines per block: the browser skips drawing full blocks out of view
   const SLICE_CHARS = 8 * 1024; // text rendered in one step; steps fit in a frame's budget
   const FRAME_BUDGET_MS = 8;
   const POLL_MS = 1000;
@@ -320,6 +320,7 @@
     }
 
     newPage() {
+      if (this.page) this.page.classList.add("full");
       this.page = document.createElement("div");
       this.page.className = "log-page";
       this.page.lines = 0;
