@@ -1,6 +1,7 @@
 """How long a printed line takes to reach a viewer, and whether every line arrives once.
 
-A script prints 1,000 lines, one every 10 ms, each stamped with the time it was printed.
+A script (`bench/scripts/ticker.py`) prints 1,000 lines, one every 10 ms, each stamped
+with the time it was printed.
 Viewers read the run live and note when each line arrives:
 
 - SSE: the task page's event stream (`/tasks/<id>/events/`), under runserver and uvicorn;
@@ -23,9 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import BENCH_CATALOG
 from bench.server import Server
-
-CATALOG = Path(__file__).resolve().parent / "catalog" / "catalog.toml"
 
 
 def cookie_header(session):
@@ -101,7 +101,7 @@ def summarise(name, arrivals, count):
 
 def measure(kind, lines, interval):
     print(f"{kind}: {lines} lines, one every {interval * 1000:g} ms")
-    with Server(kind, catalog=CATALOG) as server:
+    with Server(kind, catalog=BENCH_CATALOG) as server:
         session = server.session()
         sse, polled = [], []
         task_id = server.execute(session, "ticker", {"lines": lines, "interval": interval})

@@ -34,10 +34,15 @@ class RunForm(forms.Form):
             )
             self.fields["args"].template_name = FIELD_TEMPLATE
 
-    @classmethod
-    def initial_from(cls, task):
-        """Initial values that repeat a run's parameters and arguments."""
-        initial = {f"param_{name}": value for name, value in task.params.items()}
+    @staticmethod
+    def initial_from(task, entry):
+        """Initial values that repeat a run's parameters and arguments (never a secret's:
+        the run kept only a mask of it)."""
+        initial = {
+            f"param_{name}": value
+            for name, value in task.params.items()
+            if (param := entry.param(name)) is not None and param.type != "secret"
+        }
         if task.args:
             initial["args"] = shlex.join(task.args)
         return initial
@@ -113,6 +118,16 @@ def _field(param):
     attrs = {"autocomplete": "off"}
     if param.pattern:
         attrs["pattern"] = param.pattern
+    if param.type == "secret":
+        # Masked while typed, never sent back in a re-rendered form, never remembered.
+        attrs["autocomplete"] = "new-password"
+        return forms.CharField(
+            min_length=param.min_length or None,
+            max_length=param.max_length,
+            strip=False,
+            widget=forms.PasswordInput(attrs=attrs, render_value=False),
+            **common,
+        )
     return forms.CharField(
         min_length=param.min_length or None,
         max_length=param.max_length,

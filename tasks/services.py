@@ -9,7 +9,7 @@ from functools import partial
 from django.conf import settings
 from django.db import transaction
 
-from tasks import access
+from tasks import access, audit, secret_params
 from tasks.catalog import RequestInvalid, get_catalog, interpreter_version, script_sha256
 from tasks.executor.backends import get_backend
 from tasks.models import Task
@@ -73,6 +73,13 @@ def execute(user, script, params=None, args=None, *, rerun_of=None, from_text=Fa
     if Task.objects.pending().count() >= limit:
         raise QueueFull(f"{limit} runs are already waiting to start; try again later.")
     script_args, env = entry.command(params, args)
+    sealed = ""
+    secrets = entry.secret_values(params)
+    if secrets:
+        # The row keeps only masked values; the real ones wait sealed for the worker.
+        sealed = secret_params.seal(script_args, env, secrets)
+        params = entry.masked(params, secret_params.MASK)
+        script_args, env = entry.command(params, args)
     with transaction.atomic():
         task = Task.objects.create(
             script=entry.key,
@@ -90,7 +97,12 @@ def execute(user, script, params=None, args=None, *, rerun_of=None, from_text=Fa
             user=user,
             user_name=user.get_username(),
             rerun_of=rerun_of,
+            sealed_secrets=sealed,
         )
+        if rerun_of is None:
+            audit.record(user, audit.AuditAction.RUN, task=task)
+        else:
+            audit.record(user, audit.AuditAction.RERUN, task=task, original=str(rerun_of.pk))
         transaction.on_commit(partial(get_backend().submit, task.pk))
     return task
 
@@ -102,7 +114,8 @@ def cancel(user, task):
     if task.is_finished:
         raise Conflict(f"This run has already ended ({task.status}); there is nothing to cancel.")
     with transaction.atomic():
-        task.request_cancel()
+        if task.request_cancel():
+            audit.record(user, audit.AuditAction.CANCEL, task=task, status=task.status)
         # The row's flag reaches any worker; a supervisor in this process hears at once.
         transaction.on_commit(partial(get_backend().cancel, task.pk))
     task.refresh_from_db()
@@ -117,6 +130,18 @@ def rerun(user, task):
     """
     if not access.can_manage(user, task):
         raise NotAllowed("You can only re-run your own runs.")
+    entry = get_catalog().get(task.script)
+    hidden = [
+        param.label
+        for param in (entry.params if entry else ())
+        if param.type == "secret" and param.name in task.params
+    ]
+    if hidden:
+        raise InvalidRequest(
+            f"This run had secret parameters ({', '.join(hidden)}), and their values are not "
+            "kept after a run starts: start a new run and enter them again.",
+            {"params": "secret values are not kept"},
+        )
     new = execute(user, task.script, task.params, task.args, rerun_of=task)
     warnings = []
     if task.script_sha256 and new.script_sha256 != task.script_sha256:

@@ -45,6 +45,7 @@ STATE_FIELDS = (
     "cancel_requested_at",
     "started_at",
     "completed_at",
+    "duration",
     "return_code",
     "end_reason",
     "error",
@@ -62,7 +63,7 @@ VOLATILE = ("elapsed", "log_bytes")
 
 def task_state(task):
     """What a live page shows about a run besides its log (JSON-ready)."""
-    duration = task.duration
+    duration = task.elapsed()
     return {
         "id": str(task.pk),
         "status": task.status,

@@ -1,4 +1,5 @@
-"""Rows for tests of the pages: runs in any state, with a log, without running anything."""
+"""Rows for tests: runs in any state, with a log, without running anything; and readers
+for what the live stream sends."""
 
 import json
 from datetime import timedelta
@@ -7,36 +8,41 @@ from django.utils import timezone
 
 from tasks.models import LogChunk, Status, Task
 
-FINISHED = {Status.SUCCESS, Status.FAILED, Status.CANCELLED}
 
-
-def make_task(user, script="echo", status=Status.SUCCESS, log=(), **fields):
-    """A run of `script` by `user`; `log` is a list of (stream, bytes) written in order."""
-    now = timezone.now()
-    values = {
+def make_task(
+    user, script="echo", status=Status.SUCCESS, age_minutes=0, output=b"", log=(), **fields
+):
+    """A finished (or given-status) run. `output` is its stdout in one chunk; `log` a list
+    of (stream, bytes) written in order after it."""
+    created = timezone.now() - timedelta(minutes=age_minutes)
+    defaults = {
         "script": script,
         "script_path": f"{script}.py",
-        "interpreter": "python3",
-        "argv": ["python3", f"{script}.py"],
+        "interpreter": "/usr/bin/python3",
+        "argv": ["/usr/bin/python3", f"{script}.py"],
         "timeout": 30,
         "user": user,
-        "user_name": user.get_username(),
+        "user_name": user.username,
         "status": status,
-        "created_at": now,
+        "created_at": created,
+        "stdout_tail": output.decode(),
     }
     if status != Status.PENDING:
-        values["started_at"] = now
-    if status in FINISHED:
-        values["completed_at"] = now + timedelta(seconds=2)
-        values["end_reason"] = "cancelled" if status == Status.CANCELLED else "exit"
-        values["return_code"] = 0 if status == Status.SUCCESS else 1
-    values.update(fields)
-    task = Task.objects.create(**values)
+        defaults["started_at"] = created + timedelta(seconds=1)
+    if status in (Status.SUCCESS, Status.FAILED, Status.CANCELLED):
+        defaults["completed_at"] = created + timedelta(seconds=3)
+        defaults["duration"] = timedelta(seconds=2)
+        defaults["return_code"] = 0 if status == Status.SUCCESS else 1
+        defaults["end_reason"] = "cancelled" if status == Status.CANCELLED else "exit"
+    defaults.update(fields)
+    task = Task.objects.create(**defaults)
+    write_log(task, [("out", output)] if output else [])
     write_log(task, log)
     return task
 
 
 def write_log(task, parts):
+    """Append (stream, bytes) chunks to the run's log, as the supervisor would."""
     offset = task.log_bytes
     for stream, data in parts:
         LogChunk.objects.create(task=task, offset=offset, stream=stream, data=data)

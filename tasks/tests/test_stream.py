@@ -143,3 +143,10 @@ def test_a_viewer_waiting_on_a_quiet_run_is_woken_by_its_output(client, user, en
     events = parse_sse(b"".join(received))
     assert events[-1][0] == "end"
     assert events[-1][2]["status"] == "cancelled"
+
+
+@pytest.mark.django_db
+def test_a_viewer_who_sees_every_run_gets_anothers_stream(client, staff, user):
+    task = make_task(user, log=LOG)
+    client.force_login(staff)
+    assert log_text(stream(client, task)) == "one\ntwo\nthree\n"

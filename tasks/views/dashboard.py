@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tasks import access, services
 from tasks.forms import RunForm
+from tasks.throttling import run_refusal
 from tasks.views.common import dashboard_url, visible_task
 from tasks.views.panel import panel_context
 
@@ -21,7 +22,7 @@ def dashboard(request):
     form = None
     if entry is not None:
         same_script = current is not None and current.script == entry.key
-        form = RunForm(entry, initial=RunForm.initial_from(current) if same_script else None)
+        form = RunForm(entry, initial=RunForm.initial_from(current, entry) if same_script else None)
     context = {"unknown_script": wanted if wanted and entry is None else ""}
     return _render(request, entries, entry, form, load_error, current, context)
 
@@ -33,6 +34,10 @@ def run(request, script):
     if entry is None:
         raise Http404("No such script among those you may run.")
     form = RunForm(entry, request.POST)
+    refusal = run_refusal(request)
+    if refusal:
+        form.add_error(None, refusal)
+        return _render(request, entries, entry, form, load_error, None, {}, status=429)
     if form.is_valid():
         try:
             task = services.execute(request.user, entry.key, form.params(), form.args())

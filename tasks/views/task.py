@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tasks import logs, services
 from tasks.catalog import get_catalog
 from tasks.stream import task_state
+from tasks.throttling import run_refusal
 from tasks.views.common import dashboard_url, visible_task, wants_json
 from tasks.views.panel import panel_context
 
@@ -61,6 +62,10 @@ def task_cancel(request, pk):
 @require_POST
 def task_rerun(request, pk):
     task = visible_task(request.user, pk)
+    refusal = run_refusal(request)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect(_page_of(request, task))
     try:
         new, warnings = services.rerun(request.user, task)
     except services.ServiceError as exc:
