@@ -44,6 +44,8 @@ class Server:
             "DATABASE_URL": f"sqlite:///{self.folder.name}/db.sqlite3",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
             "DJANGO_DEBUG": "0",
+            "DJANGO_HTTPS": "0",  # plain HTTP on the loopback, as the README says to try it
+            "EXECUTOR_RUN_RATE": "off",  # benchmarks start runs as fast as they like
             "DJANGO_ENV_FILE": os.devnull,
             "EXECUTOR_LOG_LEVEL": "WARNING",
             **(env or {}),
