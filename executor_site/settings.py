@@ -244,6 +244,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "tasks": {"handlers": ["console"], "level": os.environ.get("EXECUTOR_LOG_LEVEL", "INFO")},
+        # Django only logs to the console with debug on; a server in production must still
+        # say why a request failed (with the traceback) somewhere an operator looks.
+        "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # 4xx answers are the client's business; 5xx ones (with tracebacks) are ours.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
 

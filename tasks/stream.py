@@ -198,20 +198,16 @@ async def events_async(stream):
             await live.wait_async(stream.task_id, seen, stream.timeout)
 
 
-class BadPosition(ValueError):
-    pass
-
-
 def start_position(request, task):
     """Where a viewer starts: `Last-Event-ID` (a reconnect), else `offset`, else the
     start of the last `tail` bytes (a whole line), else the beginning."""
     raw = request.headers.get("Last-Event-ID") or request.GET.get("offset")
     if raw is not None and raw != "":
-        position = _whole_number(raw, "offset")
+        position = logs.whole_number(raw, "offset")
         return min(position, task.log_bytes)
     raw_tail = request.GET.get("tail")
     if raw_tail:
-        tail = min(_whole_number(raw_tail, "tail"), MAX_TAIL)
+        tail = min(logs.whole_number(raw_tail, "tail"), MAX_TAIL)
         if task.log_bytes > tail:
             return line_start_after(task.pk, task.log_bytes - tail)
     return 0
@@ -237,23 +233,13 @@ def line_start_after(task_id, offset):
     return offset
 
 
-def _whole_number(raw, name):
-    try:
-        number = int(str(raw).strip())
-    except ValueError:
-        raise BadPosition(f"{name} must be a whole number, got {str(raw)[:40]!r}") from None
-    if number < 0:
-        raise BadPosition(f"{name} must be 0 or more, got {number}")
-    return number
-
-
 @require_GET
 def task_events(request, pk):
     """GET /tasks/<id>/events: Server-Sent Events `log`, `state` and `end`."""
     task = visible_task(request.user, pk)
     try:
         position = start_position(request, task)
-    except BadPosition as exc:
+    except logs.BadPosition as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     stream = EventStream(Follower(task.pk, position))
     # An ASGI server needs an async iterator to stream (Django would collect a sync one
@@ -274,7 +260,7 @@ def task_poll(request, pk):
     task = visible_task(request.user, pk)
     try:
         position = start_position(request, task)
-    except BadPosition as exc:
+    except logs.BadPosition as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     follower = Follower(task.pk, position)
     events, more, ended = follower.step()
