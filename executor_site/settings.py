@@ -244,6 +244,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "tasks": {"handlers": ["console"], "level": os.environ.get("EXECUTOR_LOG_LEVEL", "INFO")},
+        # Django only logs to the console with debug on; a server in production must still
+        # say why a request failed (with the traceback) somewhere an operator looks.
+        "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # 4xx answers are the client's business; 5xx ones (with tracebacks) are ours.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
 
@@ -259,6 +264,9 @@ EXECUTOR_FLUSH_INTERVAL = env_float("EXECUTOR_FLUSH_INTERVAL", 0.05, minimum=0.0
 EXECUTOR_HEARTBEAT_INTERVAL = env_float("EXECUTOR_HEARTBEAT_INTERVAL", 5, minimum=0.1)
 EXECUTOR_STALE_AFTER = env_float("EXECUTOR_STALE_AFTER", 30, minimum=0.3)
 EXECUTOR_CHILD_ENV = env_list("EXECUTOR_CHILD_ENV", [])
+# Live pages: how often a viewer re-reads a run that another process supervises (runs in
+# this process wake their viewers at once).
+EXECUTOR_LIVE_POLL_INTERVAL = env_float("EXECUTOR_LIVE_POLL_INTERVAL", 0.25, minimum=0.01)
 
 # Security. Production (debug off) is HTTPS-only by default: secure cookies, a redirect
 # from http://, and HSTS. Behind a proxy that terminates TLS, set

@@ -181,8 +181,13 @@ class TaskViewSet(LoginNotRequiredMixin, RunThrottleMixin, viewsets.ReadOnlyMode
                 dropped_bytes=task.log_dropped_bytes,
                 status=task.status,
             )
-        offset = _whole_number(raw_offset, "offset")
-        limit = _whole_number(request.query_params.get("limit", logs.DEFAULT_LIMIT), "limit")
+        try:
+            offset = logs.whole_number(raw_offset, "offset")
+            limit = logs.whole_number(
+                request.query_params.get("limit", logs.DEFAULT_LIMIT), "limit"
+            )
+        except logs.BadPosition as exc:
+            raise ValidationError(str(exc)) from None
         if not 1 <= limit <= logs.MAX_LIMIT:
             raise ValidationError(f"limit: must be between 1 and {logs.MAX_LIMIT}.")
         if offset > task.log_bytes:
@@ -302,13 +307,3 @@ class NotFoundView(LoginNotRequiredMixin, APIView):
         raise NotFound(f"No API endpoint at {request.path[:200]}.")
 
     get = post = put = patch = delete = head = options = _not_found
-
-
-def _whole_number(value, name):
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ValidationError(f"{name}: must be a whole number, got {str(value)[:40]!r}.") from None
-    if number < 0:
-        raise ValidationError(f"{name}: must be 0 or more, got {number}.")
-    return number

@@ -31,6 +31,8 @@ def executor_settings(settings, monkeypatch):
     settings.EXECUTOR_KILL_GRACE = 1.0
     settings.EXECUTOR_HEARTBEAT_INTERVAL = 0.5
     settings.EXECUTOR_STALE_AFTER = 30
+    # Users are made in almost every test; the real hasher costs ~0.5 s each on 2 cores.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     clear_cache()
     cache.clear()  # throttling counters: each test starts with none
     yield

@@ -166,6 +166,22 @@ ROWS = [
         effective=("permitted", "admin"),
         effect=rerun_of_bobs,
     ),
+    Row("GET", "/history/", statuses(200, anonymous=LOGIN)),
+    Row("GET", lambda r: f"/tasks/states/?id={r.bobs}", statuses(200, anonymous=LOGIN)),
+    Row("GET", lambda r: f"/tasks/{r.own}/log/", statuses(200, anonymous=LOGIN)),
+    Row(
+        "GET",
+        lambda r: f"/tasks/{r.bobs}/log/",
+        statuses(200, anonymous=LOGIN, ordinary=404),
+    ),
+    # The live stream of a finished run ends by itself; bob's run never starts here, so
+    # his stream is checked through the polling fallback, which shares its access path.
+    Row("GET", lambda r: f"/tasks/{r.own}/events/", statuses(200, anonymous=LOGIN)),
+    Row(
+        "GET",
+        lambda r: f"/tasks/{r.bobs}/poll/?offset=0",
+        statuses(200, anonymous=LOGIN, ordinary=404),
+    ),
     # The admin: staff only; the audit trail only for those given its view permission.
     Row("GET", "/admin/", statuses(302, staff=200, admin=200)),
     Row("GET", "/admin/tasks/auditevent/", statuses(302, staff=403, admin=200)),

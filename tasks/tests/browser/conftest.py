@@ -4,32 +4,13 @@ The server, the engine and the test share one database, so a test can start runs
 the page and check rows, and the engine's wake-ups reach the live pages at once.
 """
 
-import os
-import shutil
-
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tasks.tests.browser.chromium import ARGS, chromium_path
 from tasks.tests.requirements import require_or_skip
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 375, "height": 740}
-
-
-def chromium_path():
-    configured = os.environ.get("EXECUTOR_CHROMIUM")
-    if configured:
-        return configured if os.access(configured, os.X_OK) else None
-    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +21,7 @@ def browser_type_launch_args(browser_type_launch_args):
         path is not None,
         "Chromium is not installed (Debian: apt-get install chromium; or set EXECUTOR_CHROMIUM)",
     )
-    return {**browser_type_launch_args, "executable_path": path, "args": CHROMIUM_ARGS}
+    return {**browser_type_launch_args, "executable_path": path, "args": ARGS}
 
 
 @pytest.fixture(scope="package", autouse=True)
@@ -112,9 +93,7 @@ def sign_in(live_server, client):
 @pytest.fixture
 def shipped_catalog(settings):
     """The catalog the product ships (scripts/catalog.toml), for `sample` and friends."""
-    from django.conf import settings as django_settings
-
-    settings.EXECUTOR_SCRIPTS = str(django_settings.BASE_DIR / "scripts" / "catalog.toml")
+    settings.EXECUTOR_SCRIPTS = str(settings.BASE_DIR / "scripts" / "catalog.toml")
 
 
 @pytest.fixture
