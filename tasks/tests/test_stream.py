@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.db import connection
 from django.test import AsyncClient
 
 from tasks import services
@@ -130,8 +131,13 @@ def test_a_viewer_waiting_on_a_quiet_run_is_woken_by_its_output(client, user, en
     received = []
 
     def read():
-        for chunk in response.streaming_content:
-            received.append(chunk)
+        try:
+            for chunk in response.streaming_content:
+                received.append(chunk)
+        finally:
+            # The stream read the database from this thread: its connection is this
+            # thread's to close (PostgreSQL would keep the session open otherwise).
+            connection.close()
 
     reader = threading.Thread(target=read)
     reader.start()
