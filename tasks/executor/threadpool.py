@@ -16,6 +16,11 @@ from tasks.executor.recovery import recover_stale
 from tasks.executor.scheduling import claim_next
 from tasks.executor.supervisor import Supervisor, worker_name
 from tasks.models import EndReason, Task
+from tasks.retention import run_due as run_retention_due
+
+# Seconds of purging per housekeeping tick when a retention pass is due: the purge goes
+# a little at a time so that recovery and wake-ups keep their pace.
+RETENTION_BUDGET = 0.5
 
 logger = logging.getLogger(__name__)
 
@@ -138,5 +143,10 @@ class ThreadPoolEngine:
                     self._wake()
             except Exception:
                 logger.exception("housekeeping failed; will retry")
+                close_old_connections()
+            try:
+                run_retention_due(self.name, budget=RETENTION_BUDGET)
+            except Exception:
+                logger.exception("retention pass failed; will retry")
                 close_old_connections()
         connection.close()
