@@ -56,13 +56,26 @@ def pre(text):
     return format_html('<pre class="task-pre">{}</pre>', text)
 
 
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the engine or the catalog, never by hand: look, do not touch."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class TaskChangeList(ChangeList):
     def get_queryset(self, request, exclude_parameters=None):
         return super().get_queryset(request, exclude_parameters).defer(*LIST_DEFERRED)
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(ViewOnlyAdmin):
     list_display = (
         "short_id",
         "status_column",
@@ -143,19 +156,13 @@ class TaskAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["css/admin.css"]}
 
-    # What the admin may do with rows: look, cancel and purge (through the services);
-    # never add or edit, since every field is written by the engine.
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    # What the admin may do with runs besides looking: cancel and purge them, through
+    # the services.
 
     def has_delete_permission(self, request, obj=None):
         # Deleting goes through the purge action (the list's, or the page's), which
         # keeps running runs and removes logs in batches. No plain "Delete" button.
-        return obj is None and super().has_delete_permission(request)
+        return obj is None and admin.ModelAdmin.has_delete_permission(self, request)
 
     def has_cancel_permission(self, request):
         return self.has_view_permission(request)
@@ -345,17 +352,8 @@ def _runs(number):
 
 
 @admin.register(ScriptCatalog)
-class ScriptCatalogAdmin(admin.ModelAdmin):
+class ScriptCatalogAdmin(ViewOnlyAdmin):
     """The catalog file, read-only, with who may run each script and how its runs went."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         # One page; the object pages a proxy of Task would otherwise get make no sense.
@@ -428,20 +426,11 @@ def _catalog_row(key, entry, numbers):
 
 
 @admin.register(RetentionPass)
-class RetentionPassAdmin(admin.ModelAdmin):
+class RetentionPassAdmin(ViewOnlyAdmin):
     """The daily purges of old runs (EXECUTOR_RETENTION_DAYS): when, by whom, how much."""
 
     list_display = ("day", "cutoff", "worker", "started_at", "finished_at", "runs", "log_size")
     ordering = ("-day",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="logs purged", ordering="log_bytes")
     def log_size(self, retention_pass):

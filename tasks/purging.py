@@ -3,8 +3,8 @@
 A purge of a hundred thousand runs must not hold the database: SQLite has one writer at a
 time, so one long DELETE would stall every run's log writes and every sign-in until it
 ended. Batches are cut by run count and by log bytes, so a batch of huge logs stays as
-short as a batch of tiny ones. Memory stays bounded: the runs are walked by primary key,
-one batch of ids at a time, never loaded all at once.
+short as a batch of tiny ones. Memory stays bounded: the runs are taken oldest first, one
+batch of ids at a time, never loaded all at once.
 
 Pending and running runs are never deleted: the status is checked again inside each
 batch's transaction, not only when the batch was chosen.
@@ -14,13 +14,24 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Sum
 
-from tasks.models import FINISHED_STATUSES, Task
+from tasks.models import Status, Task
 
-BATCH_RUNS = 500
-BATCH_LOG_BYTES = 16 * 1024 * 1024
+# Written as "not pending or running" rather than "success, failed or cancelled": the
+# same rows, but SQLite's planner then walks the index the rest of the query needs
+# (creation time, script, primary key) instead of scanning every finished run's status
+# entry for each batch.
+ACTIVE = (Status.PENDING, Status.RUNNING)
+BATCH_RUNS = 500  # at most, per batch
+FIRST_BATCH_RUNS = 100
+MIN_BATCH_RUNS = 10
+BATCH_LOG_BYTES = 16 * 1024 * 1024  # at most, per batch
+# Each write transaction aims at this long: the batch size follows how long the last
+# one took, so a big database or a busy machine gets smaller batches, not longer locks.
+TARGET_TRANSACTION = 0.1  # seconds
+MAX_REST = 0.2  # seconds: the longest pause between two batches
 
 
 @dataclass
@@ -55,7 +66,7 @@ def count(tasks):
     """What deleting `tasks` would remove, in two aggregate queries."""
     result = PurgeResult(dry_run=True, kept_active=tasks.active().count())
     rows = (
-        tasks.finished()
+        tasks.exclude(status__in=ACTIVE)
         .order_by()
         .values_list("script", "status")
         .annotate(runs=Count("pk"), stored=Sum(stored_bytes()))
@@ -73,36 +84,70 @@ def delete(tasks, *, batch_runs=None, batch_bytes=None, deadline=None):
     """
     batch_runs = batch_runs or BATCH_RUNS
     batch_bytes = batch_bytes or BATCH_LOG_BYTES
+    size = min(batch_runs, FIRST_BATCH_RUNS)
+    # Inside a caller's transaction the purge is one transaction anyway: resting would
+    # only hold the lock longer.
+    rest = connection.vendor == "sqlite" and not connection.in_atomic_block
     result = PurgeResult(kept_active=tasks.active().count())
-    candidates = tasks.finished().order_by("pk").values_list("pk", "log_bytes", "log_dropped_bytes")
-    last = None
+    # Oldest first, one batch at a time, each chosen afresh: what a batch deletes is gone
+    # from the next query, so there is no cursor to keep and memory stays one batch.
+    # (Ordering by created_at lets the database walk an index instead of sorting all
+    # the remaining runs for every batch.)
+    candidates = (
+        tasks.exclude(status__in=ACTIVE)
+        .order_by("created_at")
+        .values_list("pk", "log_bytes", "log_dropped_bytes")
+    )
+    previous = None
     while True:
-        # Walked by primary key from where the last batch ended: memory stays one batch.
-        page = candidates if last is None else candidates.filter(pk__gt=last)
-        rows = list(page[:batch_runs])
+        rows = list(candidates[:size])
         if not rows:
             break
-        batch, size = [], 0
+        batch, stored = [], 0
         for pk, written, dropped in rows:
-            if batch and size + written - dropped > batch_bytes:
+            if batch and stored + written - dropped > batch_bytes:
                 break
             batch.append(pk)
-            size += written - dropped
-        last = batch[-1]
-        _delete_batch(batch, result)
+            stored += written - dropped
+        deleted, took = _delete_batch(batch, result)
+        if not deleted and batch == previous:
+            break  # the same runs again and none could go: stop rather than spin
+        previous = batch
+        growth = min(2.0, TARGET_TRANSACTION / max(took, 0.001))
+        size = min(batch_runs, max(MIN_BATCH_RUNS, int(len(batch) * growth)))
         if deadline is not None and time.monotonic() >= deadline:
-            result.complete = not tasks.finished().filter(pk__gt=last).exists()
+            result.complete = not candidates.exists()
             break
+        if rest:
+            _rest_after(took)
     return result
 
 
+def _rest_after(took):
+    """SQLite only: let the other writers in before the next batch.
+
+    SQLite has one writer at a time, and a writer waiting for the lock sleeps in growing
+    steps (up to 100 ms): a purge that took the lock again at once could starve it for
+    seconds. Resting as long as the batch took leaves the others at least half the time.
+    Meanwhile the batch's pages are copied from the WAL into the database (a passive
+    checkpoint takes no write lock), so that the next site write to commit does not pay
+    for the purge's checkpoint."""
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    time.sleep(max(0.0, min(took, MAX_REST) - (time.monotonic() - started)))
+
+
 def _delete_batch(pks, result):
+    """Delete the finished runs among `pks`; return (how many, seconds it took)."""
     started = time.monotonic()
     with transaction.atomic():
-        # Checked again under the write lock: whatever the batch was chosen from, a run
-        # that is pending or running now is left alone.
+        # Checked again under the write lock (and, on PostgreSQL, with the rows locked):
+        # whatever the batch was chosen from, a run pending or running now is left alone.
         doomed = (
-            Task.objects.filter(pk__in=pks, status__in=FINISHED_STATUSES)
+            Task.objects.select_for_update()
+            .filter(pk__in=pks)
+            .exclude(status__in=ACTIVE)
             .order_by()
             .values_list("pk", "script", "status", stored_bytes())
         )
@@ -122,3 +167,4 @@ def _delete_batch(pks, result):
     result.longest_transaction = max(result.longest_transaction, elapsed)
     for key, number in runs.items():
         result.add(*key, number, totals[key])
+    return len(ids), elapsed

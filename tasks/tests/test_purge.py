@@ -5,6 +5,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tasks import purging, services
 from tasks.models import LogChunk, Status, Task
@@ -44,7 +46,7 @@ def test_a_batch_checks_the_status_again_inside_its_transaction(user):
     running = make_task(user, status=Status.RUNNING)
     done = make_task(user)
     result = purging.PurgeResult()
-    purging._delete_batch([running.pk, done.pk], result)
+    assert purging._delete_batch([running.pk, done.pk], result)[0] == 1
     assert list(Task.objects.values_list("pk", flat=True)) == [running.pk]
     assert result.runs == 1
 
@@ -151,3 +153,13 @@ def test_a_superuser_may_purge_anything(admin_user, user):
     make_task(user)
     make_task(None)
     assert services.purge(admin_user, Task.objects.all()).runs == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_its_own_it_gives_other_writers_room_between_batches(user):
+    make_tasks(3, user)
+    with CaptureQueriesContext(connection) as queries:
+        result = services.purge(None, Task.objects.all(), batch_runs=1)
+    checkpoints = [q for q in queries if q["sql"] == "PRAGMA wal_checkpoint(PASSIVE)"]
+    assert (result.batches, len(checkpoints)) == (3, 3)
+    assert not Task.objects.exists()
