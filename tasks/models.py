@@ -265,6 +265,7 @@ class RetentionPass(models.Model):
     class Meta:
         ordering = ["-day"]
         default_permissions = ("view",)
+        verbose_name_plural = "retention passes"
 
     def __str__(self):
         return f"retention pass of {self.day}"
