@@ -6,6 +6,7 @@ project root, which `bin/serve` writes on first start with a random secret key).
 """
 
 import os
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -125,6 +126,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "tasks",
 ]
 
@@ -138,6 +141,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "tasks.middleware.StartEngineMiddleware",
 ]
 
@@ -216,15 +220,21 @@ WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_bytes("EXECUTOR_MAX_REQUEST_BYTES", 256 * 1024)
 
 REST_FRAMEWORK = {
+    # Token first: DRF takes the WWW-Authenticate header from the first class, and a
+    # signed-out client should get 401 with "Token", not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["tasks.api.parsers.SafeJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["tasks.api.renderers.SafeJSONRenderer"],
     "EXCEPTION_HANDLER": "tasks.api.envelope.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Client addresses for throttling: DRF's default (None) trusts the whole
+    # X-Forwarded-For header, which any client can set to dodge a per-address limit.
+    "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0, minimum=0),
 }
 
 LOGGING = {
@@ -234,6 +244,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "tasks": {"handlers": ["console"], "level": os.environ.get("EXECUTOR_LOG_LEVEL", "INFO")},
+        # Django only logs to the console with debug on; a server in production must still
+        # say why a request failed (with the traceback) somewhere an operator looks.
+        "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # 4xx answers are the client's business; 5xx ones (with tracebacks) are ours.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
 
@@ -249,5 +264,116 @@ EXECUTOR_FLUSH_INTERVAL = env_float("EXECUTOR_FLUSH_INTERVAL", 0.05, minimum=0.0
 EXECUTOR_HEARTBEAT_INTERVAL = env_float("EXECUTOR_HEARTBEAT_INTERVAL", 5, minimum=0.1)
 EXECUTOR_STALE_AFTER = env_float("EXECUTOR_STALE_AFTER", 30, minimum=0.3)
 EXECUTOR_CHILD_ENV = env_list("EXECUTOR_CHILD_ENV", [])
+# Live pages: how often a viewer re-reads a run that another process supervises (runs in
+# this process wake their viewers at once).
+EXECUTOR_LIVE_POLL_INTERVAL = env_float("EXECUTOR_LIVE_POLL_INTERVAL", 0.25, minimum=0.01)
+
+# Security. Production (debug off) is HTTPS-only by default: secure cookies, a redirect
+# from http://, and HSTS. Behind a proxy that terminates TLS, set
+# DJANGO_SECURE_PROXY_SSL_HEADER so that Django knows which requests arrived over HTTPS.
+HTTPS = env_bool("DJANGO_HTTPS", not (DEBUG or TESTING))
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", HTTPS)
+# Load balancers probe the health check over plain HTTP; a redirect would fail them.
+SECURE_REDIRECT_EXEMPT = [r"^api/health/?$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0, 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # security.W021 asks for the HSTS preload flag. Preloading hands the whole domain to
+    # the browsers' built-in HTTPS-only list, which takes months to undo: the operator's
+    # decision (DJANGO_SECURE_HSTS_PRELOAD=1), not a default we may take for them.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+_proxy_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "").strip()
+if _proxy_header:
+    _name, _sep, _value = _proxy_header.partition(":")
+    if not (_sep and _name.strip() and _value.strip()):
+        raise ImproperlyConfigured(
+            "DJANGO_SECURE_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https', "
+            f"got {_proxy_header!r}"
+        )
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _name.strip().upper().replace("-", "_"),
+        _value.strip(),
+    )
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy: our pages load scripts, styles and images from this site only
+# and carry no inline scripts, styles or event handlers (a test parses every page).
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    # Swagger UI draws a few icons as data: URIs.
+    "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
+
+# The cache holds throttling counters. The default is per process: with several server
+# processes each counts on its own, so set CACHE_URL to a shared cache for exact limits.
+def _cache_from_url(url):
+    if url.startswith("locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if url.startswith("file://"):
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": url.removeprefix("file://"),
+        }
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ImproperlyConfigured(
+        f"CACHE_URL must start with locmem://, file:///path or redis://host:port/db, got {url!r}"
+    )
+
+
+CACHES = {"default": _cache_from_url(os.environ.get("CACHE_URL") or "locmem://")}
+
+
+# Throttling: runs started per user (execute and re-run) and failed sign-ins per user
+# name and per client address, as "count/period" (period: s, m, min, h, d, or 15m ...).
+# "off" turns a limit off.
+def env_rate(name, default):
+    """A rate such as 30/min or 10/15m, as (count, seconds); None for "off"."""
+    value = (os.environ.get(name) or default).strip().lower()
+    if value == "off":
+        return None
+    seconds = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400}
+    match = re.fullmatch(r"([1-9][0-9]*)/([1-9][0-9]*)?([a-z]+)", value)
+    if not match or match[3] not in seconds:
+        raise ImproperlyConfigured(
+            f"{name} must look like 30/min, 10/15m, 100/h or off, got {value!r}"
+        )
+    return int(match[1]), int(match[2] or 1) * seconds[match[3]]
+
+
+EXECUTOR_RUN_RATE = env_rate("EXECUTOR_RUN_RATE", "30/min")
+EXECUTOR_LOGIN_RATE = env_rate("EXECUTOR_LOGIN_RATE", "10/15m")
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Executor API",
+    "DESCRIPTION": "Run catalog scripts and follow their runs. Every answer is JSON with "
+    '"success"; every error carries an "error" message.',
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["tasks.api.schema.drop_duplicate_paths"],
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "tasks.models.Status",
+        "HealthStatusEnum": ["healthy", "unhealthy"],
+    },
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+}
+
 # Operations: finished runs older than this many days are purged once a day (0: never).
 EXECUTOR_RETENTION_DAYS = env_int("EXECUTOR_RETENTION_DAYS", 0, minimum=0)

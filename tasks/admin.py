@@ -15,7 +15,7 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Max, Q
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -27,25 +27,13 @@ from rest_framework.authtoken.models import TokenProxy
 from tasks import access, filters, logs, services
 from tasks.catalog import get_catalog
 from tasks.models import RetentionPass, ScriptCatalog, Status, Task
+from tasks.templatetags.executor import duration, kilobytes
 
 BOTH_PLACES = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
 LOG_TAIL_BYTES = 16 * 1024
 # Columns the list never shows and that can be large: left in the database for the list.
 LIST_DEFERRED = ("argv", "script_args", "args", "params", "env", "stdout_tail", "stderr_tail")
 SUMMARY_RUNS = 20  # how many (script, status) lines a purge's history entry names
-
-
-def format_duration(delta):
-    if delta is None:
-        return "—"
-    seconds = delta.total_seconds()
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, seconds = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min"
 
 
 def status_badge(status, label):
@@ -198,9 +186,9 @@ class TaskAdmin(ViewOnlyAdmin):
     def status_column(self, task):
         return status_badge(task.status, task.get_status_display())
 
-    @admin.display(description="duration", ordering=F("completed_at") - F("started_at"))
+    @admin.display(description="duration", ordering="duration")
     def duration_column(self, task):
-        return format_duration(task.duration)
+        return duration(task.elapsed())
 
     @admin.display(description="task page")
     def page_link(self, task):
@@ -221,9 +209,7 @@ class TaskAdmin(ViewOnlyAdmin):
 
     @admin.display(description="peak memory")
     def peak_memory(self, task):
-        if task.peak_memory_kb is None:
-            return "—"
-        return filesizeformat(task.peak_memory_kb * 1024)
+        return kilobytes(task.peak_memory_kb)
 
     @admin.display(description="log size")
     def log_size(self, task):

@@ -6,6 +6,7 @@ class TasksConfig(AppConfig):
     verbose_name = "Script runs"
 
     def ready(self):
-        # Registers the system checks. Nothing starts here: no threads, no queries; the
-        # engine starts on first use (tasks.middleware, or a command that needs it).
-        from tasks import checks  # noqa: F401
+        # Registers the system checks and the audit trail's admin. Nothing starts here: no
+        # threads, no queries; the engine starts on first use (tasks.middleware, or a
+        # command that needs it).
+        from tasks import admin_audit, checks, security_checks  # noqa: F401

@@ -27,7 +27,9 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 # behaves, which would let a run request execute code the catalog never declared.
 RESERVED_ENV = re.compile(r"^(PATH|HOME|SHELL|IFS|ENV|BASH_ENV|LD_.*|PYTHON.*|EXECUTOR_.*)$", re.I)
 
-PARAM_TYPES = ("string", "integer", "number", "boolean", "choice", "multichoice")
+# "secret" is a string that is masked in the form, never stored in clear, and replaced by
+# **** wherever the script prints it (see tasks/secret_params.py).
+PARAM_TYPES = ("string", "secret", "integer", "number", "boolean", "choice", "multichoice")
 DEFAULT_MAX_STRING = 1000
 DEFAULT_MAX_ARGS = 20
 MAX_ARG_LENGTH = 4096
@@ -76,7 +78,7 @@ class Param:
         }
         if self.type in ("integer", "number"):
             data.update(min=self.min, max=self.max)
-        if self.type == "string":
+        if self.type in ("string", "secret"):
             data.update(min_length=self.min_length, max_length=self.max_length)
             data["pattern"] = self.pattern
         if self.type in ("choice", "multichoice"):
@@ -90,10 +92,13 @@ class Param:
         clients send JSON and get exact type checks.
         """
         kind = self.type
-        if kind == "string":
+        if kind in ("string", "secret"):
             if not isinstance(value, str):
                 raise ValueError("must be a string")
             _check_text(value)
+            if kind == "secret" and ("\n" in value or "\r" in value):
+                # One line: the log is masked line by line.
+                raise ValueError("must be a single line")
             if len(value) < self.min_length:
                 raise ValueError(f"must be at least {self.min_length} characters")
             if len(value) > self.max_length:
@@ -195,9 +200,25 @@ class ScriptEntry:
     max_concurrent: int | None = None
     groups: tuple = ()
     queue: str = "default"
+    live_output: bool = True
 
     def param(self, name):
         return next((param for param in self.params if param.name == name), None)
+
+    def secret_values(self, params):
+        """The values of the secret parameters among validated `params`."""
+        return [
+            params[param.name]
+            for param in self.params
+            if param.type == "secret" and params.get(param.name)
+        ]
+
+    def masked(self, params, mask):
+        """`params` with every secret value replaced by `mask`."""
+        return {
+            name: mask if (param := self.param(name)) and param.type == "secret" else value
+            for name, value in params.items()
+        }
 
     def clean(self, params, args, *, from_text=False):
         """Validate a request; return (params, args) or raise RequestInvalid."""
@@ -377,6 +398,7 @@ ENTRY_KEYS = {
     "max_concurrent",
     "groups",
     "queue",
+    "live_output",
 }
 PARAM_KEYS = {
     "name",
@@ -466,6 +488,7 @@ def _load_entry(key, raw, folder):
         max_concurrent=max_concurrent,
         groups=tuple(groups),
         queue=queue,
+        live_output=_get(raw, "live_output", bool, True),
     )
 
 
@@ -535,6 +558,8 @@ def _load_param(index, raw):
             env_name=env_name if pass_as == "env" else None,
         )
         default = raw.get("default")
+        if default is not None and kind == "secret":
+            raise ValueError("a secret parameter cannot have a default (the catalog is not secret)")
         if default is not None:
             try:
                 default = param.clean(default)
@@ -559,6 +584,8 @@ def _get(raw, key, kind, default):
 
 
 def _kind_name(kinds):
+    if set(kinds) == {int, float}:
+        return "a number"
     names = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
     names.update({list: "a list", dict: "a table"})
     return " or ".join(names.get(kind, kind.__name__) for kind in kinds)

@@ -99,7 +99,7 @@ def check_operations(app_configs=None, **kwargs):
             Error(
                 f"EXECUTOR_RETENTION_DAYS must be a whole number of days, got {days!r}",
                 hint="Use 0 (keep every run) or the number of days to keep finished runs.",
-                id="executor.E020",
+                id="executor.E030",
             )
         )
     elif days and settings.EXECUTOR_BACKEND not in BACKENDS_WITH_RETENTION:
@@ -109,7 +109,7 @@ def check_operations(app_configs=None, **kwargs):
                 "backend does not purge old runs by itself",
                 hint=f"Run `manage.py purge_tasks --older-than {days}d` once a day (cron, a "
                 "systemd timer), or use the thread backend.",
-                id="executor.W020",
+                id="executor.W030",
             )
         )
     cap = settings.EXECUTOR_MAX_LOG_BYTES
@@ -120,7 +120,7 @@ def check_operations(app_configs=None, **kwargs):
                 hint=f"Output is stored in chunks of up to {MAX_CHUNK // 1024} KiB and the cap "
                 "keeps the first quarter and the last three quarters: below 256K a burst of "
                 "output can leave little or nothing of a log's end. Use 1M or more.",
-                id="executor.W021",
+                id="executor.W031",
             )
         )
     workers = settings.EXECUTOR_MAX_WORKERS
@@ -132,7 +132,7 @@ def check_operations(app_configs=None, **kwargs):
                 hint="Each run holds a thread, a child process and a database connection. "
                 f"Stay at or below {MAX_SENSIBLE_WORKERS} and limit busy scripts with "
                 "max_concurrent in the catalog; add machines (Celery) for more.",
-                id="executor.W022",
+                id="executor.W032",
             )
         )
     return problems

@@ -11,7 +11,7 @@ in the browser and the same query against the API give the same runs:
 import re
 from datetime import datetime, time
 
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -40,6 +40,11 @@ class FilterError(ValueError):
 
 def apply(queryset, params):
     """Return the queryset filtered and ordered by `params` (a QueryDict or dict)."""
+    for name in ("status", "script", "user", "created_after", "created_before", "ordering"):
+        values = params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]
+        if any("\x00" in (value or "") for value in values):
+            # PostgreSQL cannot hold NUL in a text value: refuse it here, on every database.
+            raise FilterError(f"{name}: must not contain NUL characters")
     statuses = _list(params, "status")
     if statuses:
         unknown = [status for status in statuses if status not in Status.values]
@@ -85,18 +90,7 @@ def ordering(params):
     if value.startswith("-"):
         first = fields[0]
         fields = (first[1:] if first.startswith("-") else "-" + first, *fields[1:])
-    expressions = []
-    for field_name in fields:
-        if field_name.lstrip("-") == "duration":
-            expression = F("completed_at") - F("started_at")
-            expressions.append(
-                expression.desc(nulls_last=True)
-                if field_name.startswith("-")
-                else expression.asc(nulls_last=True)
-            )
-        else:
-            expressions.append(field_name)
-    return expressions
+    return fields
 
 
 def _list(params, name):

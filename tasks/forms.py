@@ -6,13 +6,23 @@ from django import forms
 
 from tasks.catalog import MAX_ARG_LENGTH
 
+# In tasks/templates/: Django's form renderer looks in app folders, not in TEMPLATES' DIRS.
+FIELD_TEMPLATE = "tasks/_field.html"
+
 
 class RunForm(forms.Form):
+    """One field per catalog parameter. The catalog validates again on submission (the
+    API's rules are the form's), and its messages are put beside their fields."""
+
     def __init__(self, entry, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.entry = entry
         for param in entry.params:
-            self.fields[f"param_{param.name}"] = _field(param)
+            field = _field(param)
+            field.template_name = FIELD_TEMPLATE
+            field.default_text = _default_text(param)
+            self.fields[f"param_{param.name}"] = field
         if entry.allow_args:
             self.fields["args"] = forms.CharField(
                 label="Arguments",
@@ -22,6 +32,20 @@ class RunForm(forms.Form):
                 "that contains spaces. Nothing passes through a shell.",
                 widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
             )
+            self.fields["args"].template_name = FIELD_TEMPLATE
+
+    @staticmethod
+    def initial_from(task, entry):
+        """Initial values that repeat a run's parameters and arguments (never a secret's:
+        the run kept only a mask of it)."""
+        initial = {
+            f"param_{name}": value
+            for name, value in task.params.items()
+            if (param := entry.param(name)) is not None and param.type != "secret"
+        }
+        if task.args:
+            initial["args"] = shlex.join(task.args)
+        return initial
 
     def clean_args(self):
         text = self.cleaned_data.get("args") or ""
@@ -54,6 +78,14 @@ class RunForm(forms.Form):
             self.add_error(field, message)
 
 
+def _default_text(param):
+    if param.default is None or param.type == "boolean":
+        return ""
+    if param.type == "multichoice":
+        return ", ".join(param.default) or "none"
+    return str(param.default)
+
+
 def _field(param):
     common = {"label": param.label, "help_text": param.help, "required": param.required}
     initial = param.default
@@ -62,7 +94,13 @@ def _field(param):
             min_value=param.min, max_value=param.max, initial=initial, **common
         )
     if param.type == "number":
-        return forms.FloatField(min_value=param.min, max_value=param.max, initial=initial, **common)
+        return forms.FloatField(
+            min_value=param.min,
+            max_value=param.max,
+            initial=initial,
+            widget=forms.NumberInput(attrs={"step": "any"}),
+            **common,
+        )
     if param.type == "boolean":
         return forms.BooleanField(initial=bool(initial), **{**common, "required": False})
     if param.type == "choice":
@@ -80,6 +118,16 @@ def _field(param):
     attrs = {"autocomplete": "off"}
     if param.pattern:
         attrs["pattern"] = param.pattern
+    if param.type == "secret":
+        # Masked while typed, never sent back in a re-rendered form, never remembered.
+        attrs["autocomplete"] = "new-password"
+        return forms.CharField(
+            min_length=param.min_length or None,
+            max_length=param.max_length,
+            strip=False,
+            widget=forms.PasswordInput(attrs=attrs, render_value=False),
+            **common,
+        )
     return forms.CharField(
         min_length=param.min_length or None,
         max_length=param.max_length,

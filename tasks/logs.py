@@ -15,6 +15,21 @@ MAX_LIMIT = 8 * 1024 * 1024
 GAP = "gap"
 
 
+class BadPosition(ValueError):
+    """An offset, limit or tail in a request that is not a whole number of 0 or more."""
+
+
+def whole_number(raw, name):
+    """Parse a position from a request (offset, limit, tail); BadPosition says why not."""
+    try:
+        number = int(str(raw).strip())
+    except ValueError:
+        raise BadPosition(f"{name}: must be a whole number, got {str(raw)[:40]!r}.") from None
+    if number < 0:
+        raise BadPosition(f"{name}: must be 0 or more, got {number}.")
+    return number
+
+
 def gap_marker(size):
     return (
         f"\n[… {size:,} bytes of output dropped here: the log keeps its beginning and its end …]\n"

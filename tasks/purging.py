@@ -11,7 +11,6 @@ batch's transaction, not only when the batch was chosen.
 """
 
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -76,11 +75,13 @@ def count(tasks):
     return result
 
 
-def delete(tasks, *, batch_runs=None, batch_bytes=None, deadline=None):
+def delete(tasks, *, batch_runs=None, batch_bytes=None, deadline=None, on_batch=None):
     """Delete the finished runs among `tasks` with their logs; return a PurgeResult.
 
     `deadline` (a time.monotonic() value) stops after the batch in progress once passed,
     with `complete` False: the housekeeping thread purges a little at a time that way.
+    `on_batch(batch)` is called inside each batch's transaction with that batch's own
+    PurgeResult, so whatever it records commits with the deletion or not at all.
     """
     batch_runs = batch_runs or BATCH_RUNS
     batch_bytes = batch_bytes or BATCH_LOG_BYTES
@@ -109,7 +110,7 @@ def delete(tasks, *, batch_runs=None, batch_bytes=None, deadline=None):
                 break
             batch.append(pk)
             stored += written - dropped
-        deleted, took = _delete_batch(batch, result)
+        deleted, took = _delete_batch(batch, result, on_batch)
         if not deleted and batch == previous:
             break  # the same runs again and none could go: stop rather than spin
         previous = batch
@@ -138,7 +139,7 @@ def _rest_after(took):
     time.sleep(max(0.0, min(took, MAX_REST) - (time.monotonic() - started)))
 
 
-def _delete_batch(pks, result):
+def _delete_batch(pks, result, on_batch=None):
     """Delete the finished runs among `pks`; return (how many, seconds it took)."""
     started = time.monotonic()
     with transaction.atomic():
@@ -151,20 +152,20 @@ def _delete_batch(pks, result):
             .order_by()
             .values_list("pk", "script", "status", stored_bytes())
         )
-        totals = Counter()
-        runs = Counter()
+        batch = PurgeResult()
         ids = []
         for pk, script, status, stored in doomed:
             ids.append(pk)
-            runs[script, status] += 1
-            totals[script, status] += stored
+            batch.add(script, status, 1, stored)
         if ids:
             # Django's collector deletes the LogChunk rows with one statement per batch
             # of ids and clears `rerun_of` on later runs that point here.
             Task.objects.filter(pk__in=ids).only("pk").delete()
+            if on_batch is not None:
+                on_batch(batch)
     elapsed = time.monotonic() - started
     result.batches += 1
     result.longest_transaction = max(result.longest_transaction, elapsed)
-    for key, number in runs.items():
-        result.add(*key, number, totals[key])
+    for (script, status), (runs, stored) in batch.breakdown.items():
+        result.add(script, status, runs, stored)
     return len(ids), elapsed

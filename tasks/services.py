@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
-from tasks import access, filters, purging
+from tasks import access, audit, filters, purging, secret_params
 from tasks.catalog import RequestInvalid, get_catalog, interpreter_version, script_sha256
 from tasks.executor.backends import get_backend
 from tasks.models import Task
@@ -81,6 +81,13 @@ def execute(user, script, params=None, args=None, *, rerun_of=None, from_text=Fa
     if Task.objects.pending().count() >= limit:
         raise QueueFull(f"{limit} runs are already waiting to start; try again later.")
     script_args, env = entry.command(params, args)
+    sealed = ""
+    secrets = entry.secret_values(params)
+    if secrets:
+        # The row keeps only masked values; the real ones wait sealed for the worker.
+        sealed = secret_params.seal(script_args, env, secrets)
+        params = entry.masked(params, secret_params.MASK)
+        script_args, env = entry.command(params, args)
     with transaction.atomic():
         task = Task.objects.create(
             script=entry.key,
@@ -98,7 +105,12 @@ def execute(user, script, params=None, args=None, *, rerun_of=None, from_text=Fa
             user=user,
             user_name=user.get_username(),
             rerun_of=rerun_of,
+            sealed_secrets=sealed,
         )
+        if rerun_of is None:
+            audit.record(user, audit.AuditAction.RUN, task=task)
+        else:
+            audit.record(user, audit.AuditAction.RERUN, task=task, original=str(rerun_of.pk))
         transaction.on_commit(partial((backend or get_backend()).submit, task.pk))
     return task
 
@@ -110,7 +122,8 @@ def cancel(user, task):
     if task.is_finished:
         raise Conflict(f"This run has already ended ({task.status}); there is nothing to cancel.")
     with transaction.atomic():
-        task.request_cancel()
+        if task.request_cancel():
+            audit.record(user, audit.AuditAction.CANCEL, task=task, status=task.status)
         # The row's flag reaches any worker; a supervisor in this process hears at once.
         transaction.on_commit(partial(get_backend().cancel, task.pk))
     task.refresh_from_db()
@@ -125,6 +138,18 @@ def rerun(user, task):
     """
     if not access.can_manage(user, task):
         raise NotAllowed("You can only re-run your own runs.")
+    entry = get_catalog().get(task.script)
+    hidden = [
+        param.label
+        for param in (entry.params if entry else ())
+        if param.type == "secret" and param.name in task.params
+    ]
+    if hidden:
+        raise InvalidRequest(
+            f"This run had secret parameters ({', '.join(hidden)}), and their values are not "
+            "kept after a run starts: start a new run and enter them again.",
+            {"params": "secret values are not kept"},
+        )
     new = execute(user, task.script, task.params, task.args, rerun_of=task)
     warnings = []
     if task.script_sha256 and new.script_sha256 != task.script_sha256:
@@ -172,20 +197,29 @@ def purge(user, selection, *, dry_run=False, deadline=None, **batching):
             )
     if dry_run:
         return purging.count(tasks)
-    result = purging.delete(tasks, deadline=deadline, **batching)
+
+    def record(batch):
+        # Inside each batch's transaction: the trail and the deletion commit together.
+        scripts = {}
+        for (script, _), (runs, _) in batch.breakdown.items():
+            scripts[script] = scripts.get(script, 0) + runs
+        audit.record(
+            user,
+            audit.AuditAction.PURGE,
+            script=next(iter(scripts)) if len(scripts) == 1 else "",
+            runs=batch.runs,
+            log_bytes=batch.log_bytes,
+            scripts=scripts,
+        )
+
+    result = purging.delete(tasks, deadline=deadline, on_batch=record, **batching)
     if result.runs:
-        _record_purge(user, result)
+        logger.info(
+            "%s purged %d runs (%d bytes of logs) in %d batches; %d pending or running kept",
+            user.get_username() if user is not None else "the system",
+            result.runs,
+            result.log_bytes,
+            result.batches,
+            result.kept_active,
+        )
     return result
-
-
-def _record_purge(user, result):
-    # The one place every purge passes once it has deleted something, whoever asked for
-    # it (the admin, `purge_tasks`, the retention pass): the audit trail records it here.
-    logger.info(
-        "%s purged %d runs (%d bytes of logs) in %d batches; %d pending or running kept",
-        user.get_username() if user is not None else "the system",
-        result.runs,
-        result.log_bytes,
-        result.batches,
-        result.kept_active,
-    )

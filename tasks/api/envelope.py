@@ -2,12 +2,15 @@
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, UnreadablePostError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from tasks.api.parsers import BodyTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +33,15 @@ def failure(message, status_code, errors=None, headers=None):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        # DRF reads request.body for JSON before our parser sees the stream, so Django's
+        # own size check is the one that fires.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = BodyTooLarge(f"The request body is larger than {limit // 1024} KiB.")
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(f"The request was refused: {exc}")
+    elif isinstance(exc, UnreadablePostError):
+        exc = exceptions.ParseError("The request body could not be read.")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) if str(exc) else "Not found.")
     elif isinstance(exc, PermissionDenied):

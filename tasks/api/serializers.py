@@ -1,9 +1,10 @@
 """The task object of the seed's API, plus what this product adds; and request shapes."""
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tasks.models import Task
+from tasks.models import EndReason, Task
 
 LIST_TAIL = 200
 
@@ -19,7 +20,15 @@ class TaskSerializer(serializers.ModelSerializer):
     duration = serializers.SerializerMethodField(help_text="Seconds from start to end (or now).")
     cancel_requested = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField(help_text="The run's page in the dashboard.")
-    rerun_of = serializers.PrimaryKeyRelatedField(read_only=True)
+    end_reason = serializers.ChoiceField(
+        choices=EndReason.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="How the run ended; empty while it has not.",
+    )
+    rerun_of = serializers.UUIDField(
+        source="rerun_of_id", read_only=True, allow_null=True, help_text="The original run."
+    )
 
     class Meta:
         model = Task
@@ -69,24 +78,24 @@ class TaskSerializer(serializers.ModelSerializer):
             return "…" + text[-self.tail_chars :]
         return text
 
-    def get_output(self, task):
+    def get_output(self, task) -> str:
         return self._tail(task.stdout_tail)
 
-    def get_error(self, task):
+    def get_error(self, task) -> str:
         parts = [self._tail(task.stderr_tail).rstrip("\n"), task.error]
         return "\n".join(part for part in parts if part)
 
-    def get_log_file(self, task):
+    def get_log_file(self, task) -> str:
         return reverse("api:task-logs-download", args=[task.pk])
 
-    def get_duration(self, task):
-        duration = task.duration
+    def get_duration(self, task) -> float | None:
+        duration = task.elapsed()
         return None if duration is None else round(duration.total_seconds(), 3)
 
-    def get_cancel_requested(self, task):
+    def get_cancel_requested(self, task) -> bool:
         return task.cancel_requested_at is not None
 
-    def get_url(self, task):
+    def get_url(self, task) -> str:
         return reverse("task-detail", args=[task.pk])
 
 
@@ -100,6 +109,16 @@ class TaskListSerializer(TaskSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}, "maxItems": 1000})
+class StringListField(serializers.JSONField):
+    """A JSON list of strings; its items are checked against the catalog entry."""
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class ObjectField(serializers.JSONField):
+    """A JSON object of parameter name -> value, checked against the catalog entry."""
+
+
 class ExecuteSerializer(serializers.Serializer):
     """The execute request's shape. Values are checked against the catalog afterwards,
     where the messages can name the script's own parameters."""
@@ -108,8 +127,8 @@ class ExecuteSerializer(serializers.Serializer):
     script = serializers.CharField(
         max_length=100, required=False, help_text="Alias of script_type."
     )
-    args = serializers.JSONField(required=False, help_text="A list of strings.")
-    params = serializers.JSONField(required=False, help_text="An object: parameter -> value.")
+    args = StringListField(required=False, help_text="Free arguments, for scripts that take them.")
+    params = ObjectField(required=False, help_text="Typed parameters: name -> value.")
     user_name = serializers.CharField(
         required=False,
         allow_blank=True,

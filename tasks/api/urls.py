@@ -10,11 +10,13 @@ router = SimpleRouter()
 router.trailing_slash = "/?"  # the constructor only takes a boolean
 router.register("execute", views.ExecuteViewSet, basename="execute")
 router.register("tasks", views.TaskViewSet, basename="task")
-router.register("scripts", views.ScriptViewSet, basename="script")
 
 urlpatterns = [
     path("health", views.HealthView.as_view(), name="health"),
     path("health/", views.HealthView.as_view()),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
+    re_path(r"^scripts/?$", views.ScriptListView.as_view(), name="script-list"),
+    path("docs/", views.DocsView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
     re_path(r"^.*$", views.NotFoundView.as_view(), name="not-found"),
 ]

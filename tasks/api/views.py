@@ -6,6 +6,9 @@ import uuid
 from django.db import connection
 from django.http import StreamingHttpResponse
 from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -14,10 +17,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tasks import access, filters, logs, services
+from tasks.api import schema
 from tasks.api.envelope import failure, ok
 from tasks.api.serializers import ExecuteSerializer, TaskListSerializer, TaskSerializer
 from tasks.executor.backends import get_backend
 from tasks.models import Task
+from tasks.throttling import RunThrottleMixin
 
 
 class LoginNotRequiredMixin:
@@ -40,6 +45,19 @@ class TaskPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["success", "count", "next", "previous", "tasks"],
+            "properties": {
+                "success": {"type": "boolean"},
+                "count": {"type": "integer"},
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "tasks": schema,
+            },
+        }
+
     def get_paginated_response(self, data):
         return ok(
             count=self.page.paginator.count,
@@ -49,9 +67,16 @@ class TaskPagination(PageNumberPagination):
         )
 
 
-class ExecuteViewSet(LoginNotRequiredMixin, viewsets.ViewSet):
+class ExecuteViewSet(LoginNotRequiredMixin, RunThrottleMixin, viewsets.ViewSet):
     """POST /api/execute: run a catalog script; answers 201 with the task."""
 
+    run_actions = ("create",)
+
+    @extend_schema(
+        operation_id="execute",
+        request=ExecuteSerializer,
+        responses={201: schema.TaskEnvelope, **schema.errors(400, 401, 403, 413, 415, 429, 503)},
+    )
     def create(self, request):
         serializer = ExecuteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -60,11 +85,15 @@ class ExecuteViewSet(LoginNotRequiredMixin, viewsets.ViewSet):
             task = services.execute(request.user, data["script"], data["params"], data["args"])
         except services.ServiceError as exc:
             return service_failure(exc)
+        # The engine may have started it already (a free slot starts a run on commit).
+        task.refresh_from_db()
         return ok(status.HTTP_201_CREATED, task=TaskSerializer(task).data)
 
 
-class TaskViewSet(LoginNotRequiredMixin, viewsets.ReadOnlyModelViewSet):
+class TaskViewSet(LoginNotRequiredMixin, RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     """The run history: list, detail, cancel, re-run, logs."""
+
+    run_actions = ("rerun",)
 
     serializer_class = TaskSerializer
     pagination_class = TaskPagination
@@ -86,6 +115,10 @@ class TaskViewSet(LoginNotRequiredMixin, viewsets.ReadOnlyModelViewSet):
             raise NotFound(f"No task with id {pk}.")
         return task
 
+    @extend_schema(
+        parameters=schema.LIST_FILTERS,
+        responses={200: TaskListSerializer(many=True), **schema.errors(400, 401, 404)},
+    )
     def list(self, request):
         try:
             queryset = filters.apply(self.get_queryset(), request.query_params)
@@ -94,9 +127,18 @@ class TaskViewSet(LoginNotRequiredMixin, viewsets.ReadOnlyModelViewSet):
         page = self.paginate_queryset(queryset.defer("argv", "env", "script_args"))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    @extend_schema(
+        parameters=[schema.TASK_ID],
+        responses={200: schema.TaskEnvelope, **schema.errors(401, 404)},
+    )
     def retrieve(self, request, pk=None):
         return ok(task=self.get_serializer(self.get_object()).data)
 
+    @extend_schema(
+        request=None,
+        parameters=[schema.TASK_ID],
+        responses={200: schema.TaskEnvelope, **schema.errors(401, 403, 404, 409)},
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         try:
@@ -105,6 +147,11 @@ class TaskViewSet(LoginNotRequiredMixin, viewsets.ReadOnlyModelViewSet):
             return service_failure(exc)
         return ok(task=TaskSerializer(task).data)
 
+    @extend_schema(
+        request=None,
+        parameters=[schema.TASK_ID],
+        responses={201: schema.RerunEnvelope, **schema.errors(400, 401, 403, 404, 429, 503)},
+    )
     @action(detail=True, methods=["post"])
     def rerun(self, request, pk=None):
         try:
@@ -113,6 +160,10 @@ class TaskViewSet(LoginNotRequiredMixin, viewsets.ReadOnlyModelViewSet):
             return service_failure(exc)
         return ok(status.HTTP_201_CREATED, task=TaskSerializer(task).data, warnings=warnings)
 
+    @extend_schema(
+        parameters=[schema.TASK_ID, *schema.LOG_PARAMETERS],
+        responses={200: schema.LogsEnvelope, **schema.errors(400, 401, 404)},
+    )
     @action(detail=True, methods=["get"])
     def logs(self, request, pk=None):
         """The whole log, or with ?offset=N what follows byte N (up to ?limit bytes)."""
@@ -130,8 +181,13 @@ class TaskViewSet(LoginNotRequiredMixin, viewsets.ReadOnlyModelViewSet):
                 dropped_bytes=task.log_dropped_bytes,
                 status=task.status,
             )
-        offset = _whole_number(raw_offset, "offset")
-        limit = _whole_number(request.query_params.get("limit", logs.DEFAULT_LIMIT), "limit")
+        try:
+            offset = logs.whole_number(raw_offset, "offset")
+            limit = logs.whole_number(
+                request.query_params.get("limit", logs.DEFAULT_LIMIT), "limit"
+            )
+        except logs.BadPosition as exc:
+            raise ValidationError(str(exc)) from None
         if not 1 <= limit <= logs.MAX_LIMIT:
             raise ValidationError(f"limit: must be between 1 and {logs.MAX_LIMIT}.")
         if offset > task.log_bytes:
@@ -151,6 +207,13 @@ class TaskViewSet(LoginNotRequiredMixin, viewsets.ReadOnlyModelViewSet):
             status=task.status,
         )
 
+    @extend_schema(
+        parameters=[schema.TASK_ID],
+        responses={
+            (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="The whole log."),
+            **schema.errors(401, 404),
+        },
+    )
     @action(detail=True, methods=["get"], url_path="logs/download", url_name="logs-download")
     def download(self, request, pk=None):
         task = self.get_object()
@@ -163,10 +226,17 @@ class TaskViewSet(LoginNotRequiredMixin, viewsets.ReadOnlyModelViewSet):
         return response
 
 
-class ScriptViewSet(LoginNotRequiredMixin, viewsets.ViewSet):
-    """GET /api/scripts: the scripts this user may run, with their parameter schemas."""
+class ScriptListView(LoginNotRequiredMixin, APIView):
+    """GET /api/scripts: the scripts this user may run, with their parameter schemas.
 
-    def list(self, request):
+    An APIView rather than a viewset's `list`, which the schema would describe as an
+    array: the answer is one envelope object."""
+
+    @extend_schema(
+        operation_id="scripts_list",
+        responses={200: schema.ScriptsEnvelope, **schema.errors(401, 503)},
+    )
+    def get(self, request):
         entries, load_error = services.scripts_for(request.user)
         if load_error:
             return failure(
@@ -182,6 +252,11 @@ class HealthView(LoginNotRequiredMixin, APIView):
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(
+        operation_id="health",
+        auth=[],
+        responses={200: schema.HealthEnvelope, 503: schema.HealthEnvelope},
+    )
     def get(self, request):
         try:
             with connection.cursor() as cursor:
@@ -202,6 +277,29 @@ class HealthView(LoginNotRequiredMixin, APIView):
         return Response(data, status=status.HTTP_200_OK if healthy else 503)
 
 
+class SchemaView(LoginNotRequiredMixin, SpectacularJSONAPIView):
+    """GET /api/schema/: the OpenAPI 3 schema of this API, for signed-in users and tokens."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    """GET /api/docs/: Swagger UI, a page behind sign-in like every other page. Its
+    assets come from drf-spectacular-sidecar's static files and its start-up script from
+    this same URL, so it runs under our Content Security Policy."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @classmethod
+    def as_view(cls, *args, **kwargs):
+        # DRF exempts its views from LoginRequiredMiddleware; a page sends an anonymous
+        # visitor to the sign-in form instead of answering 401.
+        view = super().as_view(*args, **kwargs)
+        view.login_required = True
+        return view
+
+
+@extend_schema(exclude=True)
 class NotFoundView(LoginNotRequiredMixin, APIView):
     """Any other URL under /api/: a JSON 404 rather than an HTML page."""
 
@@ -209,13 +307,3 @@ class NotFoundView(LoginNotRequiredMixin, APIView):
         raise NotFound(f"No API endpoint at {request.path[:200]}.")
 
     get = post = put = patch = delete = head = options = _not_found
-
-
-def _whole_number(value, name):
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ValidationError(f"{name}: must be a whole number, got {str(value)[:40]!r}.") from None
-    if number < 0:
-        raise ValidationError(f"{name}: must be 0 or more, got {number}.")
-    return number

@@ -16,39 +16,41 @@ MASK = b"****"
 class LogWriter:
     """Collects output segments and hands out the rows to write at each flush.
 
-    The caller writes `take()`'s result in one transaction together with the task's
-    progress, so readers never see progress ahead of the output that explains it.
+    Consecutive output of one stream grows one pending chunk (up to MAX_CHUNK), however
+    small the pipe reads were. The caller writes `take()`'s result in one transaction
+    together with the task's progress, so readers never see progress ahead of the output
+    that explains it.
     """
 
     def __init__(self, task_id, max_bytes, secrets=()):
         self.task_id = task_id
         self.head_limit = max_bytes // HEAD_SHARE
         self.tail_limit = max_bytes - self.head_limit
+        # Tail chunks are small enough that dropping the oldest keeps most of the tail.
+        self.tail_chunk = max(1, min(MAX_CHUNK, self.tail_limit // 4))
         self.secrets = sorted({s.encode() for s in secrets if s}, key=len, reverse=True)
         self.received = 0  # bytes of output so far: the next chunk's offset
         self.dropped = 0
-        self._tail = deque()  # (offset, size, stored) of tail chunks, oldest first
-        self._tail_bytes = 0
-        self._new = {}  # offset -> LogChunk not yet written
-        self._doomed = []  # offsets of written chunks the cap dropped
         self.pending_bytes = 0
+        self._pending = {}  # offset -> [stream, bytearray], not yet written, in order
+        self._growing = None  # offset of the pending chunk new output may extend
+        self._tail = deque()  # [offset, size] of tail chunks, written or not, oldest first
+        self._tail_bytes = 0
+        self._doomed = []  # offsets of written chunks the cap dropped
 
     @property
     def has_pending(self):
-        return bool(self._new or self._doomed)
+        return bool(self._pending or self._doomed)
 
     def append(self, stream, data):
         """Add output that ends on a line or character boundary."""
         if self.secrets:
             data = self.mask(data)
         while data:
-            if self.received < self.head_limit:
-                room = self.head_limit - self.received
-                piece = data if len(data) <= min(room, MAX_CHUNK) else data[: _cut(data, room)]
-                self._add(stream, piece, in_tail=False)
-            else:
-                piece = data if len(data) <= MAX_CHUNK else data[: _cut(data, MAX_CHUNK)]
-                self._add(stream, piece, in_tail=True)
+            in_tail = self.received >= self.head_limit
+            room = self.tail_chunk if in_tail else min(MAX_CHUNK, self.head_limit - self.received)
+            piece = data if len(data) <= room else data[: _cut(data, room)]
+            self._add(stream, piece, in_tail)
             data = data[len(piece) :]
 
     def mask(self, data):
@@ -56,41 +58,72 @@ class LogWriter:
             data = data.replace(secret, MASK)
         return data
 
+    def safe_length(self, data):
+        """How much of `data` may be written now: all of it, less a tail that could be the
+        beginning of a secret whose rest has not arrived yet (it would escape the mask)."""
+        held = 0
+        for secret in self.secrets:
+            for size in range(min(len(secret) - 1, len(data)), held, -1):
+                if data.endswith(secret[:size]):
+                    held = size
+                    break
+        return len(data) - held
+
     def _add(self, stream, piece, in_tail):
         offset = self.received
         self.received += len(piece)
-        self._new[offset] = LogChunk(task_id=self.task_id, offset=offset, stream=stream, data=piece)
         self.pending_bytes += len(piece)
-        if not in_tail:
-            return
-        self._tail.append((offset, len(piece)))
-        self._tail_bytes += len(piece)
-        while self._tail_bytes > self.tail_limit:
+        growing = self._pending.get(self._growing) if self._growing is not None else None
+        limit = self.tail_chunk if in_tail else MAX_CHUNK
+        if (
+            growing is not None
+            and growing[0] == stream
+            and (self._growing >= self.head_limit) == in_tail
+            and len(growing[1]) + len(piece) <= limit
+        ):
+            growing[1] += piece
+            if in_tail:
+                self._tail[-1][1] += len(piece)
+        else:
+            self._pending[offset] = [stream, bytearray(piece)]
+            self._growing = offset
+            if in_tail:
+                self._tail.append([offset, len(piece)])
+        if in_tail:
+            self._tail_bytes += len(piece)
+            self._trim()
+
+    def _trim(self):
+        while self._tail_bytes > self.tail_limit and len(self._tail) > 1:
             old_offset, old_size = self._tail.popleft()
             self._tail_bytes -= old_size
             self.dropped += old_size
-            # Dropped before it was ever written: no row to insert, none to delete.
-            unwritten = self._new.pop(old_offset, None)
+            unwritten = self._pending.pop(old_offset, None)
             if unwritten is None:
                 self._doomed.append(old_offset)
             else:
-                self.pending_bytes -= len(unwritten.data)
+                # Dropped before it was ever written: no row to insert, none to delete.
+                self.pending_bytes -= len(unwritten[1])
 
     def take(self):
         """(chunks to insert, offsets of chunks to delete) since the last call."""
-        new = list(self._new.values())
+        new = [
+            LogChunk(task_id=self.task_id, offset=offset, stream=stream, data=bytes(data))
+            for offset, (stream, data) in self._pending.items()
+        ]
         doomed = self._doomed
-        self._new, self._doomed = {}, []
+        self._pending, self._doomed = {}, []
+        self._growing = None
         self.pending_bytes = 0
         return new, doomed
 
     def put_back(self, new, doomed):
         """Undo take() after a failed write, so the next flush retries it."""
-        for chunk in new:
-            if chunk.offset not in self._new:
-                self._new[chunk.offset] = chunk
-                self.pending_bytes += len(chunk.data)
-        self._new = dict(sorted(self._new.items()))
+        pending = {chunk.offset: [chunk.stream, bytearray(chunk.data)] for chunk in new}
+        pending.update(self._pending)
+        self._pending = dict(sorted(pending.items()))
+        self.pending_bytes = sum(len(data) for _, data in self._pending.values())
+        self._growing = None
         self._doomed = doomed + self._doomed
 
 

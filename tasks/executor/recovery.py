@@ -1,14 +1,27 @@
-"""End runs whose supervisor died: a stale heartbeat means nobody is watching them."""
+"""End runs whose supervisor died: a stale heartbeat means nobody is watching them.
+
+The row is ended as failed/interrupted. If the dead supervisor ran on this machine and
+its script is still running (it has a session of its own, so it outlives a killed
+server), its process group is killed too: nobody could see, cancel or time it out.
+"""
 
 import logging
+import os
+import signal
+import socket
 from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
-from tasks.models import EndReason, Status, Task
+from tasks.models import EndReason, Status, Task, duration_until
 
 logger = logging.getLogger(__name__)
+
+# How far a process's start may be from the run's start for it to be that run's script.
+# A pid is only reused after the old process is gone, so a process that started within
+# this window, leads its own session, and carries the recorded pid, is the orphan.
+SAME_PROCESS_WINDOW = 30.0
 
 
 def recover_stale(now=None):
@@ -16,8 +29,13 @@ def recover_stale(now=None):
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.EXECUTOR_STALE_AFTER)
     ended = 0
-    for task in Task.objects.stale(now).only("pk", "worker", "heartbeat_at"):
+    stale = Task.objects.stale(now).only("pk", "worker", "heartbeat_at", "pid", "started_at")
+    for task in stale:
         last = timezone.localtime(task.heartbeat_at).strftime("%Y-%m-%d %H:%M:%S %Z")
+        error = (
+            f"its worker {task.worker or '(unknown)'} stopped sending heartbeats "
+            f"(last one at {last}); the server or machine probably stopped during the run"
+        )
         # The heartbeat condition is repeated in the update: a supervisor that was only
         # slow and wrote a heartbeat since the query keeps its run.
         changed = Task.objects.filter(
@@ -26,10 +44,47 @@ def recover_stale(now=None):
             status=Status.FAILED,
             end_reason=EndReason.INTERRUPTED,
             completed_at=now,
-            error=f"its worker {task.worker or '(unknown)'} stopped sending heartbeats "
-            f"(last one at {last}); the server or machine probably stopped during the run",
+            duration=duration_until(now),
+            error=error,
         )
-        if changed:
-            logger.warning("task %s interrupted: worker %s went silent", task.pk, task.worker)
-            ended += 1
+        if not changed:
+            continue
+        ended += 1
+        logger.warning("task %s interrupted: worker %s went silent", task.pk, task.worker)
+        if kill_orphan(task):
+            Task.objects.filter(pk=task.pk).update(
+                error=f"{error}; its script (process group {task.pid}) was still running "
+                "on this machine and was killed"
+            )
     return ended
+
+
+def kill_orphan(task):
+    """Kill the script a dead supervisor on this machine left running; True if it did."""
+    host, _, _ = task.worker.rpartition(":")
+    if not task.pid or host != socket.gethostname() or task.started_at is None:
+        return False
+    try:
+        if os.getsid(task.pid) != task.pid:
+            return False  # not a session leader: not a script this engine started
+        started = process_start_time(task.pid)
+        if started is None or abs(started - task.started_at.timestamp()) > SAME_PROCESS_WINDOW:
+            return False  # the pid was reused by something else
+        os.killpg(task.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return False
+    logger.warning("task %s: killed its orphaned process group %s", task.pk, task.pid)
+    return True
+
+
+def process_start_time(pid):
+    """When a process started, as a Unix time (Linux /proc); None where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        with open("/proc/stat") as handle:
+            boot = next(int(line.split()[1]) for line in handle if line.startswith("btime "))
+    except (OSError, StopIteration, IndexError, ValueError):
+        return None
+    # Field 22 of stat (20th after the command name): start time in clock ticks after boot.
+    return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")

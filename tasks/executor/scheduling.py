@@ -16,6 +16,25 @@ from tasks.models import Task
 _CLAIM_LOCK = 0x45_58_45_43  # "EXEC"
 
 
+# What a supervisor reads from its task; the rest of the row stays unloaded (a claim is
+# on the path of every run, and loading and converting a whole row costs more than the
+# UPDATE that claims it).
+SUPERVISOR_FIELDS = (
+    "id",
+    "script",
+    "script_args",
+    "env",
+    "timeout",
+    "progress",
+    "progress_message",
+    "argv",
+    "interpreter",
+    "interpreter_version",
+    "script_sha256",
+    "sealed_secrets",
+)
+
+
 def claim_next(worker, queues=None):
     """Claim the oldest runnable pending task for `worker`; None when there is none."""
     limits = _limits()
@@ -28,9 +47,7 @@ def claim_next(worker, queues=None):
         if queues is not None:
             pending = pending.filter(queue__in=queues)
         pk = pending.order_by("created_at").values_list("pk", flat=True).first()
-        if pk is None or not Task.claim(pk, worker):
-            return None
-    return Task.objects.get(pk=pk)
+        return None if pk is None else Task.claim(pk, worker, SUPERVISOR_FIELDS)
 
 
 def claim(pk, worker):
@@ -40,14 +57,15 @@ def claim(pk, worker):
     limits = _limits()
     with transaction.atomic():
         _lock_claims()
-        script = Task.objects.pending().filter(pk=pk).values_list("script", flat=True).first()
-        if script is None:
+        task = Task.claim(pk, worker, SUPERVISOR_FIELDS)
+        if task is None:
             return None, "taken"
-        if script in _scripts_at_limit({script: limits[script]} if script in limits else {}):
+        limit = limits.get(task.script)
+        # Counted after the claim, which is in the count: over the limit undoes it.
+        if limit is not None and Task.objects.running().filter(script=task.script).count() > limit:
+            transaction.set_rollback(True)
             return None, "full"
-        if not Task.claim(pk, worker):
-            return None, "taken"
-    return Task.objects.get(pk=pk), None
+    return task, None
 
 
 def _limits():

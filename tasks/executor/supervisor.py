@@ -21,13 +21,13 @@ from django.conf import settings
 from django.db import OperationalError, close_old_connections, transaction
 from django.utils import timezone
 
-from tasks import live
+from tasks import live, secret_params
 from tasks.catalog import get_catalog, interpreter_version, script_sha256
 from tasks.executor.environment import child_environment
 from tasks.executor.log_writer import MAX_CHUNK, LogWriter, utf8_boundary
 from tasks.executor.progress import last_progress
 from tasks.executor.tracebacks import ExceptionLineFinder
-from tasks.models import EndReason, LogChunk, Status, Stream, Task
+from tasks.models import EndReason, LogChunk, Status, Stream, Task, duration_until
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ READ_SIZE = 1 << 20
 CANCEL_POLL = 0.25  # seconds between looks at the row's cancel flag
 EXIT_DRAIN = 2.0  # how long pipes may stay open after the script itself exited
 WRITE_RETRIES = 8
+COALESCE = 0.005  # seconds output after a quiet spell waits for company before a write
 TAIL_BYTES = 4096
 
 _WAKE, _EXIT = "wake", "exit"
@@ -69,8 +70,30 @@ class Supervisor:
             os.write(self._wake_w, b"x")
 
     def run(self):
+        """Start the child and watch it to its end; the row is always ended."""
+        if self.spawn():
+            self.watch()
+
+    def spawn(self):
+        """Start the child process; False (with the row ended) when it could not start."""
+        started = False
         try:
-            self._run()
+            started = self._guard(self._spawn)
+            return started
+        finally:
+            if not started:
+                self._close_wake_pipe()
+
+    def watch(self):
+        """Follow a spawned child to its end and record it."""
+        try:
+            self._guard(self._watch)
+        finally:
+            self._close_wake_pipe()
+
+    def _guard(self, step):
+        try:
+            return step()
         except BaseException as exc:
             logger.exception("supervisor of task %s failed", self.task.pk)
             self._kill_group(signal.SIGKILL)
@@ -79,15 +102,17 @@ class Supervisor:
             self._record_crash(exc)
             if not isinstance(exc, Exception):
                 raise
-        finally:
-            for fd in (self._wake_r, self._wake_w):
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-            live.notify(self.task.pk)
+            return False
+
+    def _close_wake_pipe(self):
+        for fd in (self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        live.notify(self.task.pk)
 
     # The run itself.
 
-    def _run(self):
+    def _spawn(self):
         task = self.task
         entry = get_catalog().get(task.script)
         if entry is None:
@@ -96,9 +121,20 @@ class Supervisor:
             )
         if not entry.path.is_file():
             return self._could_not_start(f"the script file {entry.path} does not exist")
-        argv = entry.argv(task.script_args)
-        env = child_environment(task.env, task.pk)
-        self.writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES)
+        if self._stop_requested.is_set():
+            return self._could_not_start("the server was shutting down", EndReason.INTERRUPTED)
+        script_args, task_env, secrets = task.script_args, task.env, ()
+        if task.sealed_secrets:
+            try:
+                opened = secret_params.unseal(task.sealed_secrets)
+            except secret_params.SealBroken as exc:
+                return self._could_not_start(str(exc))
+            # From here on the values live only in this process's memory.
+            Task.objects.filter(pk=task.pk).update(sealed_secrets="")
+            script_args, task_env, secrets = opened.script_args, opened.env, opened.values
+        argv = entry.argv(script_args)
+        env = child_environment(task_env, task.pk, entry.live_output)
+        self.writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES, secrets=secrets)
         try:
             self.proc = subprocess.Popen(
                 argv,
@@ -113,15 +149,20 @@ class Supervisor:
             )
         except OSError as exc:
             return self._could_not_start(f"could not start {argv[0]}: {exc.strerror or exc}")
-        # What actually ran, on this machine; written with the first update of the row.
-        self._row_updates = {
-            "pid": self.proc.pid,
-            "argv": argv,
+        # What actually ran, on this machine (which may not be the one that took the
+        # request): written with the first update of the row where it differs.
+        ran = {
+            "argv": entry.argv(task.script_args),  # masked where a parameter is secret
             "interpreter": entry.interpreter,
             "interpreter_version": interpreter_version(entry.interpreter),
             "script_sha256": script_sha256(entry.path),
         }
-        self._watch()
+        self._row_updates = {"pid": self.proc.pid}
+        self._row_updates.update(
+            (name, value) for name, value in ran.items() if getattr(task, name) != value
+        )
+        self._spawned_at = time.monotonic()
+        return True
 
     def _watch(self):
         proc, task = self.proc, self.task
@@ -150,7 +191,7 @@ class Supervisor:
         self._tails_dirty = False
         self.killed = False
 
-        started = time.monotonic()
+        started = self._spawned_at
         timeout_at = started + task.timeout
         kill_at = None
         exited_at = None
@@ -225,6 +266,7 @@ class Supervisor:
                 self._check_row()
 
         selector.close()
+        self._exceptions.close()
         # The script has exited but is not reaped yet, so its pid (our process group id)
         # cannot have been reused: ending the group here cannot hit a stranger.
         self._kill_group(signal.SIGKILL)
@@ -237,7 +279,7 @@ class Supervisor:
         buffer = self._partial[stream] + data if self._partial[stream] else data
         cut = max(buffer.rfind(b"\n"), buffer.rfind(b"\r")) + 1
         if not cut and len(buffer) > MAX_CHUNK:
-            cut = utf8_boundary(buffer, len(buffer))
+            cut = self.writer.safe_length(buffer[: utf8_boundary(buffer, len(buffer))])
         self._partial[stream] = buffer[cut:]
         if cut:
             self._emit(stream, buffer[:cut])
@@ -251,7 +293,7 @@ class Supervisor:
 
     def _flush_partials(self):
         for stream, data in self._partial.items():
-            cut = utf8_boundary(data, len(data))
+            cut = self.writer.safe_length(data[: utf8_boundary(data, len(data))])
             if cut:
                 self._emit(stream, data[:cut])
                 self._partial[stream] = data[cut:]
@@ -260,6 +302,9 @@ class Supervisor:
         """Complete lines (or a flushed partial line) of one stream, in arrival order."""
         writer = self.writer
         writer.append(stream, data)
+        # Everything derived from the output (progress, tails, exception line, the
+        # terminal echo) sees it with secret values masked, as the stored log does.
+        data = writer.mask(data)
         found = last_progress(data)
         if found is not None:
             percent, message = found
@@ -274,14 +319,17 @@ class Supervisor:
         if stream == Stream.STDERR:
             self._exceptions.feed(data)
         if self.echo is not None:
-            self.echo(stream, writer.mask(data) if writer.secrets else data)
+            self.echo(stream, data)
         if self._flush_due is None:
             self._schedule_flush()
 
     def _schedule_flush(self):
-        # Leading edge: output after a quiet spell is written at once (the viewer sees it
-        # within milliseconds); during a flood, writes come at most once per interval.
-        self._flush_due = max(time.monotonic(), self._last_write + settings.EXECUTOR_FLUSH_INTERVAL)
+        # Leading edge: output after a quiet spell is written within COALESCE (a viewer
+        # sees it within milliseconds, and lines printed together, or a last line and the
+        # exit right after it, share one write); during a flood, writes come at most once
+        # per interval.
+        now = time.monotonic()
+        self._flush_due = max(now + COALESCE, self._last_write + settings.EXECUTOR_FLUSH_INTERVAL)
 
     # The row.
 
@@ -294,8 +342,8 @@ class Supervisor:
         if self._row_updates:
             fields.update(self._row_updates)
         if self._tails_dirty:
-            fields["stdout_tail"] = _tail_text(self.writer.mask(self._tails[Stream.STDOUT]))
-            fields["stderr_tail"] = _tail_text(self.writer.mask(self._tails[Stream.STDERR]))
+            fields["stdout_tail"] = _tail_text(self._tails[Stream.STDOUT])
+            fields["stderr_tail"] = _tail_text(self._tails[Stream.STDERR])
         return fields
 
     def _write(self, final_fields=None):
@@ -376,11 +424,13 @@ class Supervisor:
         else:
             reason = EndReason.EXIT
             status = Status.SUCCESS if code == 0 else Status.FAILED
+        completed = timezone.now()
         final = {
             "status": status,
             "end_reason": reason,
             "return_code": code,
-            "completed_at": timezone.now(),
+            "completed_at": completed,
+            "duration": duration_until(completed),
             "killed": self.killed,
             "exception": self._exceptions.line,
         }
@@ -397,16 +447,22 @@ class Supervisor:
         self._write(final)
         self.task.status = status
 
-    def _could_not_start(self, message):
+    def _could_not_start(self, message, reason=EndReason.SPAWN_ERROR):
         logger.warning("task %s could not start: %s", self.task.pk, message)
         self.task.finish(
-            status=Status.FAILED, end_reason=EndReason.SPAWN_ERROR, error=message[:2000]
+            status=Status.FAILED, end_reason=reason, error=message[:2000], sealed_secrets=""
         )
+        return False
 
     def _record_crash(self, exc):
         message = f"the supervisor failed: {type(exc).__name__}: {exc}"[:2000]
         try:
-            self.task.finish(status=Status.FAILED, end_reason=EndReason.INTERRUPTED, error=message)
+            self.task.finish(
+                status=Status.FAILED,
+                end_reason=EndReason.INTERRUPTED,
+                error=message,
+                sealed_secrets="",
+            )
         except Exception:
             logger.exception("task %s: could not record the supervisor's failure", self.task.pk)
 

@@ -1,28 +1,39 @@
 """When and where runs happen on one machine: a bounded pool of supervisor threads.
 
-Workers claim pending tasks from the table (oldest first, per-script limits honoured), so
-runs submitted by another process, or left pending by a restart, are picked up too. A
-housekeeping thread ends runs whose worker died and looks for work from elsewhere.
+A run is started by whoever finds a free slot first:
+
+- `submit()` (called when a run request commits) claims that run and spawns its child
+  right there, then hands the watching to a pool thread. The child starts without waiting
+  for a thread to wake up or for the interpreter lock, which matters for short scripts.
+- The dispatcher thread claims from the table, oldest first within each script's limit,
+  whenever a slot frees up or every poll interval: runs that waited for a slot, runs
+  submitted by another process, runs left pending by a restart. It also ends runs whose
+  worker died (recovery.py) and, once a day, purges old runs (retention.py).
+
+Claims are compare-and-set on the row (scheduling.py), so however many processes and
+threads look at the table, each run starts once.
 """
 
 import atexit
 import logging
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import close_old_connections, connection
 
 from tasks.executor.recovery import recover_stale
-from tasks.executor.scheduling import claim_next
+from tasks.executor.scheduling import claim, claim_next
 from tasks.executor.supervisor import Supervisor, worker_name
 from tasks.models import EndReason, Task
 from tasks.retention import run_due as run_retention_due
 
-# Seconds of purging per housekeeping tick when a retention pass is due: the purge goes
-# a little at a time so that recovery and wake-ups keep their pace.
-RETENTION_BUDGET = 0.5
-
 logger = logging.getLogger(__name__)
+
+# Seconds of purging per look when a retention pass is due (at most once per poll
+# interval): the pass goes a little at a time, so the dispatcher keeps claiming runs.
+RETENTION_BUDGET = 0.2
 
 
 class ThreadPoolEngine:
@@ -31,38 +42,46 @@ class ThreadPoolEngine:
         self.poll_interval = poll_interval
         self.name = worker_name()
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(self.max_workers)
         self._work = threading.Condition()
-        self._generation = 0  # bumped on every submit: a worker never sleeps through one
+        self._generation = 0  # bumped on every wake-up: the dispatcher never sleeps through one
         self._supervisors = {}
-        self._threads = []
-        self._started = False
+        self._pool = None
+        self._dispatcher = None
         self._stopping = threading.Event()
 
     @property
     def started(self):
-        return self._started
+        return self._pool is not None
 
     def start(self):
+        if self._pool is not None:
+            return
         with self._lock:
-            if self._started or self._stopping.is_set():
+            if self._pool is not None or self._stopping.is_set():
                 return
-            self._started = True
-            for number in range(self.max_workers):
-                thread = threading.Thread(
-                    target=self._work_loop, name=f"executor-{number + 1}", daemon=True
-                )
-                thread.start()
-                self._threads.append(thread)
-            housekeeper = threading.Thread(
-                target=self._housekeeping_loop, name="executor-housekeeping", daemon=True
+            self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="executor")
+            self._dispatcher = threading.Thread(
+                target=self._dispatch_loop, name="executor-dispatcher", daemon=True
             )
-            housekeeper.start()
-            self._threads.append(housekeeper)
+            self._dispatcher.start()
             atexit.register(self.shutdown)
         logger.info("executor pool started: %d workers in %s", self.max_workers, self.name)
 
     def submit(self, task_id):
+        """Start the run now if a slot is free; otherwise the dispatcher will."""
         self.start()
+        if not self._stopping.is_set() and self._slots.acquire(blocking=False):
+            try:
+                task, _ = claim(task_id, self.name)
+            except Exception:
+                # Called from on_commit in a request: never fail it; the dispatcher retries.
+                logger.exception("could not claim task %s on submit", task_id)
+                task = None
+            if task is not None:
+                self._start(task)
+                return
+            self._slots.release()
         self._wake()
 
     def cancel(self, task_id):
@@ -76,77 +95,96 @@ class ThreadPoolEngine:
     def status(self):
         return {
             "backend": "thread",
-            "started": self._started,
+            "started": self.started,
             "workers": self.max_workers,
             "busy": len(self._supervisors),
-            "alive": sum(thread.is_alive() for thread in self._threads),
+            "dispatcher_alive": bool(self._dispatcher and self._dispatcher.is_alive()),
         }
 
-    def shutdown(self, wait=True, timeout=None):
+    def shutdown(self, wait=True):
         """Stop taking work; interrupt the runs in progress and record them as such."""
         if self._stopping.is_set():
             return
         self._stopping.set()
         for supervisor in list(self._supervisors.values()):
             supervisor.cancel(EndReason.INTERRUPTED)
-        with self._work:
-            self._work.notify_all()
-        if wait:
-            limit = timeout if timeout is not None else settings.EXECUTOR_KILL_GRACE + 5
-            for thread in self._threads:
-                thread.join(limit)
+        self._wake()
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait)
+        if wait and self._dispatcher is not None:
+            self._dispatcher.join(settings.EXECUTOR_KILL_GRACE + 5)
         atexit.unregister(self.shutdown)
 
-    def _wake(self):
-        with self._work:
-            self._generation += 1
-            self._work.notify()
+    # Internals.
 
-    def _work_loop(self):
-        while not self._stopping.is_set():
-            seen = self._generation
-            try:
-                task = claim_next(self.name)
-            except Exception:
-                logger.exception("could not claim a task; retrying")
-                close_old_connections()
-                self._stopping.wait(1)
-                continue
-            if task is None:
-                # Idle: give the connection back while there is nothing to do.
-                connection.close()
-                with self._work:
-                    self._work.wait_for(
-                        lambda seen=seen: self._generation != seen or self._stopping.is_set()
-                    )
-                continue
-            self._run(task)
-        connection.close()
-
-    def _run(self, task):
+    def _start(self, task):
+        """Spawn a claimed task's child here and watch it on a pool thread.
+        The caller holds a slot; it is released when the run ends."""
         supervisor = Supervisor(task)
         self._supervisors[task.pk] = supervisor
         try:
             if self._stopping.is_set():
                 supervisor.cancel(EndReason.INTERRUPTED)
-            supervisor.run()
-        except Exception:
-            logger.exception("task %s: supervisor raised", task.pk)
-        finally:
-            self._supervisors.pop(task.pk, None)
+            if supervisor.spawn():
+                self._pool.submit(self._watch, supervisor)
+                return
+        except BaseException:
+            self._finished(supervisor)
+            raise
+        self._finished(supervisor)
 
-    def _housekeeping_loop(self):
-        while not self._stopping.wait(self.poll_interval):
+    def _watch(self, supervisor):
+        try:
+            supervisor.watch()
+        except Exception:
+            logger.exception("task %s: supervisor raised", supervisor.task.pk)
+        finally:
+            self._finished(supervisor)
+
+    def _finished(self, supervisor):
+        self._supervisors.pop(supervisor.task.pk, None)
+        self._slots.release()
+        self._wake()  # a slot is free: something may be waiting for it
+
+    def _wake(self):
+        with self._work:
+            self._generation += 1
+            self._work.notify_all()
+
+    def _dispatch_loop(self):
+        next_recovery = next_retention = 0.0
+        while not self._stopping.is_set():
+            seen = self._generation
             try:
-                recover_stale()
-                if Task.objects.pending().exists():
-                    self._wake()
+                self._claim_while_slots_free()
+                if time.monotonic() >= next_recovery:
+                    recover_stale()
+                    next_recovery = time.monotonic() + settings.EXECUTOR_HEARTBEAT_INTERVAL
             except Exception:
-                logger.exception("housekeeping failed; will retry")
+                logger.exception("dispatcher failed; retrying")
                 close_old_connections()
-            try:
-                run_retention_due(self.name, budget=RETENTION_BUDGET)
-            except Exception:
-                logger.exception("retention pass failed; will retry")
-                close_old_connections()
+            if time.monotonic() >= next_retention:
+                try:
+                    run_retention_due(self.name, budget=RETENTION_BUDGET)
+                except Exception:
+                    logger.exception("retention pass failed; will retry")
+                    close_old_connections()
+                next_retention = time.monotonic() + self.poll_interval
+            with self._work:
+                self._work.wait_for(
+                    lambda seen=seen: self._generation != seen or self._stopping.is_set(),
+                    timeout=self.poll_interval,
+                )
         connection.close()
+
+    def _claim_while_slots_free(self):
+        while not self._stopping.is_set() and self._slots.acquire(blocking=False):
+            try:
+                task = claim_next(self.name) if Task.objects.pending().exists() else None
+            except BaseException:
+                self._slots.release()
+                raise
+            if task is None:
+                self._slots.release()
+                return
+            self._start(task)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -23,12 +24,17 @@ def executor_settings(settings, monkeypatch):
     PYTHONUNBUFFERED is removed because this machine sets it and users' machines do
     not: live-output tests must pass without it."""
     monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
+    # The default hasher is slow on purpose; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EXECUTOR_SCRIPTS = str(TEST_CATALOG)
     settings.EXECUTOR_BACKEND = "record"
     settings.EXECUTOR_KILL_GRACE = 1.0
     settings.EXECUTOR_HEARTBEAT_INTERVAL = 0.5
     settings.EXECUTOR_STALE_AFTER = 30
+    # Users are made in almost every test; the real hasher costs ~0.5 s each on 2 cores.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     clear_cache()
+    cache.clear()  # throttling counters: each test starts with none
     yield
     reset_backend()
     clear_cache()

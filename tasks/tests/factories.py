@@ -1,25 +1,18 @@
-"""Task rows as the engine leaves them, written directly: for tests of history, purging
-and the admin that need many runs and no child processes."""
+"""Rows for tests: runs in any state, with a log, without running anything (one at a
+time, or tens of thousands at once); and readers for what the live stream sends."""
 
+import json
 from datetime import timedelta
 
 from django.utils import timezone
 
-from tasks.models import EndReason, LogChunk, Status, Stream, Task
-
-ENDINGS = {
-    Status.PENDING: "",
-    Status.RUNNING: "",
-    Status.SUCCESS: EndReason.EXIT,
-    Status.FAILED: EndReason.EXIT,
-    Status.CANCELLED: EndReason.CANCELLED,
-}
+from tasks.models import LogChunk, Status, Task
 
 
-def task_row(user=None, *, status=Status.SUCCESS, script="echo", age=timedelta(0), **fields):
-    """An unsaved Task: `age` back from now, finished a second after it started."""
-    created = timezone.now() - age
-    finished = status not in (Status.PENDING, Status.RUNNING)
+def task_row(user, script="echo", status=Status.SUCCESS, age_minutes=0, **fields):
+    """An unsaved run in the given status, as the engine leaves it; `user` may be None
+    (a run whose user was deleted)."""
+    created = timezone.now() - timedelta(minutes=age_minutes)
     values = {
         "script": script,
         "script_path": f"{script}.py",
@@ -27,46 +20,77 @@ def task_row(user=None, *, status=Status.SUCCESS, script="echo", age=timedelta(0
         "argv": ["/usr/bin/python3", f"{script}.py"],
         "timeout": 30,
         "user": user,
-        "user_name": user.get_username() if user else "gone",
+        "user_name": user.username if user else "gone",
         "status": status,
         "created_at": created,
-        "started_at": None if status == Status.PENDING else created,
-        "completed_at": created + timedelta(seconds=1) if finished else None,
-        "end_reason": ENDINGS[status],
-        "return_code": (0 if status == Status.SUCCESS else 1) if finished else None,
     }
+    if status != Status.PENDING:
+        values["started_at"] = created + timedelta(seconds=1)
+    if status in (Status.SUCCESS, Status.FAILED, Status.CANCELLED):
+        values["completed_at"] = created + timedelta(seconds=3)
+        values["duration"] = timedelta(seconds=2)
+        values["return_code"] = 0 if status == Status.SUCCESS else 1
+        values["end_reason"] = "cancelled" if status == Status.CANCELLED else "exit"
     values.update(fields)
     return Task(**values)
 
 
-def make_task(user=None, *, log=b"", **fields):
-    """A saved Task whose log is `log` (bytes on stdout, in 64 KiB chunks)."""
-    task = task_row(user, log_bytes=len(log), **fields)
+def make_task(
+    user, script="echo", status=Status.SUCCESS, age_minutes=0, output=b"", log=(), **fields
+):
+    """A finished (or given-status) run. `output` is its stdout in one chunk; `log` a list
+    of (stream, bytes) written in order after it."""
+    task = task_row(user, script, status, age_minutes, stdout_tail=output.decode(), **fields)
     task.save()
-    add_log(task, log)
+    write_log(task, [("out", output)] if output else [])
+    write_log(task, log)
     return task
 
 
-def add_log(task, log, chunk=64 * 1024, start=0):
-    """Store `log` as the task's output from byte `start` on."""
-    LogChunk.objects.bulk_create(
-        LogChunk(task=task, offset=start + at, stream=Stream.STDOUT, data=log[at : at + chunk])
-        for at in range(0, len(log), chunk)
-    )
-
-
-def make_tasks(count, user=None, *, age=timedelta(0), log_size=0, **fields):
-    """`count` saved runs, one second apart going back from `age` (the newest first),
-    each with a log of `log_size` bytes in one chunk. Fast enough for tens of thousands."""
-    rows = [
-        task_row(user, log_bytes=log_size, age=age + timedelta(seconds=index), **fields)
-        for index in range(count)
-    ]
+def make_tasks(count, user, *, age_minutes=0, log_size=0, **fields):
+    """`count` saved runs a second apart, going back from `age_minutes` ago (the newest
+    first), each with a log of `log_size` bytes in one chunk: tens of thousands in seconds."""
+    rows = []
+    for index in range(count):
+        row = task_row(user, age_minutes=age_minutes, log_bytes=log_size, **fields)
+        row.created_at -= timedelta(seconds=index)
+        rows.append(row)
     Task.objects.bulk_create(rows, batch_size=2000)
     if log_size:
         data = b"x" * (log_size - 1) + b"\n"
         LogChunk.objects.bulk_create(
-            (LogChunk(task=row, offset=0, stream=Stream.STDOUT, data=data) for row in rows),
+            (LogChunk(task=row, offset=0, stream="out", data=data) for row in rows),
             batch_size=2000,
         )
     return rows
+
+
+def write_log(task, parts):
+    """Append (stream, bytes) chunks to the run's log, as the supervisor would."""
+    offset = task.log_bytes
+    for stream, data in parts:
+        LogChunk.objects.create(task=task, offset=offset, stream=stream, data=data)
+        offset += len(data)
+    Task.objects.filter(pk=task.pk).update(log_bytes=offset)
+    task.log_bytes = offset
+
+
+def parse_sse(raw):
+    """Server-Sent Events as (event, id, data) with `data` decoded from JSON; comments
+    and the retry field are left out."""
+    events = []
+    for block in raw.decode().split("\n\n"):
+        fields = {}
+        for line in block.split("\n"):
+            if not line or line.startswith(":"):
+                continue
+            name, _, value = line.partition(": ")
+            fields[name] = value
+        if "event" in fields:
+            events.append((fields["event"], int(fields["id"]), json.loads(fields["data"])))
+    return events
+
+
+def log_text(events):
+    """The log the `log` events carry, joined in order."""
+    return "".join(text for name, _, data in events if name == "log" for _, text in data["parts"])

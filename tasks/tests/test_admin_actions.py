@@ -1,8 +1,6 @@
 """The admin's cancel and purge actions: through the services, with confirmation and
 a record in the admin's history."""
 
-from datetime import timedelta
-
 import pytest
 from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.auth.models import Permission
@@ -70,8 +68,8 @@ def test_staff_without_manage_all_cannot_cancel_others_runs(client, staff, other
 
 
 def test_purge_asks_first_saying_how_many_runs_and_bytes_will_go(admin_client, user):
-    done = make_task(user, log=b"x" * 1_500_000)
-    failed = make_task(user, script="lines", status=Status.FAILED, log=b"y" * 500_000)
+    done = make_task(user, output=b"x" * 1_500_000)
+    failed = make_task(user, script="lines", status=Status.FAILED, output=b"y" * 500_000)
     running = make_task(user, status=Status.RUNNING)
     response = act(admin_client, "purge_selected", [done, failed, running])
     assert response.status_code == 200
@@ -86,8 +84,8 @@ def test_purge_asks_first_saying_how_many_runs_and_bytes_will_go(admin_client, u
 def test_confirming_the_purge_deletes_the_runs_and_logs_and_keeps_running_ones(
     admin_client, user, admin_user
 ):
-    done = make_task(user, log=b"x" * 2000)
-    running = make_task(user, status=Status.RUNNING, log=b"live\n")
+    done = make_task(user, output=b"x" * 2000)
+    running = make_task(user, status=Status.RUNNING, output=b"live\n")
     response = act(admin_client, "purge_selected", [done, running], confirm="yes")
     assert "Purged 1 run and 2.0\xa0KB of logs." in messages_of(response)
     assert "Kept 1 run still pending or running; cancel it first to purge it." in messages_of(
@@ -115,7 +113,7 @@ def test_the_confirmation_page_posts_back_the_same_selection(admin_client, user)
 
 def test_purging_everything_a_filter_selects_over_10000_runs(admin_client, user, other_user):
     make_tasks(6000, user, log_size=100)
-    failed = make_tasks(4000, other_user, status=Status.FAILED, log_size=100, age=timedelta(days=2))
+    failed = make_tasks(4000, other_user, status=Status.FAILED, log_size=100, age_minutes=2880)
     make_tasks(3, user, status=Status.RUNNING)
     # "Select all 4,000": the browser sends the page's boxes and select_across.
     page = f"{URL}?status__exact=failed"

@@ -1,8 +1,6 @@
 """The admin's read-only catalog page: each script, who may run it, its last run and
 success rate, in a fixed number of queries."""
 
-from datetime import timedelta
-
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
@@ -40,9 +38,9 @@ def test_it_lists_each_script_with_who_may_run_it(admin_client):
 
 
 def test_it_shows_success_rate_and_last_run_from_the_history(admin_client, user):
-    make_tasks(3, user, script="echo", age=timedelta(hours=1))
-    make_tasks(1, user, script="echo", status=Status.FAILED, age=timedelta(hours=2))
-    make_tasks(2, user, script="echo", status=Status.CANCELLED, age=timedelta(hours=3))
+    make_tasks(3, user, script="echo", age_minutes=60)
+    make_tasks(1, user, script="echo", status=Status.FAILED, age_minutes=120)
+    make_tasks(2, user, script="echo", status=Status.CANCELLED, age_minutes=180)
     last = make_task(user, script="echo", status=Status.RUNNING)
     response = admin_client.get(URL)
     echo = row(response, "echo")

@@ -26,7 +26,7 @@ def test_an_admin_revokes_a_token_and_the_api_refuses_it(admin_client, user):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     response = api.get("/api/tasks")
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json() == {"success": False, "error": "Invalid token."}
 
 

@@ -102,3 +102,13 @@ def test_execute_then_follow_the_logs_to_success(api, engine):
         "dropped_bytes": 0,
         "status": "success",
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_answer_shows_the_run_as_started_when_a_slot_was_free(api, engine):
+    response = api.post("/api/execute", {"script_type": "sleeper"}, format="json")
+    task = response.json()["task"]
+    assert task["status"] == "running"
+    assert task["started_at"] is not None
+    api.post(f"/api/tasks/{task['id']}/cancel")
+    wait_finished(task["id"])

@@ -21,7 +21,7 @@ def test_the_defaults_raise_nothing():
 def test_retention_must_be_a_whole_number_of_days(settings, days):
     settings.EXECUTOR_RETENTION_DAYS = days
     (problem,) = check_operations()
-    assert problem.id == "executor.E020"
+    assert problem.id == "executor.E030"
     assert "whole number of days" in problem.msg
 
 
@@ -31,13 +31,13 @@ def test_retention_with_a_backend_that_never_purges_says_to_schedule_the_command
     assert check_operations() == []
     settings.EXECUTOR_BACKEND = "inline"
     (problem,) = check_operations()
-    assert problem.id == "executor.W020"
+    assert problem.id == "executor.W030"
     assert "manage.py purge_tasks --older-than 14d" in problem.hint
 
 
 def test_a_log_cap_below_four_chunks_is_warned_about(settings):
     settings.EXECUTOR_MAX_LOG_BYTES = 200 * 1024
-    assert ids(check_operations()) == ["executor.W021"]
+    assert ids(check_operations()) == ["executor.W031"]
     settings.EXECUTOR_MAX_LOG_BYTES = 256 * 1024
     assert check_operations() == []
 
@@ -45,7 +45,7 @@ def test_a_log_cap_below_four_chunks_is_warned_about(settings):
 def test_an_absurd_pool_size_is_warned_about(settings):
     settings.EXECUTOR_MAX_WORKERS = 500
     (problem,) = check_operations()
-    assert problem.id == "executor.W022"
+    assert problem.id == "executor.W032"
     assert "max_concurrent" in problem.hint
 
 
@@ -68,5 +68,5 @@ def test_manage_py_check_shows_the_hint(settings):
     settings.EXECUTOR_RETENTION_DAYS = 7
     err = StringIO()
     call_command("check", stdout=StringIO(), stderr=err)
-    assert "(executor.W020)" in err.getvalue()
+    assert "(executor.W030)" in err.getvalue()
     assert "HINT: Run `manage.py purge_tasks --older-than 7d` once a day" in err.getvalue()

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tasks import purging, services
-from tasks.models import LogChunk, Status, Task
+from tasks.models import AuditAction, AuditEvent, LogChunk, Status, Task
 from tasks.tests.factories import make_task, make_tasks
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +22,8 @@ def grant(user, *codenames):
 
 
 def test_it_deletes_finished_runs_with_their_logs_and_counts_them(user):
-    done = make_task(user, log=b"a" * 100_000)
-    failed = make_task(user, status=Status.FAILED, log=b"b" * 10)
+    done = make_task(user, output=b"a" * 100_000)
+    failed = make_task(user, status=Status.FAILED, output=b"b" * 10)
     result = services.purge(None, Task.objects.all())
     assert (result.runs, result.log_bytes, result.kept_active) == (2, 100_010, 0)
     assert not Task.objects.filter(pk__in=[done.pk, failed.pk]).exists()
@@ -32,7 +32,7 @@ def test_it_deletes_finished_runs_with_their_logs_and_counts_them(user):
 
 
 def test_it_never_deletes_pending_or_running_runs(user):
-    running = make_task(user, status=Status.RUNNING, log=b"live\n")
+    running = make_task(user, status=Status.RUNNING, output=b"live\n")
     pending = make_task(user, status=Status.PENDING)
     make_task(user, status=Status.CANCELLED)
     result = services.purge(None, Task.objects.all())
@@ -52,8 +52,8 @@ def test_a_batch_checks_the_status_again_inside_its_transaction(user):
 
 
 def test_a_dry_run_counts_and_deletes_nothing(user):
-    make_task(user, log=b"x" * 5000, log_dropped_bytes=0)
-    make_task(user, script="lines", status=Status.FAILED, log=b"y" * 300)
+    make_task(user, output=b"x" * 5000, log_dropped_bytes=0)
+    make_task(user, script="lines", status=Status.FAILED, output=b"y" * 300)
     make_task(user, status=Status.RUNNING)
     result = services.purge(None, Task.objects.all(), dry_run=True)
     assert (result.runs, result.log_bytes, result.kept_active, result.dry_run) == (
@@ -68,7 +68,7 @@ def test_a_dry_run_counts_and_deletes_nothing(user):
 
 
 def test_log_bytes_count_what_is_stored_not_what_the_cap_dropped(user):
-    task = make_task(user, log=b"z" * 1000)
+    task = make_task(user, output=b"z" * 1000)
     Task.objects.filter(pk=task.pk).update(log_bytes=51_000, log_dropped_bytes=50_000)
     assert services.purge(None, Task.objects.all(), dry_run=True).log_bytes == 1000
     assert services.purge(None, Task.objects.all()).log_bytes == 1000
@@ -108,8 +108,8 @@ def test_a_purged_original_leaves_its_reruns_in_place(user):
 
 
 def test_it_takes_the_history_filters_as_a_selection(user, other_user):
-    make_tasks(3, user, status=Status.FAILED, age=timedelta(days=40))
-    make_tasks(2, user, status=Status.SUCCESS, age=timedelta(days=40))
+    make_tasks(3, user, status=Status.FAILED, age_minutes=57600)
+    make_tasks(2, user, status=Status.SUCCESS, age_minutes=57600)
     make_tasks(2, other_user, status=Status.FAILED)
     result = services.purge(None, {"status": "failed", "created_before": "2000-01-01"})
     assert result.runs == 0
@@ -163,3 +163,28 @@ def test_on_its_own_it_gives_other_writers_room_between_batches(user):
     checkpoints = [q for q in queries if q["sql"] == "PRAGMA wal_checkpoint(PASSIVE)"]
     assert (result.batches, len(checkpoints)) == (3, 3)
     assert not Task.objects.exists()
+
+
+def test_each_batch_leaves_an_audit_event_with_what_it_removed(admin_user, user):
+    make_tasks(3, user, log_size=100)
+    make_tasks(2, user, script="lines", status=Status.FAILED, log_size=10)
+    services.purge(admin_user, Task.objects.order_by("created_at"), batch_runs=3)
+    events = list(AuditEvent.objects.filter(action=AuditAction.PURGE).order_by("at", "pk"))
+    assert [(e.actor_name, e.details["runs"]) for e in events] == [("root", 3), ("root", 2)]
+    assert sum(e.details["log_bytes"] for e in events) == 320
+    assert sum(sum(e.details["scripts"].values()) for e in events) == 5
+
+
+def test_a_purge_by_the_system_is_audited_as_the_system(user):
+    make_task(user)
+    services.purge(None, Task.objects.all())
+    event = AuditEvent.objects.get(action=AuditAction.PURGE)
+    assert (event.actor, event.actor_name, event.script) == (None, "system", "echo")
+    assert event.details == {"runs": 1, "log_bytes": 0, "scripts": {"echo": 1}}
+
+
+def test_a_dry_run_or_an_empty_purge_is_not_audited(user):
+    make_task(user, status=Status.RUNNING)
+    services.purge(None, Task.objects.all(), dry_run=True)
+    services.purge(None, Task.objects.all())
+    assert not AuditEvent.objects.exists()

@@ -1,6 +1,5 @@
 """manage.py purge_tasks: what it removes, what it would remove, what it refuses."""
 
-from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -11,7 +10,7 @@ from tasks.tests.factories import make_task, make_tasks
 
 pytestmark = pytest.mark.django_db
 
-OLD = timedelta(days=31)
+OLD = 31 * 24 * 60  # minutes
 
 
 def purge(*args):
@@ -21,10 +20,10 @@ def purge(*args):
 
 
 def test_it_removes_finished_runs_older_than_the_age_and_says_what_went(user):
-    make_tasks(3, user, age=OLD, log_size=1024)
-    make_tasks(2, user, script="lines", status=Status.FAILED, age=OLD, log_size=1024)
-    recent = make_task(user, age=timedelta(days=29))
-    old_running = make_task(user, age=OLD, status=Status.RUNNING)
+    make_tasks(3, user, age_minutes=OLD, log_size=1024)
+    make_tasks(2, user, script="lines", status=Status.FAILED, age_minutes=OLD, log_size=1024)
+    recent = make_task(user, age_minutes=41760)
+    old_running = make_task(user, age_minutes=OLD, status=Status.RUNNING)
     output = purge("--older-than", "30d")
     assert "Removed 5 runs and 5.0\xa0KB of logs (finished runs created before " in output
     assert "  echo   success          3 runs  3.0\xa0KB" in output
@@ -36,7 +35,7 @@ def test_it_removes_finished_runs_older_than_the_age_and_says_what_went(user):
 
 
 def test_a_dry_run_prints_the_same_and_removes_nothing(user):
-    make_tasks(4, user, age=OLD, log_size=2048)
+    make_tasks(4, user, age_minutes=OLD, log_size=2048)
     output = purge("--older-than", "30d", "--dry-run")
     assert output.startswith("Would remove 4 runs and 8.0\xa0KB of logs")
     assert "longest write transaction" not in output
@@ -45,10 +44,10 @@ def test_a_dry_run_prints_the_same_and_removes_nothing(user):
 
 
 def test_it_narrows_by_status_and_script(user):
-    make_tasks(2, user, age=OLD, status=Status.FAILED)
-    make_tasks(2, user, age=OLD, status=Status.FAILED, script="lines")
-    make_tasks(2, user, age=OLD, status=Status.CANCELLED, script="lines")
-    make_tasks(2, user, age=OLD)
+    make_tasks(2, user, age_minutes=OLD, status=Status.FAILED)
+    make_tasks(2, user, age_minutes=OLD, status=Status.FAILED, script="lines")
+    make_tasks(2, user, age_minutes=OLD, status=Status.CANCELLED, script="lines")
+    make_tasks(2, user, age_minutes=OLD)
     output = purge("--older-than", "30d", "--status", "failed,cancelled", "--script", "lines")
     assert output.startswith("Removed 4 runs")
     assert "status failed or cancelled, script lines" in output
@@ -57,7 +56,7 @@ def test_it_narrows_by_status_and_script(user):
 
 
 def test_ages_take_units(user):
-    make_task(user, age=timedelta(hours=3))
+    make_task(user, age_minutes=180)
     assert purge("--older-than", "4h").startswith("Removed 0 runs")
     assert purge("--older-than", "2h").startswith("Removed 1 run ")
 
@@ -67,7 +66,7 @@ def test_nothing_to_remove_says_so(db):
 
 
 def test_it_works_in_batches(user):
-    make_tasks(7, user, age=OLD)
+    make_tasks(7, user, age_minutes=OLD)
     assert "4 batches" in purge("--older-than", "30d", "--batch-size", "2")
 
 

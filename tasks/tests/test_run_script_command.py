@@ -230,4 +230,4 @@ def test_ctrl_c_cancels_the_run_and_ends_its_process_group(admin_user, pidfile):
 )
 @pytest.mark.django_db
 def test_exit_codes_say_how_the_run_ended(fields, signalled, expected):
-    assert exit_code(task_row(**fields), signalled) == expected
+    assert exit_code(task_row(None, **fields), signalled) == expected

@@ -178,3 +178,38 @@ def test_shell_metacharacters_reach_the_script_literally(inline, user):
     hostile = ["$(touch /tmp/pwned)", "; rm -rf /", "`id`", "a && b", "|", "*", "'\"", "\n"]
     task = run(user, "echo", {}, hostile)
     assert json.loads(logs.read(task.pk).text)["argv"][-len(hostile) :] == hostile
+
+
+def test_the_log_cap_keeps_the_beginning_and_the_end_and_counts_the_rest(inline, user, settings):
+    settings.EXECUTOR_MAX_LOG_BYTES = 64 * 1024
+    task = run(user, "flood", {"stdout_mb": 1, "stderr_mb": 0})
+    assert task.status == Status.SUCCESS
+    total = 1024 * 1024
+    stored = sum(len(c.data) for c in LogChunk.objects.filter(task=task))
+    assert stored <= 64 * 1024
+    assert task.log_bytes == total
+    assert task.log_dropped_bytes == total - stored
+    text = logs.read(task.pk).text
+    assert text.startswith("o" * 63 + "\n")
+    assert f"{total - stored:,} bytes of output dropped here" in text
+    assert text.endswith("o" * 63 + "\n")
+
+
+def test_viewers_still_see_the_live_tail_of_a_capped_run(engine, user, settings):
+    settings.EXECUTOR_MAX_LOG_BYTES = 8 * 1024
+    task = services.execute(user, "lines", {"count": 600, "delay": 0.005}, [])
+    # A line from after the cap filled up is readable while the script still runs.
+    wait_for(lambda: "line 400" in logs.read(task.pk).text, timeout=20, message="a late line")
+    done = wait_finished(task.pk)
+    assert done.log_dropped_bytes > 0
+    assert logs.read(task.pk).text.endswith("[600/600] line 600\n")
+
+
+def test_a_silent_script_keeps_its_heartbeat_fresh(engine, user, settings, pidfile):
+    task = services.execute(user, "sleeper", {"pidfile": str(pidfile)}, [])
+    wait_for(pidfile.exists, message="the script to start")
+    first = Task.objects.get(pk=task.pk).heartbeat_at
+    # EXECUTOR_HEARTBEAT_INTERVAL is 0.5 s in tests.
+    wait_for(lambda: Task.objects.get(pk=task.pk).heartbeat_at > first, timeout=5, message="a beat")
+    services.cancel(user, Task.objects.get(pk=task.pk))
+    wait_finished(task.pk)

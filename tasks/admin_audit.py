@@ -1,0 +1,36 @@
+"""The audit trail in the admin: read-only, newest first, for whoever may view it."""
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from tasks.models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor_name", "action", "script", "task_link"]
+    list_filter = ["action", "at"]
+    search_fields = ["actor_name", "script", "=task_id"]
+    date_hierarchy = "at"
+    ordering = ["-at"]
+    fields = ["at", "actor", "actor_name", "action", "task_id", "script", "details"]
+    readonly_fields = fields
+    list_select_related = ["actor"]
+
+    @admin.display(description="Run", ordering="task_id")
+    def task_link(self, event):
+        if event.task_id is None:
+            return "—"
+        url = reverse("task-detail", args=[event.task_id])
+        return format_html('<a href="{}">{}</a>', url, str(event.task_id)[:8])
+
+    # A trail that an admin could edit or prune is no trail: it only grows.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,22 @@
+"""Tests that need something a developer's machine may lack (a browser, PostgreSQL, Redis,
+RabbitMQ): they skip with a clear reason there, and fail in CI, where `.ci/run` names
+what must be present in EXECUTOR_TEST_REQUIRE (comma-separated: browser,postgres,...)."""
+
+import os
+
+import pytest
+
+
+def required(name):
+    """Whether EXECUTOR_TEST_REQUIRE says `name` must be present."""
+    wanted = os.environ.get("EXECUTOR_TEST_REQUIRE", "")
+    return name in {item.strip().lower() for item in wanted.split(",")}
+
+
+def require_or_skip(name, available, reason):
+    """Return when `available`; otherwise skip with `reason`, or fail when required."""
+    if available:
+        return
+    if required(name):
+        pytest.fail(f"{reason} (EXECUTOR_TEST_REQUIRE includes {name!r})", pytrace=False)
+    pytest.skip(reason)
