@@ -204,8 +204,8 @@ def main():
         batch_times = []
         delete_batch = purging._delete_batch
 
-        def timed_batch(pks, result):
-            deleted, took = delete_batch(pks, result)
+        def timed_batch(pks, result, on_batch=None):
+            deleted, took = delete_batch(pks, result, on_batch)
             batch_times.append(took)
             return deleted, took
 
