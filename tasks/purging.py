@@ -79,7 +79,7 @@ def delete(tasks, *, batch_runs=None, batch_bytes=None, deadline=None, on_batch=
     """Delete the finished runs among `tasks` with their logs; return a PurgeResult.
 
     `deadline` (a time.monotonic() value) stops after the batch in progress once passed,
-    with `complete` False: the housekeeping thread purges a little at a time that way.
+    with `complete` False: the retention pass purges a little at a time that way.
     `on_batch(batch)` is called inside each batch's transaction with that batch's own
     PurgeResult, so whatever it records commits with the deletion or not at all.
     """

@@ -3,10 +3,10 @@
 With EXECUTOR_RETENTION_DAYS set, the first process to look on a given day claims that
 day's pass by inserting its RetentionPass row (the day is unique, so exactly one insert
 wins however many web processes or workers race), and that process purges the finished
-runs created before the cutoff. The thread pool's housekeeping thread calls `run_due`
-every few seconds with a small time budget, so the purge goes a little at a time and
-never holds up the housekeeping it shares a thread with; a Celery beat task can call it
-without a budget to do the whole pass at once.
+runs created before the cutoff. The thread pool's dispatcher thread calls `run_due`
+every poll interval with a small time budget, so the purge goes a little at a time and
+never holds up the claiming of runs it shares a thread with; a Celery beat task can call
+it without a budget to do the whole pass at once.
 
 A process that dies in the middle of its pass leaves the day unfinished; the next day's
 pass purges everything older than its own cutoff, so nothing is missed for long.
@@ -26,7 +26,7 @@ from tasks.models import RetentionPass, Task
 
 logger = logging.getLogger(__name__)
 
-# Backends whose processes run `run_due` by themselves (the thread pool's housekeeping).
+# Backends whose processes run `run_due` by themselves (the thread pool's dispatcher).
 BACKENDS_WITH_RETENTION = {"thread"}
 
 
