@@ -375,6 +375,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
+# Operations: finished runs older than this many days are purged once a day (0: never).
+EXECUTOR_RETENTION_DAYS = env_int("EXECUTOR_RETENTION_DAYS", 0, minimum=0)
+
 # Celery, for EXECUTOR_BACKEND=celery: the web process only enqueues task ids on the broker;
 # `celery -A executor_site worker` processes run them (see "Running on several machines").
 # What the engine relies on (late acknowledgement, one message per free slot, no result

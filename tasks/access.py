@@ -4,11 +4,14 @@
   groups only by their members and by users with the "run any script" permission.
 - Users see their own runs; "view all runs" (and staff) see everybody's.
 - Users cancel and re-run their own runs; "manage all runs" lets them touch others'.
+- Purging runs (and their logs) needs Django's "delete task" permission, and "manage all
+  runs" as well when the runs are not all the user's own.
 """
 
 RUN_ANY = "tasks.run_any_script"
 VIEW_ALL = "tasks.view_all_runs"
 MANAGE_ALL = "tasks.manage_all_runs"
+PURGE = "tasks.delete_task"
 
 
 def _group_names(user):
@@ -56,3 +59,12 @@ def can_manage(user, task):
     if not (user and user.is_authenticated and user.is_active):
         return False
     return task.user_id == user.pk or user.has_perm(MANAGE_ALL)
+
+
+def manages_all_runs(user):
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm(MANAGE_ALL))
+
+
+def can_purge(user):
+    """Delete finished runs and their logs (which ones: see `manages_all_runs`)."""
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm(PURGE))

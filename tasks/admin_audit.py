@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from tasks.admin import ViewOnlyAdmin
 from tasks.models import AuditEvent
 
 
+# A trail that an admin could edit or prune is no trail: it only grows (view only).
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ViewOnlyAdmin):
     list_display = ["at", "actor_name", "action", "script", "task_link"]
     list_filter = ["action", "at"]
     search_fields = ["actor_name", "script", "=task_id"]
@@ -24,13 +26,3 @@ class AuditEventAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("task-detail", args=[event.task_id])
         return format_html('<a href="{}">{}</a>', url, str(event.task_id)[:8])
-
-    # A trail that an admin could edit or prune is no trail: it only grows.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

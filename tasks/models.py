@@ -330,3 +330,41 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action}"
+
+
+class ScriptCatalog(Task):
+    """The script catalog as the admin shows it: each script with its runs' totals.
+
+    The catalog is a file, not a table; this proxy only gives the admin's read-only
+    catalog page its place (and its permission) next to the runs.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = "script catalog"
+        verbose_name_plural = "script catalog"
+        default_permissions = ("view",)
+
+
+class RetentionPass(models.Model):
+    """One day's automatic purge of runs older than EXECUTOR_RETENTION_DAYS.
+
+    The unique day is how one process among many claims the day's pass: whoever inserts
+    the row does the purge, the others see it and leave it alone.
+    """
+
+    day = models.DateField(unique=True)
+    cutoff = models.DateTimeField(help_text="Finished runs created before this are purged.")
+    worker = models.CharField(max_length=200, help_text="host:pid of the process doing it.")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    runs = models.PositiveBigIntegerField(default=0, help_text="Runs purged so far.")
+    log_bytes = models.PositiveBigIntegerField(default=0, help_text="Bytes of logs purged.")
+
+    class Meta:
+        ordering = ["-day"]
+        default_permissions = ("view",)
+        verbose_name_plural = "retention passes"
+
+    def __str__(self):
+        return f"retention pass of {self.day}"

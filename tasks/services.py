@@ -4,15 +4,20 @@ Each function checks what the caller may do, writes rows, and hands the engine a
 once the transaction has committed, so a worker never looks for a row it cannot see yet.
 """
 
+import logging
+from collections.abc import Mapping
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 
-from tasks import access, audit, secret_params
+from tasks import access, audit, filters, purging, secret_params
 from tasks.catalog import RequestInvalid, get_catalog, interpreter_version, script_sha256
 from tasks.executor.backends import get_backend
 from tasks.models import Task
+
+logger = logging.getLogger(__name__)
 
 
 class ServiceError(Exception):
@@ -50,8 +55,11 @@ class Conflict(ServiceError):
     status = 409
 
 
-def execute(user, script, params=None, args=None, *, rerun_of=None, from_text=False):
-    """Validate a run request against the catalog and submit it; return the Task."""
+def execute(user, script, params=None, args=None, *, rerun_of=None, from_text=False, backend=None):
+    """Validate a run request against the catalog and submit it; return the Task.
+
+    `backend` overrides EXECUTOR_BACKEND for this run: `run_script` runs it inline.
+    """
     catalog = get_catalog()
     if catalog.load_error:
         raise CatalogUnavailable(
@@ -103,7 +111,7 @@ def execute(user, script, params=None, args=None, *, rerun_of=None, from_text=Fa
             audit.record(user, audit.AuditAction.RUN, task=task)
         else:
             audit.record(user, audit.AuditAction.RERUN, task=task, original=str(rerun_of.pk))
-        transaction.on_commit(partial(get_backend().submit, task.pk))
+        transaction.on_commit(partial((backend or get_backend()).submit, task.pk))
     return task
 
 
@@ -161,3 +169,57 @@ def scripts_for(user):
     """The catalog entries this user may run, and the catalog's load error if any."""
     catalog = get_catalog()
     return access.runnable(user, catalog), catalog.load_error
+
+
+def purge(user, selection, *, dry_run=False, deadline=None, **batching):
+    """Delete finished runs with their logs, in short batches; return a PurgeResult.
+
+    `selection` is a Task queryset, or a mapping of the history filters the API's task
+    list takes (`status`, `script`, `user`, `created_before`, ...). Pending and running
+    runs in it are never deleted; `kept_active` counts them. `user` is None for the
+    system itself (`manage.py purge_tasks`, the daily retention pass).
+    """
+    if isinstance(selection, Mapping):
+        try:
+            tasks = filters.apply(Task.objects.all(), selection)
+        except filters.FilterError as exc:
+            raise InvalidRequest(f"Invalid purge filter: {exc}") from None
+    elif isinstance(selection, QuerySet) and selection.model is Task:
+        tasks = selection
+    else:
+        raise TypeError("selection must be a Task queryset or a mapping of history filters")
+    if user is not None:
+        if not access.can_purge(user):
+            raise NotAllowed("You are not allowed to purge runs.")
+        if not access.manages_all_runs(user) and tasks.exclude(user=user).exists():
+            raise NotAllowed(
+                "You can only purge your own runs, and the selection includes other users' runs."
+            )
+    if dry_run:
+        return purging.count(tasks)
+
+    def record(batch):
+        # Inside each batch's transaction: the trail and the deletion commit together.
+        scripts = {}
+        for (script, _), (runs, _) in batch.breakdown.items():
+            scripts[script] = scripts.get(script, 0) + runs
+        audit.record(
+            user,
+            audit.AuditAction.PURGE,
+            script=next(iter(scripts)) if len(scripts) == 1 else "",
+            runs=batch.runs,
+            log_bytes=batch.log_bytes,
+            scripts=scripts,
+        )
+
+    result = purging.delete(tasks, deadline=deadline, on_batch=record, **batching)
+    if result.runs:
+        logger.info(
+            "%s purged %d runs (%d bytes of logs) in %d batches; %d pending or running kept",
+            user.get_username() if user is not None else "the system",
+            result.runs,
+            result.log_bytes,
+            result.batches,
+            result.kept_active,
+        )
+    return result

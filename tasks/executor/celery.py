@@ -6,8 +6,9 @@ heartbeats and output to the shared database, where the pages and the API read t
 row, not the message, is the truth: a message for a task that is no longer pending is
 dropped, so a redelivered or duplicated message never starts a run twice.
 
-Each worker process also keeps house: it ends runs whose worker died (stale heartbeat)
-and sends again the ids of pending tasks whose message never arrived.
+Each worker process also keeps house: it ends runs whose worker died (stale heartbeat),
+sends again the ids of pending tasks whose message never arrived, and does its share of
+the daily retention pass.
 """
 
 import logging
@@ -29,7 +30,9 @@ from tasks.executor.celery_pool import register_job, unregister_job
 from tasks.executor.recovery import recover_stale
 from tasks.executor.scheduling import claim
 from tasks.executor.supervisor import Supervisor, worker_name
+from tasks.executor.threadpool import RETENTION_BUDGET
 from tasks.models import EndReason, Task
+from tasks.retention import run_due as run_retention_due
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +207,8 @@ class CeleryBackend:
 
 
 class Housekeeper:
-    """A thread in each worker process: ends runs whose worker died, sends lost ids."""
+    """A thread in each worker process: ends runs whose worker died, sends lost ids,
+    purges old runs once a day (EXECUTOR_RETENTION_DAYS)."""
 
     def __init__(self, app, interval=None):
         self.app = app
@@ -225,6 +229,8 @@ class Housekeeper:
     def run_once(self):
         recover_stale()
         send_lost(self.app)
+        # A little of the day's retention pass, if it is this worker's (retention.py).
+        run_retention_due(worker_name(), budget=RETENTION_BUDGET)
 
     def _loop(self):
         # A first round at once: a worker restarted after a crash ends its own old runs.

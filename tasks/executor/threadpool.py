@@ -8,7 +8,7 @@ A run is started by whoever finds a free slot first:
 - The dispatcher thread claims from the table, oldest first within each script's limit,
   whenever a slot frees up or every poll interval: runs that waited for a slot, runs
   submitted by another process, runs left pending by a restart. It also ends runs whose
-  worker died (recovery.py).
+  worker died (recovery.py) and, once a day, purges old runs (retention.py).
 
 Claims are compare-and-set on the row (scheduling.py), so however many processes and
 threads look at the table, each run starts once.
@@ -27,8 +27,13 @@ from tasks.executor.recovery import recover_stale
 from tasks.executor.scheduling import claim, claim_next
 from tasks.executor.supervisor import Supervisor, worker_name
 from tasks.models import EndReason, Task
+from tasks.retention import run_due as run_retention_due
 
 logger = logging.getLogger(__name__)
+
+# Seconds of purging per look when a retention pass is due (at most once per poll
+# interval): the pass goes a little at a time, so the dispatcher keeps claiming runs.
+RETENTION_BUDGET = 0.2
 
 
 class ThreadPoolEngine:
@@ -151,7 +156,7 @@ class ThreadPoolEngine:
             self._work.notify_all()
 
     def _dispatch_loop(self):
-        next_recovery = 0.0
+        next_recovery = next_retention = 0.0
         while not self._stopping.is_set():
             seen = self._generation
             try:
@@ -162,6 +167,13 @@ class ThreadPoolEngine:
             except Exception:
                 logger.exception("dispatcher failed; retrying")
                 close_old_connections()
+            if time.monotonic() >= next_retention:
+                try:
+                    run_retention_due(self.name, budget=RETENTION_BUDGET)
+                except Exception:
+                    logger.exception("retention pass failed; will retry")
+                    close_old_connections()
+                next_retention = time.monotonic() + self.poll_interval
             with self._work:
                 self._work.wait_for(
                     lambda seen=seen: self._generation != seen or self._stopping.is_set(),

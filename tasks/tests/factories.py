@@ -1,5 +1,5 @@
-"""Rows for tests: runs in any state, with a log, without running anything; and readers
-for what the live stream sends."""
+"""Rows for tests: runs in any state, with a log, without running anything (one at a
+time, or tens of thousands at once); and readers for what the live stream sends."""
 
 import json
 from datetime import timedelta
@@ -9,36 +9,60 @@ from django.utils import timezone
 from tasks.models import LogChunk, Status, Task
 
 
-def make_task(
-    user, script="echo", status=Status.SUCCESS, age_minutes=0, output=b"", log=(), **fields
-):
-    """A finished (or given-status) run. `output` is its stdout in one chunk; `log` a list
-    of (stream, bytes) written in order after it."""
+def task_row(user, script="echo", status=Status.SUCCESS, age_minutes=0, **fields):
+    """An unsaved run in the given status, as the engine leaves it; `user` may be None
+    (a run whose user was deleted)."""
     created = timezone.now() - timedelta(minutes=age_minutes)
-    defaults = {
+    values = {
         "script": script,
         "script_path": f"{script}.py",
         "interpreter": "/usr/bin/python3",
         "argv": ["/usr/bin/python3", f"{script}.py"],
         "timeout": 30,
         "user": user,
-        "user_name": user.username,
+        "user_name": user.username if user else "gone",
         "status": status,
         "created_at": created,
-        "stdout_tail": output.decode(),
     }
     if status != Status.PENDING:
-        defaults["started_at"] = created + timedelta(seconds=1)
+        values["started_at"] = created + timedelta(seconds=1)
     if status in (Status.SUCCESS, Status.FAILED, Status.CANCELLED):
-        defaults["completed_at"] = created + timedelta(seconds=3)
-        defaults["duration"] = timedelta(seconds=2)
-        defaults["return_code"] = 0 if status == Status.SUCCESS else 1
-        defaults["end_reason"] = "cancelled" if status == Status.CANCELLED else "exit"
-    defaults.update(fields)
-    task = Task.objects.create(**defaults)
+        values["completed_at"] = created + timedelta(seconds=3)
+        values["duration"] = timedelta(seconds=2)
+        values["return_code"] = 0 if status == Status.SUCCESS else 1
+        values["end_reason"] = "cancelled" if status == Status.CANCELLED else "exit"
+    values.update(fields)
+    return Task(**values)
+
+
+def make_task(
+    user, script="echo", status=Status.SUCCESS, age_minutes=0, output=b"", log=(), **fields
+):
+    """A finished (or given-status) run. `output` is its stdout in one chunk; `log` a list
+    of (stream, bytes) written in order after it."""
+    task = task_row(user, script, status, age_minutes, stdout_tail=output.decode(), **fields)
+    task.save()
     write_log(task, [("out", output)] if output else [])
     write_log(task, log)
     return task
+
+
+def make_tasks(count, user, *, age_minutes=0, log_size=0, **fields):
+    """`count` saved runs a second apart, going back from `age_minutes` ago (the newest
+    first), each with a log of `log_size` bytes in one chunk: tens of thousands in seconds."""
+    rows = []
+    for index in range(count):
+        row = task_row(user, age_minutes=age_minutes, log_bytes=log_size, **fields)
+        row.created_at -= timedelta(seconds=index)
+        rows.append(row)
+    Task.objects.bulk_create(rows, batch_size=2000)
+    if log_size:
+        data = b"x" * (log_size - 1) + b"\n"
+        LogChunk.objects.bulk_create(
+            (LogChunk(task=row, offset=0, stream="out", data=data) for row in rows),
+            batch_size=2000,
+        )
+    return rows
 
 
 def write_log(task, parts):

@@ -118,3 +118,17 @@ def test_housekeeping_ends_runs_whose_worker_stopped_sending_heartbeats(
 
     ended = Task.objects.get(pk=task.pk)
     assert (ended.status, ended.end_reason) == (Status.FAILED, EndReason.INTERRUPTED)
+
+
+def test_housekeeping_does_the_days_retention_pass(user, celery_backend, settings):
+    settings.EXECUTOR_RETENTION_DAYS = 7
+    old, recent = (services.execute(user, "echo", {}, []) for _ in range(2))
+    month_ago = timezone.now() - timedelta(days=30)
+    Task.objects.filter(pk=old.pk).update(
+        status=Status.SUCCESS, created_at=month_ago, completed_at=month_ago
+    )
+
+    Housekeeper(celery_backend.app).run_once()
+
+    assert not Task.objects.filter(pk=old.pk).exists()
+    assert Task.objects.filter(pk=recent.pk).exists()

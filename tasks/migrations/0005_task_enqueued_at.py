@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0003_audit_events_and_sealed_secrets'),
+        ('tasks', '0004_catalog_page_and_retention_pass'),
     ]
 
     operations = [

@@ -1,0 +1,171 @@
+"""Delete finished runs and their logs in small batches, each its own short transaction.
+
+A purge of a hundred thousand runs must not hold the database: SQLite has one writer at a
+time, so one long DELETE would stall every run's log writes and every sign-in until it
+ended. Batches are cut by run count and by log bytes, so a batch of huge logs stays as
+short as a batch of tiny ones. Memory stays bounded: the runs are taken oldest first, one
+batch of ids at a time, never loaded all at once.
+
+Pending and running runs are never deleted: the status is checked again inside each
+batch's transaction, not only when the batch was chosen.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Sum
+
+from tasks.models import Status, Task
+
+# Written as "not pending or running" rather than "success, failed or cancelled": the
+# same rows, but SQLite's planner then walks the index the rest of the query needs
+# (creation time, script, primary key) instead of scanning every finished run's status
+# entry for each batch.
+ACTIVE = (Status.PENDING, Status.RUNNING)
+BATCH_RUNS = 500  # at most, per batch
+FIRST_BATCH_RUNS = 100
+MIN_BATCH_RUNS = 10
+BATCH_LOG_BYTES = 16 * 1024 * 1024  # at most, per batch
+# Each write transaction aims at this long: the batch size follows how long the last
+# one took, so a big database or a busy machine gets smaller batches, not longer locks.
+TARGET_TRANSACTION = 0.1  # seconds
+MAX_REST = 0.2  # seconds: the longest pause between two batches
+
+
+@dataclass
+class PurgeResult:
+    """What a purge removed (or, for a dry run, would remove)."""
+
+    runs: int = 0
+    log_bytes: int = 0  # bytes of stored output (what the log cap kept)
+    kept_active: int = 0  # selected runs left alone because they are pending or running
+    dry_run: bool = False
+    complete: bool = True  # False when a deadline stopped it early; run it again to go on
+    batches: int = 0
+    longest_transaction: float = 0.0  # seconds: the longest single write transaction
+    # (script, status) -> [runs, log bytes]
+    breakdown: dict = field(default_factory=dict)
+
+    def add(self, script, status, runs, log_bytes):
+        self.runs += runs
+        self.log_bytes += log_bytes
+        totals = self.breakdown.setdefault((script, status), [0, 0])
+        totals[0] += runs
+        totals[1] += log_bytes
+
+
+def stored_bytes():
+    """The bytes a run's LogChunk rows hold: what it wrote minus what the cap dropped.
+    Both counters are written in the same transaction as the chunks."""
+    return F("log_bytes") - F("log_dropped_bytes")
+
+
+def count(tasks):
+    """What deleting `tasks` would remove, in two aggregate queries."""
+    result = PurgeResult(dry_run=True, kept_active=tasks.active().count())
+    rows = (
+        tasks.exclude(status__in=ACTIVE)
+        .order_by()
+        .values_list("script", "status")
+        .annotate(runs=Count("pk"), stored=Sum(stored_bytes()))
+    )
+    for script, status, runs, stored in rows:
+        result.add(script, status, runs, stored or 0)
+    return result
+
+
+def delete(tasks, *, batch_runs=None, batch_bytes=None, deadline=None, on_batch=None):
+    """Delete the finished runs among `tasks` with their logs; return a PurgeResult.
+
+    `deadline` (a time.monotonic() value) stops after the batch in progress once passed,
+    with `complete` False: the retention pass purges a little at a time that way.
+    `on_batch(batch)` is called inside each batch's transaction with that batch's own
+    PurgeResult, so whatever it records commits with the deletion or not at all.
+    """
+    batch_runs = batch_runs or BATCH_RUNS
+    batch_bytes = batch_bytes or BATCH_LOG_BYTES
+    size = min(batch_runs, FIRST_BATCH_RUNS)
+    # Inside a caller's transaction the purge is one transaction anyway: resting would
+    # only hold the lock longer.
+    rest = connection.vendor == "sqlite" and not connection.in_atomic_block
+    result = PurgeResult(kept_active=tasks.active().count())
+    # Oldest first, one batch at a time, each chosen afresh: what a batch deletes is gone
+    # from the next query, so there is no cursor to keep and memory stays one batch.
+    # (Ordering by created_at lets the database walk an index instead of sorting all
+    # the remaining runs for every batch.)
+    candidates = (
+        tasks.exclude(status__in=ACTIVE)
+        .order_by("created_at")
+        .values_list("pk", "log_bytes", "log_dropped_bytes")
+    )
+    previous = None
+    while True:
+        rows = list(candidates[:size])
+        if not rows:
+            break
+        batch, stored = [], 0
+        for pk, written, dropped in rows:
+            if batch and stored + written - dropped > batch_bytes:
+                break
+            batch.append(pk)
+            stored += written - dropped
+        deleted, took = _delete_batch(batch, result, on_batch)
+        if not deleted and batch == previous:
+            break  # the same runs again and none could go: stop rather than spin
+        previous = batch
+        growth = min(2.0, TARGET_TRANSACTION / max(took, 0.001))
+        size = min(batch_runs, max(MIN_BATCH_RUNS, int(len(batch) * growth)))
+        if deadline is not None and time.monotonic() >= deadline:
+            result.complete = not candidates.exists()
+            break
+        if rest:
+            _rest_after(took)
+    return result
+
+
+def _rest_after(took):
+    """SQLite only: let the other writers in before the next batch.
+
+    SQLite has one writer at a time, and a writer waiting for the lock sleeps in growing
+    steps (up to 100 ms): a purge that took the lock again at once could starve it for
+    seconds. Resting as long as the batch took leaves the others at least half the time.
+    Meanwhile the batch's pages are copied from the WAL into the database (a passive
+    checkpoint takes no write lock), so that the next site write to commit does not pay
+    for the purge's checkpoint."""
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    time.sleep(max(0.0, min(took, MAX_REST) - (time.monotonic() - started)))
+
+
+def _delete_batch(pks, result, on_batch=None):
+    """Delete the finished runs among `pks`; return (how many, seconds it took)."""
+    started = time.monotonic()
+    with transaction.atomic():
+        # Checked again under the write lock (and, on PostgreSQL, with the rows locked):
+        # whatever the batch was chosen from, a run pending or running now is left alone.
+        doomed = (
+            Task.objects.select_for_update()
+            .filter(pk__in=pks)
+            .exclude(status__in=ACTIVE)
+            .order_by()
+            .values_list("pk", "script", "status", stored_bytes())
+        )
+        batch = PurgeResult()
+        ids = []
+        for pk, script, status, stored in doomed:
+            ids.append(pk)
+            batch.add(script, status, 1, stored)
+        if ids:
+            # Django's collector deletes the LogChunk rows with one statement per batch
+            # of ids and clears `rerun_of` on later runs that point here.
+            Task.objects.filter(pk__in=ids).only("pk").delete()
+            if on_batch is not None:
+                on_batch(batch)
+    elapsed = time.monotonic() - started
+    result.batches += 1
+    result.longest_transaction = max(result.longest_transaction, elapsed)
+    for (script, status), (runs, stored) in batch.breakdown.items():
+        result.add(script, status, runs, stored)
+    return len(ids), elapsed

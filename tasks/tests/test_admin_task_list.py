@@ -1,0 +1,125 @@
+"""The admin's run list over 10,000 runs: columns, filters, search, order, query count."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tasks.models import EndReason, Status, Task
+from tasks.tests.factories import make_task, make_tasks
+
+pytestmark = pytest.mark.django_db
+
+URL = "/admin/tasks/task/"
+
+
+@pytest.fixture(scope="module")
+def history(django_db_setup, django_db_blocker):
+    """10,000 runs by two users (dora and eve), three scripts, every ending.
+
+    Written once for the module and committed (the tests here only read them), then
+    deleted: creating them for each test would cost seconds each."""
+    with django_db_blocker.unblock():
+        dora = User.objects.create_user("dora")
+        eve = User.objects.create_user("eve")
+        make_tasks(4000, dora, script="echo")
+        make_tasks(3000, eve, script="lines", status=Status.FAILED, age_minutes=1440)
+        make_tasks(
+            2990,
+            dora,
+            script="sleeper",
+            status=Status.FAILED,
+            end_reason=EndReason.TIMEOUT,
+            age_minutes=576000,
+        )
+        make_tasks(10, eve, script="echo", status=Status.RUNNING)
+    yield {"dora": dora, "eve": eve}
+    with django_db_blocker.unblock():
+        Task.objects.all().delete()
+        User.objects.filter(pk__in=[dora.pk, eve.pk]).delete()
+
+
+def ids_on_page(response):
+    return [row.pk for row in response.context["cl"].result_list]
+
+
+def test_it_lists_runs_newest_first_with_their_columns(admin_client, user):
+    older = make_task(user, age_minutes=120, script="lines", status=Status.FAILED)
+    newer = make_task(user, return_code=0)
+    response = admin_client.get(URL, {"user__id__exact": user.pk})
+    assert response.status_code == 200
+    assert ids_on_page(response) == [newer.pk, older.pk]
+    html = response.content.decode()
+    assert f">{newer.short_id}</a>" in html
+    assert '<span class="task-status task-status-failed">Failed</span>' in html
+    assert "2.0 s" in html  # the duration
+    assert "alice" in html
+
+
+def test_the_query_count_does_not_grow_with_the_page(admin_client, history):
+    assert Task.objects.count() == 10_000
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(url).status_code == 200
+        return len(captured)
+
+    one_row = queries(URL + "?q=" + Task.objects.filter(status=Status.RUNNING).first().short_id)
+    full_page = queries(URL)
+    assert full_page == one_row
+    assert full_page <= 12
+
+
+def test_it_filters_by_status_script_user_and_why_it_ended(admin_client, history):
+    response = admin_client.get(URL, {"status__exact": "running"})
+    assert response.context["cl"].result_count == 10
+    response = admin_client.get(URL, {"script": "lines"})
+    assert response.context["cl"].result_count == 3000
+    response = admin_client.get(URL, {"user__id__exact": history["eve"].pk})
+    assert response.context["cl"].result_count == 3010
+    response = admin_client.get(URL, {"end_reason__exact": "timeout"})
+    assert response.context["cl"].result_count == 2990
+    response = admin_client.get(URL, {"status__exact": "failed", "script": "sleeper"})
+    assert response.context["cl"].result_count == 2990
+
+
+def test_the_date_hierarchy_narrows_to_a_year(admin_client, history):
+    last_year = (timezone.now() - timedelta(days=400)).year
+    response = admin_client.get(URL, {"created_at__year": last_year})
+    assert response.status_code == 200
+    assert (
+        response.context["cl"].result_count
+        == Task.objects.filter(created_at__year=last_year).count()
+    )
+    assert response.context["cl"].result_count > 0
+
+
+def test_it_searches_by_id_prefix_user_script_arguments_and_exception(admin_client, user, history):
+    target = make_task(
+        user, script="fail", exception="RuntimeError: report failed", argv=["py", "--zebra"]
+    )
+    for term in (target.short_id, str(target.pk), "report failed", "--zebra"):
+        response = admin_client.get(URL, {"q": term})
+        assert ids_on_page(response) == [target.pk], term
+    assert admin_client.get(URL, {"q": "fail"}).context["cl"].result_count == 1
+    assert admin_client.get(URL, {"q": "eve"}).context["cl"].result_count == 3010
+
+
+def test_an_overlong_search_shows_a_message_instead_of_an_error(admin_client):
+    response = admin_client.get(URL, {"q": "x" * 300}, follow=True)
+    assert response.status_code == 200
+    assert "the search text must be under 200 characters" in response.content.decode()
+
+
+def test_the_list_offers_cancel_and_purge_but_not_plain_delete(admin_client):
+    response = admin_client.get(URL)
+    choices = dict(response.context["action_form"].fields["action"].choices)
+    assert set(choices) == {"", "cancel_selected", "purge_selected"}
+
+
+def test_staff_without_view_permission_cannot_see_the_list(client, staff):
+    client.force_login(staff)
+    assert client.get(URL).status_code == 403

@@ -1,0 +1,39 @@
+"""API tokens in the admin: created for a user, revoked by deleting them."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+URL = "/admin/authtoken/tokenproxy/"
+
+
+def test_an_admin_creates_a_token_that_the_api_accepts(admin_client, user):
+    response = admin_client.post(URL + "add/", {"user": user.pk})
+    assert response.status_code == 302
+    token = Token.objects.get(user=user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert api.get("/api/tasks").status_code == 200
+
+
+def test_an_admin_revokes_a_token_and_the_api_refuses_it(admin_client, user):
+    token = Token.objects.create(user=user)
+    response = admin_client.post(f"{URL}{user.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Token.objects.exists()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api.get("/api/tasks")
+    assert response.status_code == 401
+    assert response.json() == {"success": False, "error": "Invalid token."}
+
+
+def test_the_token_list_fetches_users_with_their_tokens(
+    admin_client, django_user_model, django_assert_max_num_queries
+):
+    for number in range(30):
+        Token.objects.create(user=django_user_model.objects.create_user(f"user{number}"))
+    with django_assert_max_num_queries(8):
+        assert admin_client.get(URL).status_code == 200
