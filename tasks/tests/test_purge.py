@@ -157,6 +157,8 @@ def test_a_superuser_may_purge_anything(admin_user, user):
 
 @pytest.mark.django_db(transaction=True)
 def test_on_its_own_it_gives_other_writers_room_between_batches(user):
+    if connection.vendor != "sqlite":
+        pytest.skip("WAL checkpoints between batches are for SQLite's single writer")
     make_tasks(3, user)
     with CaptureQueriesContext(connection) as queries:
         result = services.purge(None, Task.objects.all(), batch_runs=1)

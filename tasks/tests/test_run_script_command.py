@@ -18,7 +18,7 @@ from tasks.management.commands.run_script import exit_code
 from tasks.models import EndReason, LogChunk, Status, Stream, Task
 from tasks.tests.conftest import TEST_CATALOG
 from tasks.tests.factories import make_task, task_row
-from tasks.tests.helpers import pid_alive, read_pids, wait_for
+from tasks.tests.helpers import database_url, pid_alive, read_pids, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -187,7 +187,7 @@ def test_a_run_another_worker_takes_is_followed_to_its_end(user):
 def test_ctrl_c_cancels_the_run_and_ends_its_process_group(admin_user, pidfile):
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
+        "DATABASE_URL": database_url(),
         "EXECUTOR_SCRIPTS": str(TEST_CATALOG),
         "EXECUTOR_KILL_GRACE": "5",
         "DJANGO_TESTING": "1",
