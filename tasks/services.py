@@ -5,6 +5,7 @@ once the transaction has committed, so a worker never looks for a row it cannot 
 """
 
 import logging
+import uuid
 from collections.abc import Mapping
 from functools import partial
 
@@ -89,7 +90,21 @@ def execute(user, script, params=None, args=None, *, rerun_of=None, from_text=Fa
         params = entry.masked(params, secret_params.MASK)
         script_args, env = entry.command(params, args)
     with transaction.atomic():
+        # The trail first, the run second: both commit together, and the run's row is
+        # created (created_at) right before it is handed to the engine.
+        task_id = uuid.uuid4()
+        if rerun_of is None:
+            audit.record(user, audit.AuditAction.RUN, task_id=task_id, script=entry.key)
+        else:
+            audit.record(
+                user,
+                audit.AuditAction.RERUN,
+                task_id=task_id,
+                script=entry.key,
+                original=str(rerun_of.pk),
+            )
         task = Task.objects.create(
+            id=task_id,
             script=entry.key,
             script_path=entry.relative_path,
             script_sha256=script_sha256(entry.path),
@@ -107,10 +122,6 @@ def execute(user, script, params=None, args=None, *, rerun_of=None, from_text=Fa
             rerun_of=rerun_of,
             sealed_secrets=sealed,
         )
-        if rerun_of is None:
-            audit.record(user, audit.AuditAction.RUN, task=task)
-        else:
-            audit.record(user, audit.AuditAction.RERUN, task=task, original=str(rerun_of.pk))
         transaction.on_commit(partial((backend or get_backend()).submit, task.pk))
     return task
 
