@@ -159,7 +159,6 @@ class Workers:
             if not key.startswith(("DJANGO_", "EXECUTOR_", "CELERY_", "PYTEST_"))
             and key != "DATABASE_URL"
         }
-        env.update(self.environment)
         env.update(
             DATABASE_URL=self.database_url,
             CELERY_BROKER_URL=self.broker_url,
@@ -168,6 +167,7 @@ class Workers:
             EXECUTOR_SCRIPTS=str(self.catalog),
             PYTHONUNBUFFERED="1",  # the worker's own log, read to see that it is ready
         )
+        env.update(self.environment)
         log_path = self.folder / f"{name}.log"
         command = [sys.executable, "-m", "celery", "-A", "executor_site", *arguments]
         with open(log_path, "wb") as log:

@@ -8,6 +8,7 @@ import contextlib
 import os
 
 import pytest
+from django.conf import settings as django_settings
 
 from tasks.tests.celery.cluster import Unavailable, Workers, rabbitmq_vhost, redis_namespace
 from tasks.tests.conftest import TEST_CATALOG
@@ -48,7 +49,10 @@ def broker(request):
 
 
 def workers_for(broker, folder):
-    return Workers(broker, database_url(), TEST_CATALOG, folder, WORKER_SETTINGS)
+    # The web side's secret key, as every machine of a deployment has it: runs with
+    # secret parameters are sealed with it, and the worker opens the seal.
+    environment = {**WORKER_SETTINGS, "DJANGO_SECRET_KEY": django_settings.SECRET_KEY}
+    return Workers(broker, database_url(), TEST_CATALOG, folder, environment)
 
 
 @pytest.fixture(scope="module")

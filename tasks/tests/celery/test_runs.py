@@ -3,6 +3,7 @@ supervisor and write everything to the shared database, where the API reads it."
 
 import base64
 import contextlib
+import hashlib
 import http.client
 import json
 import os
@@ -200,3 +201,20 @@ def test_flower_shows_the_workers_their_queues_and_the_runs(user, cluster, celer
 
     [run] = wait_for(seen, timeout=30, interval=0.5, message="Flower to see the run")
     assert (run["name"], run["state"]) == ("executor.run", "SUCCESS")
+
+
+def test_secret_parameters_reach_the_script_on_a_worker_and_nowhere_else(
+    user, cluster, celery_backend
+):
+    token, password = "hunter2-TOKEN-value", "pa55-w0rd-in-env"
+    task = services.execute(user, "secret_echo", {"token": token, "password": password})
+
+    done = wait_finished(task.pk)
+
+    log = b"".join(bytes(chunk.data) for chunk in LogChunk.objects.filter(task=done))
+    received = hashlib.sha256(f"{token}|{password}".encode()).hexdigest()
+    assert f"received {received}".encode() in log  # the worker opened the seal
+    assert b"token is ****" in log
+    assert token.encode() not in log
+    assert password.encode() not in log
+    assert done.sealed_secrets == ""  # wiped once the run started
