@@ -158,14 +158,33 @@ def test_the_user_must_be_named_when_there_is_not_exactly_one_superuser(django_u
         call_command("run_script", "echo", "--user", "nobody")
 
 
+class Announcing(StringIO):
+    """The command's stderr: lets a test wait until a given message has been written."""
+
+    def __init__(self, message):
+        super().__init__()
+        self.message = message
+        self.seen = threading.Event()
+
+    def write(self, text):
+        written = super().write(text)
+        if self.message in self.getvalue():
+            self.seen.set()
+        return written
+
+
 def test_a_run_another_worker_takes_is_followed_to_its_end(user):
     # The script allows one run at a time and one is running: the new run waits, then
     # "another worker" claims it; the command relays what that worker stores.
     make_task(user, script="limited", status=Status.RUNNING)
+    out, err = StringIO(), Announcing("waiting for a free slot")
 
     def other_worker():
         try:
-            pending = wait_for(lambda: Task.objects.pending().first(), message="the new run")
+            # Only once the command has tried and been told to wait, so that it is the
+            # following, not the claiming, that this test exercises.
+            assert err.seen.wait(10)
+            pending = Task.objects.pending().get()
             assert Task.claim(pending.pk, "elsewhere:1")
             LogChunk.objects.create(task=pending, offset=0, stream=Stream.STDOUT, data=b"hi\n")
             LogChunk.objects.create(task=pending, offset=3, stream=Stream.STDERR, data=b"oops\n")
@@ -176,12 +195,12 @@ def test_a_run_another_worker_takes_is_followed_to_its_end(user):
 
     helper = threading.Thread(target=other_worker)
     helper.start()
-    code, out, err = run("limited", "--user", "alice")
+    with pytest.raises(SystemExit) as exited:
+        call_command("run_script", "limited", "--user", "alice", stdout=out, stderr=err)
     helper.join(10)
-    assert code == 3
-    assert out == "hi\n"
-    assert "oops\n" in err
-    assert "waiting for a free slot" in err
+    assert exited.value.code == 3
+    assert out.getvalue() == "hi\n"
+    assert "oops\n" in err.getvalue()
 
 
 def test_ctrl_c_cancels_the_run_and_ends_its_process_group(admin_user, pidfile):
