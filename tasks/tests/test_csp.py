@@ -16,6 +16,8 @@ PAGES = [
     "/",
     "/?script=echo",
     "/tasks/{run}/",
+    "/history/",
+    "/history/?status=failed&ordering=-duration&q=x",
     "/api/docs/",
     "/admin/",
     "/admin/tasks/auditevent/",
@@ -23,6 +25,10 @@ PAGES = [
     "/admin/authtoken/tokenproxy/",
     "/admin/authtoken/tokenproxy/add/",
     "/admin/auth/user/",
+    "/admin/tasks/task/",
+    "/admin/tasks/task/{run}/change/",
+    "/admin/tasks/scriptcatalog/",
+    "/admin/tasks/retentionpass/",
 ]
 DATA_SCRIPT_TYPES = {"application/json"}  # data blocks (json_script): never executed
 
@@ -84,6 +90,15 @@ def test_the_page_has_no_inline_script_style_or_handler(admin_client, ids, page)
     response = admin_client.get(page.format(**ids))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
+    assert inline_code(response.content.decode()) == []
+
+
+def test_the_purge_confirmation_page_is_clean_too(admin_client, ids):
+    response = admin_client.post(
+        "/admin/tasks/task/", {"action": "purge_selected", "_selected_action": [ids["run"]]}
+    )
+    assert response.status_code == 200
+    assert b"Purge" in response.content
     assert inline_code(response.content.decode()) == []
 
 
