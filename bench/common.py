@@ -19,6 +19,9 @@ def setup(database_url=None, **settings_env):
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-key")
     os.environ.setdefault("DJANGO_DEBUG", "0")
+    # In-process clients speak plain HTTP, and benchmarks start runs faster than a person.
+    os.environ.setdefault("DJANGO_HTTPS", "0")
+    os.environ.setdefault("EXECUTOR_RUN_RATE", "off")
     os.environ["EXECUTOR_SCRIPTS"] = str(BENCH_CATALOG)
     os.environ.pop("PYTHONUNBUFFERED", None)  # a user's machine does not set it
     for name, value in settings_env.items():
