@@ -1,4 +1,8 @@
-"""Thin viewsets: parse, ask services.py or the log reader, wrap in the envelope."""
+"""Thin viewsets: parse, ask services.py or the log reader, wrap in the envelope.
+
+The API authenticates through DRF (token or session) and answers 401 in JSON; DRF marks its
+views exempt from LoginRequiredMiddleware, which would redirect to the sign-in page.
+"""
 
 import sys
 import uuid
@@ -23,17 +27,6 @@ from tasks.api.serializers import ExecuteSerializer, TaskListSerializer, TaskSer
 from tasks.executor.backends import get_backend
 from tasks.models import Task
 from tasks.throttling import RunThrottleMixin
-
-
-class LoginNotRequiredMixin:
-    """The API authenticates through DRF (session or token), not Django's login
-    redirect: opt its views out of LoginRequiredMiddleware."""
-
-    @classmethod
-    def as_view(cls, *args, **kwargs):
-        view = super().as_view(*args, **kwargs)
-        view.login_required = False
-        return view
 
 
 def service_failure(exc):
@@ -67,7 +60,7 @@ class TaskPagination(PageNumberPagination):
         )
 
 
-class ExecuteViewSet(LoginNotRequiredMixin, RunThrottleMixin, viewsets.ViewSet):
+class ExecuteViewSet(RunThrottleMixin, viewsets.ViewSet):
     """POST /api/execute: run a catalog script; answers 201 with the task."""
 
     run_actions = ("create",)
@@ -90,7 +83,7 @@ class ExecuteViewSet(LoginNotRequiredMixin, RunThrottleMixin, viewsets.ViewSet):
         return ok(status.HTTP_201_CREATED, task=TaskSerializer(task).data)
 
 
-class TaskViewSet(LoginNotRequiredMixin, RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
+class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     """The run history: list, detail, cancel, re-run, logs."""
 
     run_actions = ("rerun",)
@@ -226,7 +219,7 @@ class TaskViewSet(LoginNotRequiredMixin, RunThrottleMixin, viewsets.ReadOnlyMode
         return response
 
 
-class ScriptListView(LoginNotRequiredMixin, APIView):
+class ScriptListView(APIView):
     """GET /api/scripts: the scripts this user may run, with their parameter schemas.
 
     An APIView rather than a viewset's `list`, which the schema would describe as an
@@ -246,7 +239,7 @@ class ScriptListView(LoginNotRequiredMixin, APIView):
         return ok(scripts=[entry.schema() for entry in entries])
 
 
-class HealthView(LoginNotRequiredMixin, APIView):
+class HealthView(APIView):
     """GET /api/health: answers without authentication; 503 when the database is down."""
 
     authentication_classes = []
@@ -277,7 +270,7 @@ class HealthView(LoginNotRequiredMixin, APIView):
         return Response(data, status=status.HTTP_200_OK if healthy else 503)
 
 
-class SchemaView(LoginNotRequiredMixin, SpectacularJSONAPIView):
+class SchemaView(SpectacularJSONAPIView):
     """GET /api/schema/: the OpenAPI 3 schema of this API, for signed-in users and tokens."""
 
     permission_classes = [permissions.IsAuthenticated]
@@ -300,7 +293,7 @@ class DocsView(SpectacularSwaggerSplitView):
 
 
 @extend_schema(exclude=True)
-class NotFoundView(LoginNotRequiredMixin, APIView):
+class NotFoundView(APIView):
     """Any other URL under /api/: a JSON 404 rather than an HTML page."""
 
     def _not_found(self, request, *args, **kwargs):
