@@ -54,15 +54,15 @@ def can_see(user, task):
     return sees_all_runs(user) or (user.is_authenticated and task.user_id == user.pk)
 
 
+def manages_all_runs(user):
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm(MANAGE_ALL))
+
+
 def can_manage(user, task):
     """Cancel or re-run this task."""
     if not (user and user.is_authenticated and user.is_active):
         return False
-    return task.user_id == user.pk or user.has_perm(MANAGE_ALL)
-
-
-def manages_all_runs(user):
-    return bool(user and user.is_authenticated and user.is_active and user.has_perm(MANAGE_ALL))
+    return task.user_id == user.pk or manages_all_runs(user)
 
 
 def can_purge(user):
