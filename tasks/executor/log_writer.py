@@ -43,15 +43,18 @@ class LogWriter:
         return bool(self._pending or self._doomed)
 
     def append(self, stream, data):
-        """Add output that ends on a line or character boundary."""
+        """Add output that ends on a line or character boundary; return it as stored
+        (secrets masked), for whatever else is derived from the output."""
         if self.secrets:
             data = self.mask(data)
-        while data:
+        stored, rest = data, data
+        while rest:
             in_tail = self.received >= self.head_limit
             room = self.tail_chunk if in_tail else min(MAX_CHUNK, self.head_limit - self.received)
-            piece = data if len(data) <= room else data[: _cut(data, room)]
+            piece = rest if len(rest) <= room else rest[: _cut(rest, room)]
             self._add(stream, piece, in_tail)
-            data = data[len(piece) :]
+            rest = rest[len(piece) :]
+        return stored
 
     def mask(self, data):
         for secret in self.secrets:

@@ -306,11 +306,9 @@ class Supervisor:
 
     def _emit(self, stream, data):
         """Complete lines (or a flushed partial line) of one stream, in arrival order."""
-        writer = self.writer
-        writer.append(stream, data)
         # Everything derived from the output (progress, tails, exception line, the
-        # terminal echo) sees it with secret values masked, as the stored log does.
-        data = writer.mask(data)
+        # terminal echo) sees it as stored: with secret values masked.
+        data = self.writer.append(stream, data)
         found = last_progress(data)
         if found is not None:
             percent, message = found

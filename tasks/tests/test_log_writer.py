@@ -74,9 +74,10 @@ def test_output_dropped_before_it_was_written_costs_no_rows():
 
 def test_secrets_are_masked_before_anything_is_stored():
     writer = LogWriter(uuid.uuid4(), 1024 * 1024, secrets=["hunter2", ""])
-    writer.append("out", b"password is hunter2, again hunter2\n")
+    returned = writer.append("out", b"password is hunter2, again hunter2\n")
     chunks, _ = stored(writer)
     assert chunks[0][1] == b"password is ****, again ****\n"
+    assert returned == chunks[0][1]
 
 
 def test_put_back_keeps_a_failed_flush_for_the_next_one():
