@@ -29,6 +29,10 @@ logger = logging.getLogger(__name__)
 # Backends whose processes run `run_due` by themselves (the thread pool's dispatcher, the
 # Celery workers' housekeeping).
 BACKENDS_WITH_RETENTION = {"thread", "celery"}
+# Seconds of purging per housekeeping round (the thread pool's dispatcher, a Celery
+# worker's housekeeper) when a pass is due: it goes a little at a time, so the round's
+# other work (claiming runs, ending stale ones) is never held up for long.
+HOUSEKEEPING_BUDGET = 0.2
 
 
 def cutoff(days, now=None):

@@ -30,8 +30,8 @@ from tasks.executor.celery_pool import register_job, unregister_job
 from tasks.executor.recovery import recover_stale
 from tasks.executor.scheduling import claim
 from tasks.executor.supervisor import Supervisor, worker_name
-from tasks.executor.threadpool import RETENTION_BUDGET
 from tasks.models import EndReason, Task
+from tasks.retention import HOUSEKEEPING_BUDGET
 from tasks.retention import run_due as run_retention_due
 
 logger = logging.getLogger(__name__)
@@ -230,7 +230,7 @@ class Housekeeper:
         recover_stale()
         send_lost(self.app)
         # A little of the day's retention pass, if it is this worker's (retention.py).
-        run_retention_due(worker_name(), budget=RETENTION_BUDGET)
+        run_retention_due(worker_name(), budget=HOUSEKEEPING_BUDGET)
 
     def _loop(self):
         # A first round at once: a worker restarted after a crash ends its own old runs.

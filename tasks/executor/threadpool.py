@@ -27,13 +27,10 @@ from tasks.executor.recovery import recover_stale
 from tasks.executor.scheduling import claim, claim_next
 from tasks.executor.supervisor import Supervisor, worker_name
 from tasks.models import EndReason, Task
+from tasks.retention import HOUSEKEEPING_BUDGET
 from tasks.retention import run_due as run_retention_due
 
 logger = logging.getLogger(__name__)
-
-# Seconds of purging per look when a retention pass is due (at most once per poll
-# interval): the pass goes a little at a time, so the dispatcher keeps claiming runs.
-RETENTION_BUDGET = 0.2
 
 
 class ThreadPoolEngine:
@@ -169,7 +166,7 @@ class ThreadPoolEngine:
                 close_old_connections()
             if time.monotonic() >= next_retention:
                 try:
-                    run_retention_due(self.name, budget=RETENTION_BUDGET)
+                    run_retention_due(self.name, budget=HOUSEKEEPING_BUDGET)
                 except Exception:
                     logger.exception("retention pass failed; will retry")
                     close_old_connections()
