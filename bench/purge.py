@@ -172,7 +172,8 @@ def main():
         from django.contrib.auth.models import User
         from django.db import transaction
 
-        from tasks import purging, services
+        from tasks import services
+        from tasks.history import purging
         from tasks.models import LogChunk, Status, Task
         from tasks.tests.factories import make_task
 

@@ -142,7 +142,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "tasks.middleware.StartEngineMiddleware",
+    "tasks.web.middleware.StartEngineMiddleware",
 ]
 
 ROOT_URLCONF = "executor_site.urls"

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from tasks.login import LoginView
+from tasks.web.login import LoginView
 
 urlpatterns = [
     path("api/", include("tasks.api.urls")),
@@ -16,5 +16,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", include("tasks.urls")),
+    path("", include("tasks.web.urls")),
 ]

@@ -7,6 +7,8 @@ class TasksConfig(AppConfig):
 
     def ready(self):
         # Registers the system checks and the audit trail's admin. Nothing starts here: no
-        # threads, no queries; the engine starts on first use (tasks.middleware, or a
+        # threads, no queries; the engine starts on first use (tasks.web.middleware, or a
         # command that needs it).
-        from tasks import admin_audit, checks, security_checks  # noqa: F401
+        from tasks import checks  # noqa: F401
+        from tasks.admin import audit as admin_audit  # noqa: F401
+        from tasks.checks import security as security_checks  # noqa: F401

@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 from tasks.api.serializers import TaskListSerializer, TaskSerializer
-from tasks.filters import ORDERINGS
+from tasks.history.filters import ORDERINGS
 from tasks.models import Status
 
 

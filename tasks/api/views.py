@@ -20,13 +20,14 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tasks import access, filters, logs, services
+from tasks import access, services
 from tasks.api import schema
 from tasks.api.envelope import failure, ok
 from tasks.api.serializers import ExecuteSerializer, TaskListSerializer, TaskSerializer
 from tasks.executor.backends import get_backend
+from tasks.history import filters, logs
 from tasks.models import Task
-from tasks.throttling import RunThrottleMixin
+from tasks.services.rate_limits import RunThrottleMixin
 
 
 def service_failure(exc):

@@ -28,11 +28,11 @@ from executor_site.celery import RUN_TASK, create_app
 from tasks.catalog import get_catalog
 from tasks.executor.celery_pool import register_job, unregister_job
 from tasks.executor.recovery import recover_stale
+from tasks.executor.retention import HOUSEKEEPING_BUDGET
+from tasks.executor.retention import run_due as run_retention_due
 from tasks.executor.scheduling import claim
 from tasks.executor.supervisor import Supervisor, worker_name
 from tasks.models import EndReason, Task
-from tasks.retention import HOUSEKEEPING_BUDGET
-from tasks.retention import run_due as run_retention_due
 
 logger = logging.getLogger(__name__)
 

@@ -24,11 +24,11 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from tasks.executor.recovery import recover_stale
+from tasks.executor.retention import HOUSEKEEPING_BUDGET
+from tasks.executor.retention import run_due as run_retention_due
 from tasks.executor.scheduling import claim, claim_next
 from tasks.executor.supervisor import Supervisor, worker_name
 from tasks.models import EndReason, Task
-from tasks.retention import HOUSEKEEPING_BUDGET
-from tasks.retention import run_due as run_retention_due
 
 logger = logging.getLogger(__name__)
 

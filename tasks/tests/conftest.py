@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from tasks.catalog import clear_cache
 from tasks.executor.backends import get_backend, reset_backend
 
-TEST_CATALOG = Path(__file__).parent / "catalog" / "catalog.toml"
+TEST_CATALOG = Path(__file__).parent / "scripts" / "catalog.toml"
 
 
 @pytest.fixture(autouse=True)

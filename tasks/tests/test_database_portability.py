@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from tasks import filters, logs, services
+from tasks import services
+from tasks.history import filters, logs
 from tasks.models import LogChunk, Status, Task
 from tasks.tests.helpers import wait_finished
 

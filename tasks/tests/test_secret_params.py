@@ -10,9 +10,9 @@ from tasks import secret_params, services
 from tasks.catalog import load_catalog
 from tasks.executor.backends import get_backend
 from tasks.executor.log_writer import LogWriter
-from tasks.forms import RunForm
 from tasks.models import AuditEvent, EndReason, LogChunk, Status, Task
 from tasks.tests.helpers import wait_finished
+from tasks.web.forms import RunForm
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from tasks import logs, services
+from tasks import services
 from tasks.executor.backends import InlineBackend, RecordingBackend
 from tasks.executor.supervisor import worker_name
+from tasks.history import logs
 from tasks.models import EndReason, Status, Stream, Task
 
 # Exit codes besides the script's own (0-255; a script killed by signal N gives 128+N, as

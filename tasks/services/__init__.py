@@ -1,0 +1,237 @@
+"""The one seam between the ways in (pages, API, admin, commands) and the engine.
+
+Each function checks what the caller may do, writes rows, and hands the engine a task id
+once the transaction has committed, so a worker never looks for a row it cannot see yet.
+"""
+
+import logging
+import uuid
+from collections.abc import Mapping
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+
+from tasks import access, secret_params
+from tasks.catalog import RequestInvalid, get_catalog, interpreter_version, script_sha256
+from tasks.executor.backends import get_backend
+from tasks.history import audit, filters, purging
+from tasks.models import Task
+
+logger = logging.getLogger(__name__)
+
+
+class ServiceError(Exception):
+    """A request the service refuses; `status` is the HTTP status the API answers with."""
+
+    status = 400
+
+    def __init__(self, message, errors=None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class CatalogUnavailable(ServiceError):
+    status = 503
+
+
+class UnknownScript(ServiceError):
+    pass
+
+
+class InvalidRequest(ServiceError):
+    pass
+
+
+class QueueFull(ServiceError):
+    status = 503
+
+
+class NotAllowed(ServiceError):
+    status = 403
+
+
+class Conflict(ServiceError):
+    status = 409
+
+
+def execute(user, script, params=None, args=None, *, rerun_of=None, from_text=False, backend=None):
+    """Validate a run request against the catalog and submit it; return the Task.
+
+    `backend` overrides EXECUTOR_BACKEND for this run: `run_script` runs it inline.
+    """
+    catalog = get_catalog()
+    if catalog.load_error:
+        raise CatalogUnavailable(
+            f"The script catalog cannot be loaded ({catalog.load_error}). "
+            "An administrator can see the details with `manage.py check`."
+        )
+    entry = catalog.get(script)
+    if entry is None or not access.can_run(user, entry):
+        available = ", ".join(sorted(entry.key for entry in access.runnable(user, catalog)))
+        raise UnknownScript(
+            f"Unknown script {script!r}. Scripts you can run: {available or 'none'}.",
+            {"script_type": "unknown script"},
+        )
+    try:
+        params, args = entry.clean(params, args, from_text=from_text)
+    except RequestInvalid as exc:
+        raise InvalidRequest(f"Invalid request for {entry.key!r}: {exc}", exc.errors) from None
+    limit = settings.EXECUTOR_MAX_PENDING
+    if Task.objects.pending().count() >= limit:
+        raise QueueFull(f"{limit} runs are already waiting to start; try again later.")
+    script_args, env = entry.command(params, args)
+    sealed = ""
+    secrets = entry.secret_values(params)
+    if secrets:
+        # The row keeps only masked values; the real ones wait sealed for the worker.
+        sealed = secret_params.seal(script_args, env, secrets)
+        params = entry.masked(params, secret_params.MASK)
+        script_args, env = entry.command(params, args)
+    with transaction.atomic():
+        # The trail first, the run second: both commit together, and the run's row is
+        # created (created_at) right before it is handed to the engine.
+        task_id = uuid.uuid4()
+        if rerun_of is None:
+            audit.record(user, audit.AuditAction.RUN, task_id=task_id, script=entry.key)
+        else:
+            audit.record(
+                user,
+                audit.AuditAction.RERUN,
+                task_id=task_id,
+                script=entry.key,
+                original=str(rerun_of.pk),
+            )
+        task = Task.objects.create(
+            id=task_id,
+            script=entry.key,
+            script_path=entry.relative_path,
+            script_sha256=script_sha256(entry.path),
+            interpreter=entry.interpreter,
+            interpreter_version=interpreter_version(entry.interpreter),
+            argv=entry.argv(script_args),
+            script_args=script_args,
+            args=args,
+            params=params,
+            env=env,
+            timeout=entry.timeout,
+            queue=entry.queue,
+            user=user,
+            user_name=user.get_username(),
+            rerun_of=rerun_of,
+            sealed_secrets=sealed,
+        )
+        transaction.on_commit(partial((backend or get_backend()).submit, task.pk))
+    return task
+
+
+def cancel(user, task):
+    """Stop a pending or running task. Returns the task as it is now."""
+    if not access.can_manage(user, task):
+        raise NotAllowed("You can only cancel your own runs.")
+    if task.is_finished:
+        raise Conflict(f"This run has already ended ({task.status}); there is nothing to cancel.")
+    with transaction.atomic():
+        if task.request_cancel():
+            audit.record(user, audit.AuditAction.CANCEL, task=task, status=task.status)
+        # The row's flag reaches any worker; a supervisor in this process hears at once.
+        transaction.on_commit(partial(get_backend().cancel, task.pk))
+    task.refresh_from_db()
+    return task
+
+
+def rerun(user, task):
+    """Run the task's script again with the same parameters and arguments.
+
+    Returns (new task, warnings): the warnings say when the script file or the
+    interpreter has changed since the original run.
+    """
+    if not access.can_manage(user, task):
+        raise NotAllowed("You can only re-run your own runs.")
+    entry = get_catalog().get(task.script)
+    hidden = [
+        param.label
+        for param in (entry.params if entry else ())
+        if param.type == "secret" and param.name in task.params
+    ]
+    if hidden:
+        raise InvalidRequest(
+            f"This run had secret parameters ({', '.join(hidden)}), and their values are not "
+            "kept after a run starts: start a new run and enter them again.",
+            {"params": "secret values are not kept"},
+        )
+    new = execute(user, task.script, task.params, task.args, rerun_of=task)
+    warnings = []
+    if task.script_sha256 and new.script_sha256 != task.script_sha256:
+        warnings.append(
+            f"The script {task.script_path} has changed since the original run "
+            f"(sha256 {task.script_sha256[:12]}… then, {new.script_sha256[:12]}… now)."
+        )
+    if task.interpreter_version and new.interpreter_version != task.interpreter_version:
+        warnings.append(
+            f"The interpreter has changed since the original run "
+            f"({task.interpreter_version} then, {new.interpreter_version} now)."
+        )
+    return new, warnings
+
+
+def scripts_for(user):
+    """The catalog entries this user may run, and the catalog's load error if any."""
+    catalog = get_catalog()
+    return access.runnable(user, catalog), catalog.load_error
+
+
+def purge(user, selection, *, dry_run=False, deadline=None, **batching):
+    """Delete finished runs with their logs, in short batches; return a PurgeResult.
+
+    `selection` is a Task queryset, or a mapping of the history filters the API's task
+    list takes (`status`, `script`, `user`, `created_before`, ...). Pending and running
+    runs in it are never deleted; `kept_active` counts them. `user` is None for the
+    system itself (`manage.py purge_tasks`, the daily retention pass).
+    """
+    if isinstance(selection, Mapping):
+        try:
+            tasks = filters.apply(Task.objects.all(), selection)
+        except filters.FilterError as exc:
+            raise InvalidRequest(f"Invalid purge filter: {exc}") from None
+    elif isinstance(selection, QuerySet) and selection.model is Task:
+        tasks = selection
+    else:
+        raise TypeError("selection must be a Task queryset or a mapping of history filters")
+    if user is not None:
+        if not access.can_purge(user):
+            raise NotAllowed("You are not allowed to purge runs.")
+        if not access.manages_all_runs(user) and tasks.exclude(user=user).exists():
+            raise NotAllowed(
+                "You can only purge your own runs, and the selection includes other users' runs."
+            )
+    if dry_run:
+        return purging.count(tasks)
+
+    def record(batch):
+        # Inside each batch's transaction: the trail and the deletion commit together.
+        scripts = {}
+        for (script, _), (runs, _) in batch.breakdown.items():
+            scripts[script] = scripts.get(script, 0) + runs
+        audit.record(
+            user,
+            audit.AuditAction.PURGE,
+            script=next(iter(scripts)) if len(scripts) == 1 else "",
+            runs=batch.runs,
+            log_bytes=batch.log_bytes,
+            scripts=scripts,
+        )
+
+    result = purging.delete(tasks, deadline=deadline, on_batch=record, **batching)
+    if result.runs:
+        logger.info(
+            "%s purged %d runs (%d bytes of logs) in %d batches; %d pending or running kept",
+            user.get_username() if user is not None else "the system",
+            result.runs,
+            result.log_bytes,
+            result.batches,
+            result.kept_active,
+        )
+    return result

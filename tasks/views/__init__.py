@@ -1,4 +1,0 @@
-"""HTML pages: the dashboard, the history, one page per run, and their live parts.
-
-The live stream itself is in `tasks.stream`.
-"""

@@ -1,0 +1,279 @@
+"""The live view of one run: its log and state as Server-Sent Events, or one poll at a time.
+
+A viewer's position is a byte offset in the run's output. Every log event carries the
+offset after its last byte as its SSE id, so a browser that reconnects sends it back as
+`Last-Event-ID` and resumes exactly there: no line lost, none repeated. The polling
+fallback (`task_poll`) answers the same batches as JSON, from an `offset` parameter.
+
+Order of reads: the row first, then the chunks. The supervisor writes a run's last
+chunks and its final status in one transaction, so once the row says "finished", every
+chunk is already readable, and the stream ends only after sending all of them.
+
+Under WSGI (runserver, gunicorn) the stream is a plain generator: one thread per viewer,
+waiting in `live.wait`. Under ASGI (uvicorn) it is an async generator that waits in
+`live.wait_async`, so viewers cost no thread while idle; its reads run through
+`sync_to_async` in the request's own thread (Django gives every ASGI request its own
+thread-sensitive context), so fifty viewers never queue behind one thread.
+"""
+
+import json
+import time
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.views.decorators.http import require_GET
+
+from tasks import live
+from tasks.executor.supervisor import worker_name
+from tasks.history import logs
+from tasks.models import LogChunk, Task
+from tasks.web.views.common import visible_task
+
+BATCH_BYTES = 256 * 1024  # the most output one event carries
+KEEPALIVE = 15.0  # seconds of silence before a comment line: finds dead connections
+OWN_RUN_TIMEOUT = 5.0  # runs supervised here wake viewers at once; this is a safety net
+RETRY_MS = 1000  # how soon a browser reconnects after a dropped stream
+MAX_TAIL = 16 * 1024 * 1024
+
+# The row's columns a viewer needs; the log itself is read from LogChunk.
+STATE_FIELDS = (
+    "id",
+    "status",
+    "progress",
+    "progress_message",
+    "cancel_requested_at",
+    "started_at",
+    "completed_at",
+    "duration",
+    "return_code",
+    "end_reason",
+    "error",
+    "exception",
+    "killed",
+    "peak_memory_kb",
+    "cpu_seconds",
+    "log_bytes",
+    "log_dropped_bytes",
+    "worker",
+)
+# Change with every read of a running task; a change in them alone is not news.
+VOLATILE = ("elapsed", "log_bytes")
+
+
+def task_state(task):
+    """What a live page shows about a run besides its log (JSON-ready)."""
+    duration = task.elapsed()
+    return {
+        "id": str(task.pk),
+        "status": task.status,
+        "status_display": task.get_status_display(),
+        "finished": task.is_finished,
+        "progress": task.progress,
+        "progress_message": task.progress_message,
+        "cancel_requested": task.cancel_requested_at is not None,
+        "started_at": task.started_at.isoformat() if task.started_at else None,
+        "completed_at": task.completed_at.isoformat() if task.completed_at else None,
+        "elapsed": None if duration is None else round(duration.total_seconds(), 3),
+        "return_code": task.return_code,
+        "end_reason": task.end_reason,
+        "end_reason_display": task.get_end_reason_display() if task.end_reason else "",
+        "error": task.error,
+        "exception": task.exception,
+        "killed": task.killed,
+        "peak_memory_kb": task.peak_memory_kb,
+        "cpu_seconds": task.cpu_seconds,
+        "log_bytes": task.log_bytes,
+        "log_dropped_bytes": task.log_dropped_bytes,
+    }
+
+
+def _news(state):
+    return {key: value for key, value in state.items() if key not in VOLATILE}
+
+
+class Follower:
+    """One viewer's cursor over one run: each `step()` reads what is new since the last."""
+
+    def __init__(self, task_id, position):
+        self.task_id = task_id
+        self.position = position
+        self.state = None
+        self.worker = ""
+
+    def step(self):
+        """Read the row, then the output after the cursor.
+
+        Returns (events, more, ended): `events` are (name, id, data) triples, `more`
+        says that output is waiting beyond this batch, `ended` that the run is over and
+        everything it wrote has been returned."""
+        task = Task.objects.filter(pk=self.task_id).only(*STATE_FIELDS).first()
+        if task is None:
+            # Deleted while watched (purged): nothing more will ever come.
+            return [("end", self.position, {"id": str(self.task_id), "gone": True})], False, True
+        self.worker = task.worker
+        events = []
+        part = logs.read(self.task_id, self.position, BATCH_BYTES)
+        more = part.next_offset - self.position >= BATCH_BYTES
+        if part.parts:
+            data = {
+                "offset": self.position,
+                "next_offset": part.next_offset,
+                "parts": [[item.stream, item.text] for item in part.parts],
+            }
+            events.append(("log", part.next_offset, data))
+            self.position = part.next_offset
+        state = task_state(task)
+        if self.state is None or _news(state) != _news(self.state):
+            events.append(("state", self.position, state))
+        self.state = state
+        ended = task.is_finished and not more and self.position >= task.log_bytes
+        if ended:
+            events.append(("end", self.position, state))
+        return events, more, ended
+
+    def wait_timeout(self):
+        if self.worker and self.worker == worker_name():
+            return OWN_RUN_TIMEOUT
+        return settings.EXECUTOR_LIVE_POLL_INTERVAL
+
+
+def encode(name, event_id, data):
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return f"event: {name}\nid: {event_id}\ndata: {payload}\n\n".encode()
+
+
+class EventStream:
+    """The bytes of one viewer's SSE response, a read at a time. The two generators
+    below only add the waiting between reads, each in its server's way."""
+
+    def __init__(self, follower):
+        self.follower = follower
+        self.task_id = follower.task_id
+        self.ended = False
+        self.last_sent = time.monotonic()
+
+    def opening(self):
+        return f"retry: {RETRY_MS}\n\n".encode()
+
+    def read(self):
+        """(bytes to send, possibly none; whether to wait for news before the next
+        read). After the last bytes of a run, `ended` is true."""
+        events, more, self.ended = self.follower.step()
+        data = b"".join(encode(*event) for event in events)
+        now = time.monotonic()
+        if not data and now - self.last_sent >= KEEPALIVE:
+            data = b": keep-alive\n\n"
+        if data:
+            self.last_sent = now
+        return data, not (more or self.ended)
+
+    @property
+    def timeout(self):
+        return min(self.follower.wait_timeout(), KEEPALIVE)
+
+
+def events_sync(stream):
+    """For WSGI servers: blocks this request's thread between reads."""
+    yield stream.opening()
+    while not stream.ended:
+        seen = live.version(stream.task_id)
+        data, wait = stream.read()
+        if data:
+            yield data
+        if wait:
+            live.wait(stream.task_id, seen, stream.timeout)
+
+
+async def events_async(stream):
+    """For ASGI servers: suspends only this coroutine between reads."""
+    read = sync_to_async(stream.read)  # thread-sensitive: this request's own thread
+    yield stream.opening()
+    while not stream.ended:
+        seen = live.version(stream.task_id)
+        data, wait = await read()
+        if data:
+            yield data
+        if wait:
+            await live.wait_async(stream.task_id, seen, stream.timeout)
+
+
+def start_position(request, task):
+    """Where a viewer starts: `Last-Event-ID` (a reconnect), else `offset`, else the
+    start of the last `tail` bytes (a whole line), else the beginning."""
+    raw = request.headers.get("Last-Event-ID") or request.GET.get("offset")
+    if raw is not None and raw != "":
+        position = logs.whole_number(raw, "offset")
+        return min(position, task.log_bytes)
+    raw_tail = request.GET.get("tail")
+    if raw_tail:
+        tail = min(logs.whole_number(raw_tail, "tail"), MAX_TAIL)
+        if task.log_bytes > tail:
+            return line_start_after(task.pk, task.log_bytes - tail)
+    return 0
+
+
+def line_start_after(task_id, offset):
+    """The offset of the first line that starts at or after `offset` (or `offset` itself
+    when no line break follows within a chunk's reach), so a tail starts on a whole line."""
+    chunks = (
+        LogChunk.objects.filter(task_id=task_id, offset__gt=offset - logs.MAX_CHUNK)
+        .order_by("offset")
+        .values_list("offset", "data")[:2]
+    )
+    for start, data in chunks:
+        data = bytes(data)
+        if start + len(data) <= offset:
+            continue
+        if start >= offset:
+            return start  # the supervisor writes whole lines: a chunk starts one
+        newline = data.find(b"\n", offset - start)
+        if newline != -1:
+            return start + newline + 1
+    return offset
+
+
+@require_GET
+def task_events(request, pk):
+    """GET /tasks/<id>/events: Server-Sent Events `log`, `state` and `end`."""
+    task = visible_task(request.user, pk)
+    try:
+        position = start_position(request, task)
+    except logs.BadPosition as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    stream = EventStream(Follower(task.pk, position))
+    # An ASGI server needs an async iterator to stream (Django would collect a sync one
+    # into a list first); a WSGI server needs a sync one.
+    asgi = isinstance(request, ASGIRequest)
+    content = events_async(stream) if asgi else events_sync(stream)
+    response = StreamingHttpResponse(content, content_type="text/event-stream; charset=utf-8")
+    response["Cache-Control"] = "no-cache, no-transform"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
+
+
+@require_GET
+def task_poll(request, pk):
+    """GET /tasks/<id>/poll?offset=N: one batch of what the stream would send, as JSON.
+
+    The fallback for browsers or proxies where Server-Sent Events do not get through."""
+    task = visible_task(request.user, pk)
+    try:
+        position = start_position(request, task)
+    except logs.BadPosition as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    follower = Follower(task.pk, position)
+    events, more, ended = follower.step()
+    log = next((data for name, _, data in events if name == "log"), None)
+    return JsonResponse(
+        {
+            "offset": position,
+            "next_offset": follower.position,
+            "parts": log["parts"] if log else [],
+            "state": follower.state,
+            "more": more,
+            "end": ended,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )

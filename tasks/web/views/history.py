@@ -1,0 +1,149 @@
+"""The run history: a paginated table that the server sorts and filters.
+
+Every control is a query parameter (the API's task list reads the same ones, through
+`tasks.history.filters`), so a filtered, sorted page can be bookmarked and shared.
+"""
+
+import uuid
+
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from tasks import access, services
+from tasks.history import filters
+from tasks.models import Status
+from tasks.web.stream import STATE_FIELDS, task_state
+
+PAGE_SIZES = (25, 50, 100)
+MAX_CHOICES = 200  # scripts and users offered in the filter menus
+MAX_STATES = 100  # runs one live-rows request may ask about
+LIST_DEFERRED = ("argv", "env", "script_args", "stdout_tail", "stderr_tail")
+
+# (label, ordering key in tasks.history.filters or None when the column does not sort)
+COLUMNS = (
+    ("Run", None),
+    ("Script", "script"),
+    ("User", "user"),
+    ("Status", "status"),
+    ("Progress", "progress"),
+    ("Created", "created_at"),
+    ("Duration", "duration"),
+)
+
+# How the "Sort by" menu words each direction: (ascending, descending).
+ORDER_WORDS = {
+    "created_at": ("oldest first", "newest first"),
+    "duration": ("shortest first", "longest first"),
+    "progress": ("lowest first", "highest first"),
+    "status": ("A to Z", "Z to A"),
+    "script": ("A to Z", "Z to A"),
+    "user": ("A to Z", "Z to A"),
+}
+
+
+@require_GET
+def history(request):
+    visible = access.visible_tasks(request.user)
+    error = ""
+    try:
+        runs = filters.apply(visible, request.GET)
+        ordering = (request.GET.get("ordering") or filters.DEFAULT_ORDERING).strip()
+    except filters.FilterError as exc:
+        error = str(exc)
+        runs = visible.none()
+        ordering = filters.DEFAULT_ORDERING
+    page_size = _page_size(request.GET.get("page_size"))
+    page = Paginator(runs.defer(*LIST_DEFERRED), page_size).get_page(request.GET.get("page"))
+    sees_all = access.sees_all_runs(request.user)
+    context = {
+        "page": page,
+        "columns": _columns(ordering),
+        "error": error,
+        "statuses": Status.choices,
+        "chosen_statuses": _chosen(request, "status"),
+        "scripts": _scripts(request.user, visible),
+        "chosen_scripts": _chosen(request, "script"),
+        "users": _users(visible) if sees_all else [],
+        "chosen_users": _chosen(request, "user"),
+        "created_after": request.GET.get("created_after", ""),
+        "created_before": request.GET.get("created_before", ""),
+        "q": request.GET.get("q", ""),
+        "page_size": page_size,
+        "page_sizes": PAGE_SIZES,
+        "ordering": ordering,
+        "orderings": _orderings(ordering),
+        "filtered": any(
+            request.GET.get(name)
+            for name in ("status", "script", "user", "created_after", "created_before", "q")
+        ),
+    }
+    return render(request, "tasks/history.html", context, status=400 if error else 200)
+
+
+@require_GET
+def task_states(request):
+    """GET /tasks/states?id=…&id=…: the live state of up to 100 runs, for tables whose
+    rows update while their runs go on. Runs the user may not see are left out."""
+    ids = []
+    for raw in request.GET.getlist("id")[:MAX_STATES]:
+        try:
+            ids.append(uuid.UUID(raw))
+        except ValueError:
+            continue
+    runs = access.visible_tasks(request.user).filter(pk__in=ids).only(*STATE_FIELDS)
+    return JsonResponse({"tasks": {str(task.pk): task_state(task) for task in runs}})
+
+
+def _page_size(raw):
+    try:
+        size = int(raw)
+    except (TypeError, ValueError):
+        return PAGE_SIZES[0]
+    return size if size in PAGE_SIZES else PAGE_SIZES[0]
+
+
+def _columns(ordering):
+    """Each column's label, the ordering its header link asks for, and its aria-sort."""
+    current = ordering.removeprefix("-")
+    descending = ordering.startswith("-")
+    columns = []
+    for label, key in COLUMNS:
+        column = {"label": label, "key": key, "sort": None, "next": None}
+        if key is not None:
+            if key == current:
+                column["sort"] = "descending" if descending else "ascending"
+                column["next"] = key if descending else f"-{key}"
+            else:
+                column["next"] = key
+        columns.append(column)
+    return columns
+
+
+def _orderings(current):
+    """The "Sort by" menu (phones have no column headers to click), newest first."""
+    labels = {key: label for label, key in COLUMNS}
+    choices = []
+    for key, (ascending, descending) in ORDER_WORDS.items():
+        choices.append((f"-{key}", f"{labels[key]}, {descending}"))
+        choices.append((key, f"{labels[key]}, {ascending}"))
+    if current not in {value for value, _ in choices}:
+        choices.append((current, current))
+    return choices
+
+
+def _chosen(request, name):
+    return [item.strip() for value in request.GET.getlist(name) for item in value.split(",")]
+
+
+def _scripts(user, visible):
+    entries, _ = services.scripts_for(user)
+    names = {entry.key for entry in entries}
+    names.update(visible.order_by().values_list("script", flat=True).distinct()[:MAX_CHOICES])
+    return sorted(names)[:MAX_CHOICES]
+
+
+def _users(visible):
+    names = visible.order_by().values_list("user_name", flat=True).distinct()[:MAX_CHOICES]
+    return sorted(names)
