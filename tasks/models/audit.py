@@ -1,7 +1,10 @@
 """The audit trail's rows: who did what to which run."""
 
+import uuid
+from typing import Any
+
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 
@@ -39,3 +42,29 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action}"
+
+    @classmethod
+    def record(
+        cls,
+        actor: Any,
+        action: str,
+        *,
+        task_id: uuid.UUID | str | None = None,
+        script: str = "",
+        **details: Any,
+    ) -> "AuditEvent":
+        """Write one event inside the transaction of the action it records (as
+        tasks.history.audit.record does): `actor` is a user, or None for the system."""
+        if actor is not None and not getattr(actor, "is_authenticated", False):
+            actor = None
+        name = actor.get_username() if actor is not None else details.pop("actor_name", "system")
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("AuditEvent.record() must run inside the action's transaction")
+        return cls.objects.create(
+            actor=actor,
+            actor_name=name,
+            action=AuditAction(action),
+            task_id=task_id,
+            script=script,
+            details=details,
+        )
