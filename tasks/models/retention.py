@@ -26,3 +26,13 @@ class RetentionPass(models.Model):
 
     def __str__(self):
         return f"retention pass of {self.day}"
+
+    def add_progress(self, *, runs: int, log_bytes: int, complete: bool) -> bool:
+        """Count what a round of the pass purged, and end the pass when `complete`;
+        False when the pass was already finished."""
+        changed = RetentionPass.objects.filter(pk=self.pk, finished_at__isnull=True).update(
+            runs=models.F("runs") + runs,
+            log_bytes=models.F("log_bytes") + log_bytes,
+            finished_at=timezone.now() if complete else None,
+        )
+        return changed == 1

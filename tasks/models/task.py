@@ -1,10 +1,12 @@
 """The run history: one Task row per run, with the verbs that change its state."""
 
 import uuid
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import connections, models, router
+from django.db import NotSupportedError, connections, models, router
 from django.utils import timezone
 
 
@@ -42,6 +44,10 @@ class Stream(models.TextChoices):
     STDERR = "err", "stderr"
 
 
+# mark_enqueued's `previous` when any value will do.
+ANY_TIME = object()
+
+
 class TaskQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status=Status.PENDING)
@@ -55,11 +61,60 @@ class TaskQuerySet(models.QuerySet):
     def finished(self):
         return self.filter(status__in=FINISHED_STATUSES)
 
-    def stale(self, now=None):
+    def stale(self, now: datetime | None = None) -> "TaskQuerySet":
         """Running tasks whose worker has not written a heartbeat for too long."""
         now = now or timezone.now()
         cutoff = now - timedelta(seconds=settings.EXECUTOR_STALE_AFTER)
         return self.running().filter(heartbeat_at__lt=cutoff)
+
+    # Verbs on rows named by id (the caller holds no loaded row).
+
+    def interrupt_stale(self, pk: Any, *, error: str, now: datetime | None = None) -> bool:
+        """End one run as failed/interrupted if it is still running with a stale
+        heartbeat (its supervisor died); False when it is not (any more).
+
+        The staleness is the guard: a supervisor that was only slow and wrote a
+        heartbeat since the caller looked keeps its run."""
+        now = now or timezone.now()
+        changed = (
+            self.stale(now)
+            .filter(pk=pk)
+            .update(
+                status=Status.FAILED,
+                end_reason=EndReason.INTERRUPTED,
+                completed_at=now,
+                duration=duration_until(now),
+                error=error,
+            )
+        )
+        return changed == 1
+
+    def explain_interruption(self, pk: Any, error: str) -> bool:
+        """Replace the error of a run that was interrupted (say, once its orphaned script
+        was killed); False when it is not a failed/interrupted run."""
+        changed = self.filter(pk=pk, status=Status.FAILED, end_reason=EndReason.INTERRUPTED).update(
+            error=error
+        )
+        return changed == 1
+
+    def mark_enqueued(
+        self, pk: Any, *, now: datetime | None = None, previous: Any = ANY_TIME
+    ) -> bool:
+        """Record that the id of a pending run was sent to the broker (Celery).
+
+        With `previous` (a time, or None for never sent), only if `enqueued_at` is still
+        that: of several housekeepers looking at once, one wins and sends."""
+        pending = self.pending().filter(pk=pk)
+        if previous is None:
+            pending = pending.filter(enqueued_at__isnull=True)
+        elif previous is not ANY_TIME:
+            pending = pending.filter(enqueued_at=previous)
+        return pending.update(enqueued_at=now or timezone.now()) == 1
+
+    def unmark_enqueued(self, pk: Any, *, sent_at: datetime, previous: datetime | None) -> bool:
+        """Undo `mark_enqueued(pk, now=sent_at)` when the send failed, unless somebody
+        has marked it since."""
+        return self.filter(pk=pk, enqueued_at=sent_at).update(enqueued_at=previous) == 1
 
 
 class Task(models.Model):
@@ -176,28 +231,24 @@ class Task(models.Model):
     # (a worker and a cancel, two workers), is a compare-and-set on the status column.
 
     @classmethod
-    def claim(cls, pk, worker, fields=None):
+    def claim(cls, pk: Any, worker: str, fields: Sequence[str] | None = None) -> "Task | None":
         """Mark a pending task running for `worker` and return it (with only `fields`
         loaded, if given); None when it was not pending (somebody else has it).
 
-        One UPDATE ... RETURNING where the database has it: a claim is on the path of
-        every run, and the ORM's update-then-select costs three times as much.
+        One UPDATE ... RETURNING: a claim is on the path of every run, and the ORM's
+        update-then-select costs three times as much. There is no fallback without
+        RETURNING: Django 6.1 requires SQLite 3.37 and PostgreSQL 15, which both have it
+        (SQLite since 3.35), and those are the databases this project supports.
         """
         now = timezone.now()
         using = router.db_for_write(cls)
         connection = connections[using]
         if not connection.features.can_return_rows_from_update:
-            changed = cls.objects.filter(pk=pk, status=Status.PENDING).update(
-                status=Status.RUNNING, started_at=now, heartbeat_at=now, worker=worker
-            )
-            if changed != 1:
-                return None
-            queryset = cls.objects.only(*fields) if fields else cls.objects.all()
-            return queryset.get(pk=pk)
+            raise NotSupportedError(f"{connection.vendor} cannot claim with UPDATE ... RETURNING")
         quote = connection.ops.quote_name
         meta = cls._meta
 
-        def column(name):
+        def column(name: str) -> str:
             return quote(meta.get_field(name).column)
 
         returning = fields or [field.name for field in meta.concrete_fields]
@@ -220,12 +271,47 @@ class Task(models.Model):
         rows = list(cls.objects.using(using).raw(sql, params))
         return rows[0] if rows else None
 
+    def _update_if(self, guard: models.Q, **fields: Any) -> bool:
+        """Write `fields` to this row if it matches `guard`; True (and the instance
+        updated) when it did."""
+        changed = Task.objects.filter(guard, pk=self.pk).update(**fields)
+        if changed:
+            for name, value in fields.items():
+                if not hasattr(value, "resolve_expression"):
+                    setattr(self, name, value)
+        return changed == 1
+
+    def start(self, *, pid: int, **fields: Any) -> bool:
+        """Record the child process of a running task (its pid, and what ran where it
+        differs from the submission) once it runs; it also counts as a heartbeat, and may
+        carry the heartbeat's `fields`. False when the task is not running, or its child
+        is already recorded."""
+        fields.setdefault("heartbeat_at", timezone.now())
+        return self._update_if(models.Q(status=Status.RUNNING, pid__isnull=True), pid=pid, **fields)
+
+    def heartbeat(self, **fields: Any) -> bool:
+        """Say that the supervisor is alive, with the run's progress so far (log counters,
+        progress, tails); False when the task is no longer running."""
+        fields.setdefault("heartbeat_at", timezone.now())
+        return self._update_if(models.Q(status=Status.RUNNING), **fields)
+
+    def forget_secrets(self) -> bool:
+        """Clear the sealed secret arguments of a running task (they live on only in its
+        supervisor's memory); False when it is not running or has none."""
+        guard = models.Q(status=Status.RUNNING) & ~models.Q(sealed_secrets="")
+        return self._update_if(guard, sealed_secrets="")
+
     def finish(
-        self, *, status, end_reason, from_statuses=(Status.PENDING, Status.RUNNING), **fields
-    ):
+        self,
+        *,
+        status: str,
+        end_reason: str,
+        from_statuses: Iterable[str] = (Status.PENDING, Status.RUNNING),
+        **fields: Any,
+    ) -> bool:
         """End the task once; False when it was no longer in one of `from_statuses`."""
         fields.setdefault("completed_at", timezone.now())
-        changed = Task.objects.filter(pk=self.pk, status__in=from_statuses).update(
+        changed = Task.objects.filter(pk=self.pk, status__in=tuple(from_statuses)).update(
             status=status,
             end_reason=end_reason,
             duration=duration_until(fields["completed_at"]),
@@ -238,7 +324,7 @@ class Task(models.Model):
             self.refresh_from_db(fields=["duration"])
         return changed == 1
 
-    def request_cancel(self):
+    def request_cancel(self) -> bool:
         """Ask for the run to stop. A pending run ends at once; a running one at its
         supervisor's next look at the row. Returns True when the run was still active."""
         now = timezone.now()
@@ -251,17 +337,16 @@ class Task(models.Model):
             sealed_secrets="",
         ):
             return True
-        changed = Task.objects.filter(
-            pk=self.pk, status=Status.RUNNING, cancel_requested_at__isnull=True
-        ).update(cancel_requested_at=now)
-        if changed:
-            self.cancel_requested_at = now
+        if self._update_if(
+            models.Q(status=Status.RUNNING, cancel_requested_at__isnull=True),
+            cancel_requested_at=now,
+        ):
             return True
         self.refresh_from_db(fields=["status", "cancel_requested_at"])
         return self.status == Status.RUNNING
 
 
-def duration_until(moment):
+def duration_until(moment: datetime) -> models.ExpressionWrapper:
     """The run's duration if it ends at `moment`, as an expression for an UPDATE (null
     for a run that never started)."""
     return models.ExpressionWrapper(
