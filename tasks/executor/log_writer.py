@@ -6,9 +6,9 @@ cap drops the middle of a log: the dropped bytes are a gap in the offsets, never
 
 from collections import deque
 
-from tasks.models import LogChunk
+# MAX_CHUNK stays importable from here (tasks.checks imports it).
+from tasks.models import MAX_CHUNK, LogChunk
 
-MAX_CHUNK = 64 * 1024
 HEAD_SHARE = 4  # the beginning keeps a quarter of the cap; the live tail keeps the rest
 MASK = b"****"
 

@@ -9,12 +9,11 @@ import logging
 import os
 import signal
 import socket
-from datetime import timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.utils import timezone
 
-from tasks.models import EndReason, Status, Task, duration_until
+from tasks.models import Task
 
 logger = logging.getLogger(__name__)
 
@@ -24,10 +23,9 @@ logger = logging.getLogger(__name__)
 SAME_PROCESS_WINDOW = 30.0
 
 
-def recover_stale(now=None):
+def recover_stale(now: datetime | None = None) -> int:
     """Mark running tasks with a stale heartbeat failed/interrupted; return how many."""
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.EXECUTOR_STALE_AFTER)
     ended = 0
     stale = Task.objects.stale(now).only("pk", "worker", "heartbeat_at", "pid", "started_at")
     for task in stale:
@@ -36,30 +34,22 @@ def recover_stale(now=None):
             f"its worker {task.worker or '(unknown)'} stopped sending heartbeats "
             f"(last one at {last}); the server or machine probably stopped during the run"
         )
-        # The heartbeat condition is repeated in the update: a supervisor that was only
-        # slow and wrote a heartbeat since the query keeps its run.
-        changed = Task.objects.filter(
-            pk=task.pk, status=Status.RUNNING, heartbeat_at__lt=cutoff
-        ).update(
-            status=Status.FAILED,
-            end_reason=EndReason.INTERRUPTED,
-            completed_at=now,
-            duration=duration_until(now),
-            error=error,
-        )
-        if not changed:
+        # Still stale when written: a supervisor that was only slow and wrote a heartbeat
+        # since the query keeps its run.
+        if not Task.objects.interrupt_stale(task.pk, error=error, now=now):
             continue
         ended += 1
         logger.warning("task %s interrupted: worker %s went silent", task.pk, task.worker)
         if kill_orphan(task):
-            Task.objects.filter(pk=task.pk).update(
-                error=f"{error}; its script (process group {task.pid}) was still running "
-                "on this machine and was killed"
+            Task.objects.explain_interruption(
+                task.pk,
+                f"{error}; its script (process group {task.pid}) was still running "
+                "on this machine and was killed",
             )
     return ended
 
 
-def kill_orphan(task):
+def kill_orphan(task: Task) -> bool:
     """Kill the script a dead supervisor on this machine left running; True if it did."""
     host, _, _ = task.worker.rpartition(":")
     if not task.pid or host != socket.gethostname() or task.started_at is None:
@@ -77,7 +67,7 @@ def kill_orphan(task):
     return True
 
 
-def process_start_time(pid):
+def process_start_time(pid: int) -> float | None:
     """When a process started, as a Unix time (Linux /proc); None where unknown."""
     try:
         with open(f"/proc/{pid}/stat") as handle:

@@ -14,14 +14,13 @@ pass purges everything older than its own cutoff, so nothing is missed for long.
 
 import logging
 import time
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from tasks import services
+from tasks.history import purging
 from tasks.models import RetentionPass, Task
 
 logger = logging.getLogger(__name__)
@@ -35,11 +34,13 @@ BACKENDS_WITH_RETENTION = {"thread", "celery"}
 HOUSEKEEPING_BUDGET = 0.2
 
 
-def cutoff(days, now=None):
+def cutoff(days: int, now: datetime | None = None) -> datetime:
     return (now or timezone.now()) - timedelta(days=days)
 
 
-def run_due(worker, now=None, budget=None):
+def run_due(
+    worker: str, now: datetime | None = None, budget: float | None = None
+) -> purging.PurgeResult | None:
     """Do (some of) today's retention pass if it is this worker's to do.
 
     Returns the PurgeResult of what was done now, or None when retention is off or the
@@ -56,14 +57,11 @@ def run_due(worker, now=None, budget=None):
     if current is None or current.worker != worker or current.finished_at is not None:
         return None
     deadline = time.monotonic() + budget if budget is not None else None
-    result = services.purge(
+    # The system purges: no actor, no access checks (the audit trail says "system").
+    result = purging.purge(
         None, Task.objects.filter(created_at__lt=current.cutoff), deadline=deadline
     )
-    RetentionPass.objects.filter(pk=current.pk).update(
-        runs=F("runs") + result.runs,
-        log_bytes=F("log_bytes") + result.log_bytes,
-        finished_at=timezone.now() if result.complete else None,
-    )
+    current.add_progress(runs=result.runs, log_bytes=result.log_bytes, complete=result.complete)
     if result.complete:
         logger.info(
             "retention pass of %s finished: runs created before %s purged", today, current.cutoff
@@ -71,7 +69,7 @@ def run_due(worker, now=None, budget=None):
     return result
 
 
-def _claim(day, before, worker, now):
+def _claim(day: date, before: datetime, worker: str, now: datetime) -> RetentionPass | None:
     try:
         with transaction.atomic():
             return RetentionPass.objects.create(

@@ -8,7 +8,7 @@ A run is started by whoever finds a free slot first:
 - The dispatcher thread claims from the table, oldest first within each script's limit,
   whenever a slot frees up or every poll interval: runs that waited for a slot, runs
   submitted by another process, runs left pending by a restart. It also ends runs whose
-  worker died (recovery.py) and, once a day, purges old runs (retention.py).
+  worker died and, once a day, purges old runs (housekeeping.py).
 
 Claims are compare-and-set on the row (scheduling.py), so however many processes and
 threads look at the table, each run starts once.
@@ -23,9 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import close_old_connections, connection
 
-from tasks.executor.recovery import recover_stale
-from tasks.executor.retention import HOUSEKEEPING_BUDGET
-from tasks.executor.retention import run_due as run_retention_due
+from tasks.executor.housekeeping import recover_stale, retention_round
 from tasks.executor.scheduling import claim, claim_next
 from tasks.executor.supervisor import Supervisor, worker_name
 from tasks.models import EndReason, Task
@@ -166,7 +164,7 @@ class ThreadPoolEngine:
                 close_old_connections()
             if time.monotonic() >= next_retention:
                 try:
-                    run_retention_due(self.name, budget=HOUSEKEEPING_BUDGET)
+                    retention_round(self.name)
                 except Exception:
                     logger.exception("retention pass failed; will retry")
                     close_old_connections()

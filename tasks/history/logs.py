@@ -7,8 +7,7 @@ stay true, so a viewer that reconnects resumes exactly where it stopped.
 
 from dataclasses import dataclass, field
 
-from tasks.executor.log_writer import MAX_CHUNK
-from tasks.models import LogChunk
+from tasks.models import MAX_CHUNK, LogChunk
 
 DEFAULT_LIMIT = 1024 * 1024
 MAX_LIMIT = 8 * 1024 * 1024

@@ -10,13 +10,18 @@ Pending and running runs are never deleted: the status is checked again inside e
 batch's transaction, not only when the batch was chosen.
 """
 
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Sum
 
-from tasks.models import Status, Task
+from tasks.models import AuditAction, AuditEvent, Status, Task
+
+logger = logging.getLogger(__name__)
 
 # Written as "not pending or running" rather than "success, failed or cancelled": the
 # same rows, but SQLite's planner then walks the index the rest of the query needs
@@ -75,7 +80,46 @@ def count(tasks):
     return result
 
 
-def delete(tasks, *, batch_runs=None, batch_bytes=None, deadline=None, on_batch=None):
+def purge(actor: Any, tasks, *, deadline: float | None = None, **batching: Any) -> "PurgeResult":
+    """Delete the finished runs among `tasks` (see `delete`), recording each batch in
+    the audit trail in that batch's transaction. `actor` is the user who asked, or None
+    for the system (`manage.py purge_tasks`, the daily retention pass)."""
+
+    def record(batch: PurgeResult) -> None:
+        # Inside each batch's transaction: the trail and the deletion commit together.
+        scripts: dict[str, int] = {}
+        for (script, _), (runs, _) in batch.breakdown.items():
+            scripts[script] = scripts.get(script, 0) + runs
+        AuditEvent.record(
+            actor,
+            AuditAction.PURGE,
+            script=next(iter(scripts)) if len(scripts) == 1 else "",
+            runs=batch.runs,
+            log_bytes=batch.log_bytes,
+            scripts=scripts,
+        )
+
+    result = delete(tasks, deadline=deadline, on_batch=record, **batching)
+    if result.runs:
+        logger.info(
+            "%s purged %d runs (%d bytes of logs) in %d batches; %d pending or running kept",
+            actor.get_username() if actor is not None else "the system",
+            result.runs,
+            result.log_bytes,
+            result.batches,
+            result.kept_active,
+        )
+    return result
+
+
+def delete(
+    tasks,
+    *,
+    batch_runs: int | None = None,
+    batch_bytes: int | None = None,
+    deadline: float | None = None,
+    on_batch: Callable[["PurgeResult"], None] | None = None,
+) -> "PurgeResult":
     """Delete the finished runs among `tasks` with their logs; return a PurgeResult.
 
     `deadline` (a time.monotonic() value) stops after the batch in progress once passed,

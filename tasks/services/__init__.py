@@ -209,29 +209,4 @@ def purge(user, selection, *, dry_run=False, deadline=None, **batching):
             )
     if dry_run:
         return purging.count(tasks)
-
-    def record(batch):
-        # Inside each batch's transaction: the trail and the deletion commit together.
-        scripts = {}
-        for (script, _), (runs, _) in batch.breakdown.items():
-            scripts[script] = scripts.get(script, 0) + runs
-        audit.record(
-            user,
-            audit.AuditAction.PURGE,
-            script=next(iter(scripts)) if len(scripts) == 1 else "",
-            runs=batch.runs,
-            log_bytes=batch.log_bytes,
-            scripts=scripts,
-        )
-
-    result = purging.delete(tasks, deadline=deadline, on_batch=record, **batching)
-    if result.runs:
-        logger.info(
-            "%s purged %d runs (%d bytes of logs) in %d batches; %d pending or running kept",
-            user.get_username() if user is not None else "the system",
-            result.runs,
-            result.log_bytes,
-            result.batches,
-            result.kept_active,
-        )
-    return result
+    return purging.purge(user, tasks, deadline=deadline, **batching)

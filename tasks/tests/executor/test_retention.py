@@ -109,3 +109,13 @@ def test_the_thread_pools_housekeeping_runs_the_pass_by_itself(settings, user):
     finally:
         engine.shutdown()
     assert list(Task.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+@pytest.mark.django_db
+def test_the_pass_is_audited_as_the_system(keep_30_days, user):
+    from tasks.models import AuditAction, AuditEvent
+
+    make_task(user, age_minutes=OLD)
+    retention.run_due("host:1")
+    event = AuditEvent.objects.get(action=AuditAction.PURGE)
+    assert (event.actor, event.actor_name, event.details["runs"]) == (None, "system", 1)

@@ -1,4 +1,4 @@
-"""services.purge: what it deletes, what it never deletes, and who may ask."""
+"""services.purge and purging.purge: what they delete, never delete, and who may ask."""
 
 import time
 from datetime import timedelta
@@ -191,3 +191,20 @@ def test_a_dry_run_or_an_empty_purge_is_not_audited(user):
     services.purge(None, Task.objects.all(), dry_run=True)
     services.purge(None, Task.objects.all())
     assert not AuditEvent.objects.exists()
+
+
+def test_purging_purge_records_the_same_trail_without_services(user):
+    """The engine's retention pass calls purging.purge directly (no access checks)."""
+    make_tasks(2, user, log_size=10)
+    result = purging.purge(None, Task.objects.all(), batch_runs=1)
+    events = list(AuditEvent.objects.filter(action=AuditAction.PURGE).order_by("at", "pk"))
+    assert result.runs == 2
+    assert [(e.actor, e.actor_name, e.script, e.details) for e in events] == [
+        (None, "system", "echo", {"runs": 1, "log_bytes": 10, "scripts": {"echo": 1}})
+    ] * 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_audit_record_refuses_to_run_outside_a_transaction():
+    with pytest.raises(RuntimeError, match="inside the action's transaction"):
+        AuditEvent.record(None, AuditAction.PURGE)

@@ -1,0 +1,105 @@
+"""The engine's timed housekeeping: ending runs whose supervisor died (recovery.py),
+sending again the Celery messages that seem lost, and the daily retention pass
+(retention.py), a little at a time.
+
+The thread pool's dispatcher calls `recover_stale` and `retention_round` between its
+claims; each Celery worker process runs a `Housekeeper` thread that does all three.
+"""
+
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from celery import Celery
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from tasks.executor.messages import send_once
+from tasks.executor.recovery import recover_stale
+from tasks.executor.retention import HOUSEKEEPING_BUDGET, run_due
+from tasks.executor.supervisor import worker_name
+from tasks.history.purging import PurgeResult
+from tasks.models import Task
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Housekeeper", "recover_stale", "retention_round", "send_lost"]
+
+# A new task whose id could not be sent at submission is sent by housekeeping after this
+# many housekeeping rounds (the grace keeps it from racing the submission's own send).
+UNSENT_GRACE_ROUNDS = 2
+REQUEUE_BATCH = 500
+
+
+def retention_round(worker: str) -> PurgeResult | None:
+    """A little of the day's retention pass, if it is `worker`'s (retention.py)."""
+    return run_due(worker, budget=HOUSEKEEPING_BUDGET)
+
+
+def send_lost(app: Celery, now: datetime | None = None) -> int:
+    """Send again the pending tasks whose message seems lost; return how many were sent.
+
+    Never sent (the broker was down at submission): after two rounds. Sent but still
+    pending after EXECUTOR_REQUEUE_AFTER: again, in case the broker lost the message. A
+    duplicate is harmless: whichever message comes second finds the task taken."""
+    now = now or timezone.now()
+    grace = timedelta(seconds=UNSENT_GRACE_ROUNDS * settings.EXECUTOR_HEARTBEAT_INTERVAL)
+    unsent = Q(enqueued_at__isnull=True, created_at__lt=now - grace)
+    stale = Q(enqueued_at__lt=now - timedelta(seconds=settings.EXECUTOR_REQUEUE_AFTER))
+    lost = (
+        Task.objects.pending()
+        .filter(unsent | stale)
+        .order_by("created_at")
+        .values_list("pk", "queue", "enqueued_at")[:REQUEUE_BATCH]
+    )
+    sent = 0
+    for task_id, queue, last_sent in lost:
+        outcome = send_once(app, task_id, queue, last_sent, now)
+        if outcome == "unreachable":
+            break  # the rest at the next round
+        sent += outcome == "sent"
+    if sent:
+        logger.info("sent %d pending task(s) again", sent)
+    return sent
+
+
+class Housekeeper:
+    """A thread in each worker process: ends runs whose worker died, sends lost ids,
+    purges old runs once a day (EXECUTOR_RETENTION_DAYS)."""
+
+    def __init__(self, app: Celery, interval: float | None = None) -> None:
+        self.app = app
+        self.interval = interval or settings.EXECUTOR_HEARTBEAT_INTERVAL
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(
+            target=self._loop, name="executor-housekeeping", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def run_once(self) -> None:
+        recover_stale()
+        send_lost(self.app)
+        retention_round(worker_name())
+
+    def _loop(self) -> None:
+        # A first round at once: a worker restarted after a crash ends its own old runs.
+        while True:
+            try:
+                self.run_once()
+            except Exception:
+                logger.exception("housekeeping failed; will retry")
+            finally:
+                # Never hold a connection while idle: a prefork pool forks children from
+                # this process, and a child must not inherit a live connection.
+                connection.close()
+            if self._stopping.wait(self.interval):
+                return
