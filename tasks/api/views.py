@@ -24,9 +24,9 @@ from tasks import access, services
 from tasks.api import schema
 from tasks.api.envelope import failure, ok
 from tasks.api.serializers import ExecuteSerializer, TaskListSerializer, TaskSerializer
-from tasks.executor.backends import get_backend
 from tasks.history import filters, logs
 from tasks.models import Task
+from tasks.services.engine import engine_status
 from tasks.services.rate_limits import RunThrottleMixin
 
 
@@ -258,7 +258,7 @@ class HealthView(APIView):
             database = "ok"
         except Exception as exc:
             database = f"unavailable: {type(exc).__name__}"
-        engine = get_backend().status()
+        engine = engine_status()
         healthy = database == "ok"
         data = {
             "success": healthy,
