@@ -118,7 +118,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
             queryset = filters.apply(self.get_queryset(), request.query_params)
         except filters.FilterError as exc:
             raise ValidationError(str(exc)) from None
-        page = self.paginate_queryset(queryset.defer("argv", "env", "script_args"))
+        page = self.paginate_queryset(filters.listed(queryset, tails=True))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
