@@ -5,11 +5,8 @@ views exempt from LoginRequiredMiddleware, which would redirect to the sign-in p
 """
 
 import sys
-import uuid
 
 from django.db import connection
-from django.http import StreamingHttpResponse
-from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
@@ -100,11 +97,10 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
         return TaskListSerializer if self.action == "list" else TaskSerializer
 
     def get_object(self):
-        try:
-            pk = uuid.UUID(str(self.kwargs["pk"]))
-        except ValueError:
-            raise NotFound(f"No task with id {self.kwargs['pk'][:64]!r}.") from None
-        task = self.get_queryset().filter(pk=pk).first()
+        pk = access.task_id(self.kwargs["pk"])
+        if pk is None:
+            raise NotFound(f"No task with id {self.kwargs['pk'][:64]!r}.")
+        task = access.visible_task(self.request.user, pk)
         if task is None:
             raise NotFound(f"No task with id {pk}.")
         return task
@@ -210,14 +206,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["get"], url_path="logs/download", url_name="logs-download")
     def download(self, request, pk=None):
-        task = self.get_object()
-        response = StreamingHttpResponse(
-            logs.iter_text(task.pk), content_type="text/plain; charset=utf-8"
-        )
-        name = f"{slugify(task.script) or 'task'}-{task.short_id}.log"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return logs.text_response(self.get_object(), attachment=True)
 
 
 class ScriptListView(APIView):
