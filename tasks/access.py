@@ -8,6 +8,8 @@
   runs" as well when the runs are not all the user's own.
 """
 
+import uuid
+
 RUN_ANY = "tasks.run_any_script"
 VIEW_ALL = "tasks.view_all_runs"
 MANAGE_ALL = "tasks.manage_all_runs"
@@ -48,6 +50,26 @@ def visible_tasks(user, queryset=None):
     if not (user and user.is_authenticated):
         return queryset.none()
     return queryset.filter(user=user)
+
+
+def task_id(value):
+    """`value` as a run's id (a UUID), or None when it cannot be one."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def visible_task(user, pk):
+    """The run with id `pk` if `user` may see it, else None: for a run that does not
+    exist, one hidden from this user, and an id that is no UUID alike, so that the
+    answer never hints that a hidden run exists. Pages and the API both look runs up here."""
+    pk = task_id(pk)
+    if pk is None:
+        return None
+    return visible_tasks(user).filter(pk=pk).first()
 
 
 def can_see(user, task):

@@ -6,9 +6,8 @@ class TasksConfig(AppConfig):
     verbose_name = "Script runs"
 
     def ready(self):
-        # Registers the system checks and the audit trail's admin. Nothing starts here: no
-        # threads, no queries; the engine starts on first use (tasks.web.middleware, or a
-        # command that needs it).
-        from tasks import checks  # noqa: F401
-        from tasks.admin import audit as admin_audit  # noqa: F401
+        # Registers the system checks and every admin (tasks.admin imports one module per
+        # admin). Nothing starts here: no threads, no queries; the engine starts on first
+        # use (tasks.web.middleware, or a command that needs it).
+        from tasks import admin, checks  # noqa: F401
         from tasks.checks import security as security_checks  # noqa: F401

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from tasks.admin import ViewOnlyAdmin
+from tasks.admin.base import ViewOnlyAdmin
 from tasks.models import AuditEvent
 
 

@@ -5,11 +5,8 @@ views exempt from LoginRequiredMiddleware, which would redirect to the sign-in p
 """
 
 import sys
-import uuid
 
 from django.db import connection
-from django.http import StreamingHttpResponse
-from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
@@ -24,9 +21,9 @@ from tasks import access, services
 from tasks.api import schema
 from tasks.api.envelope import failure, ok
 from tasks.api.serializers import ExecuteSerializer, TaskListSerializer, TaskSerializer
-from tasks.executor.backends import get_backend
 from tasks.history import filters, logs
 from tasks.models import Task
+from tasks.services.engine import engine_status
 from tasks.services.rate_limits import RunThrottleMixin
 
 
@@ -100,11 +97,10 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
         return TaskListSerializer if self.action == "list" else TaskSerializer
 
     def get_object(self):
-        try:
-            pk = uuid.UUID(str(self.kwargs["pk"]))
-        except ValueError:
-            raise NotFound(f"No task with id {self.kwargs['pk'][:64]!r}.") from None
-        task = self.get_queryset().filter(pk=pk).first()
+        pk = access.task_id(self.kwargs["pk"])
+        if pk is None:
+            raise NotFound(f"No task with id {self.kwargs['pk'][:64]!r}.")
+        task = access.visible_task(self.request.user, pk)
         if task is None:
             raise NotFound(f"No task with id {pk}.")
         return task
@@ -118,7 +114,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
             queryset = filters.apply(self.get_queryset(), request.query_params)
         except filters.FilterError as exc:
             raise ValidationError(str(exc)) from None
-        page = self.paginate_queryset(queryset.defer("argv", "env", "script_args"))
+        page = self.paginate_queryset(filters.listed(queryset, tails=True))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
@@ -210,14 +206,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["get"], url_path="logs/download", url_name="logs-download")
     def download(self, request, pk=None):
-        task = self.get_object()
-        response = StreamingHttpResponse(
-            logs.iter_text(task.pk), content_type="text/plain; charset=utf-8"
-        )
-        name = f"{slugify(task.script) or 'task'}-{task.short_id}.log"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return logs.text_response(self.get_object(), attachment=True)
 
 
 class ScriptListView(APIView):
@@ -258,7 +247,7 @@ class HealthView(APIView):
             database = "ok"
         except Exception as exc:
             database = f"unavailable: {type(exc).__name__}"
-        engine = get_backend().status()
+        engine = engine_status()
         healthy = database == "ok"
         data = {
             "success": healthy,

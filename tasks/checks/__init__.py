@@ -8,9 +8,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError
 
 from tasks.catalog import catalog_path, load_catalog
-from tasks.executor.backends import BACKENDS
-from tasks.executor.log_writer import MAX_CHUNK
-from tasks.executor.retention import BACKENDS_WITH_RETENTION
+from tasks.services.engine import BACKENDS, BACKENDS_WITH_RETENTION, MAX_CHUNK
 
 # Runs at once per process beyond which the pool costs more than it gives on one machine.
 MAX_SENSIBLE_WORKERS = 64

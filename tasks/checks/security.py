@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
-from tasks.executor.environment import never_passed
+from tasks.services.engine import never_passed
 
 
 @register(Tags.security)

@@ -18,6 +18,24 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from tasks.models import Status
 
+# The columns a list of runs leaves out: only a run's own page shows them (they can be
+# large), and a list that shows no output or no request leaves those out too.
+DETAIL_COLUMNS = ("argv", "env", "script_args")
+OUTPUT_TAILS = ("stdout_tail", "stderr_tail")
+REQUEST_COLUMNS = ("args", "params")
+
+
+def listed(queryset, *, tails=False, request=True):
+    """`queryset` for a list of runs: without the columns no list shows, nor the output
+    tails (unless `tails`) or the request's arguments and parameters (unless `request`)."""
+    deferred = DETAIL_COLUMNS
+    if not tails:
+        deferred += OUTPUT_TAILS
+    if not request:
+        deferred += REQUEST_COLUMNS
+    return queryset.defer(*deferred)
+
+
 ORDERINGS = {
     "created_at": ("created_at",),
     "started_at": ("started_at",),

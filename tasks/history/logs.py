@@ -99,3 +99,17 @@ def iter_text(task_id):
             yield gap_marker(start - position)
         yield bytes(data).decode("utf-8", "replace")
         position = start + len(data)
+
+
+def text_response(task, *, attachment):
+    """The whole log as plain text, streamed: a download (`attachment`) or shown in the
+    browser. Pages and the API both answer with this."""
+    from django.http import StreamingHttpResponse
+    from django.utils.text import slugify
+
+    response = StreamingHttpResponse(iter_text(task.pk), content_type="text/plain; charset=utf-8")
+    name = f"{slugify(task.script) or 'task'}-{task.short_id}.log"
+    disposition = "attachment" if attachment else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"  # text stays text, whatever it holds
+    return response

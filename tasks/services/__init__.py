@@ -127,8 +127,11 @@ def execute(user, script, params=None, args=None, *, rerun_of=None, from_text=Fa
     return task
 
 
-def cancel(user, task):
-    """Stop a pending or running task. Returns the task as it is now."""
+def cancel(user, task, *, backend=None):
+    """Stop a pending or running task. Returns the task as it is now.
+
+    `backend` is told besides the row (the configured one by default): `run_script`
+    passes its inline runner, so the run it supervises stops at once."""
     if not access.can_manage(user, task):
         raise NotAllowed("You can only cancel your own runs.")
     if task.is_finished:
@@ -137,7 +140,7 @@ def cancel(user, task):
         if task.request_cancel():
             audit.record(user, audit.AuditAction.CANCEL, task=task, status=task.status)
         # The row's flag reaches any worker; a supervisor in this process hears at once.
-        transaction.on_commit(partial(get_backend().cancel, task.pk))
+        transaction.on_commit(partial((backend or get_backend()).cancel, task.pk))
     task.refresh_from_db()
     return task
 

@@ -343,3 +343,39 @@ def test_the_staff_may_see_the_audit_trail_once_given_its_permission(staff, runs
     assert AuditEvent.objects.count() == 2
     assert b"alice" in response.content
     assert b"bob" in response.content
+
+
+# The one lookup of a run by id that pages and the API share.
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+def test_visible_task_finds_a_run_its_owner_and_staff_may_see(user, other_user, staff, as_text):
+    from tasks.access import visible_task
+    from tasks.tests.factories import make_task
+
+    task = make_task(user)
+    pk = str(task.pk) if as_text else task.pk
+    assert visible_task(user, pk) == task
+    assert visible_task(staff, pk) == task
+    assert visible_task(other_user, pk) is None
+
+
+@pytest.mark.parametrize("pk", ["nope", "", "1234", None])
+def test_visible_task_is_none_for_an_id_that_is_no_uuid(user, pk):
+    from tasks.access import task_id, visible_task
+
+    assert task_id(pk) is None
+    assert visible_task(user, pk) is None
+
+
+def test_visible_task_is_none_for_an_unknown_run_and_for_anonymous(user):
+    import uuid
+
+    from django.contrib.auth.models import AnonymousUser
+
+    from tasks.access import visible_task
+    from tasks.tests.factories import make_task
+
+    task = make_task(user)
+    assert visible_task(user, uuid.uuid4()) is None
+    assert visible_task(AnonymousUser(), task.pk) is None

@@ -1,4 +1,4 @@
-from tasks.executor.backends import get_backend
+from tasks.services.engine import start_engine
 
 
 class StartEngineMiddleware:
@@ -13,5 +13,5 @@ class StartEngineMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        get_backend().start()
+        start_engine()
         return self.get_response(request)

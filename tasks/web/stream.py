@@ -26,9 +26,9 @@ from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpRespo
 from django.views.decorators.http import require_GET
 
 from tasks import live
-from tasks.executor.supervisor import worker_name
 from tasks.history import logs
 from tasks.models import LogChunk, Task
+from tasks.services.engine import this_worker
 from tasks.web.views.common import visible_task
 
 BATCH_BYTES = 256 * 1024  # the most output one event carries
@@ -134,7 +134,7 @@ class Follower:
         return events, more, ended
 
     def wait_timeout(self):
-        if self.worker and self.worker == worker_name():
+        if self.worker and self.worker == this_worker():
             return OWN_RUN_TIMEOUT
         return settings.EXECUTOR_LIVE_POLL_INTERVAL
 

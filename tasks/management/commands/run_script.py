@@ -1,3 +1,4 @@
+import contextlib
 import signal
 import sys
 import threading
@@ -9,10 +10,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from tasks import services
-from tasks.executor.backends import InlineBackend, RecordingBackend
-from tasks.executor.supervisor import worker_name
 from tasks.history import logs
 from tasks.models import EndReason, Status, Stream, Task
+from tasks.services.engine import InlineRunner, this_worker
 
 # Exit codes besides the script's own (0-255; a script killed by signal N gives 128+N, as
 # in a shell). They follow timeout(1) and the shell, so cron and CI read them as usual.
@@ -66,30 +66,30 @@ class Command(BaseCommand):
         self.verbosity = options["verbosity"]
         owner = _resolve_user(user)
         params = _parse_params(param)
+        runner = InlineRunner(echo=self._write)
         try:
             # The row is written here; the run happens below, once this command is
             # ready to stream it and to cancel it.
             task = services.execute(
-                owner, script, params, list(args), from_text=True, backend=RecordingBackend()
+                owner, script, params, list(args), from_text=True, backend=runner.recorder
             )
         except (services.InvalidRequest, services.UnknownScript, services.NotAllowed) as exc:
             raise CommandError(exc.message, returncode=EXIT_USAGE) from None
         except services.ServiceError as exc:
             raise CommandError(exc.message, returncode=EXIT_NOT_STARTED) from None
-        signalled = self._run(task)
+        signalled = self._run(task, owner, runner)
         task.refresh_from_db()
         self._say(f"[{task.script} {task.short_id}: {describe(task)}]")
         code = exit_code(task, signalled)
         if code:
             sys.exit(code)
 
-    def _run(self, task):
+    def _run(self, task, owner, runner):
         """Run the task in a thread while this (main) thread waits for Ctrl-C.
 
         Signal handlers only run in the main thread and may interrupt anything there, so
         the handler just notes the signal; the cancel itself (which may write the row)
         happens in this loop. Returns the signal number that cancelled the run, if any."""
-        backend = InlineBackend(echo=self._write)
         signals = []
         previous = {}
         if threading.current_thread() is threading.main_thread():
@@ -98,17 +98,17 @@ class Command(BaseCommand):
                 for sig in (signal.SIGINT, signal.SIGTERM)
             }
         failure = []
-        runner = threading.Thread(
-            target=self._drive, args=(task.pk, backend, failure), name="run_script"
+        driver = threading.Thread(
+            target=self._drive, args=(task.pk, runner, failure), name="run_script"
         )
         try:
-            runner.start()
+            driver.start()
             cancelled = 0
-            while runner.is_alive():
-                runner.join(0.1)
+            while driver.is_alive():
+                driver.join(0.1)
                 if len(signals) > cancelled:
                     if not cancelled:
-                        self._cancel(task.pk, backend)
+                        self._cancel(owner, task.pk, runner)
                     grace = settings.EXECUTOR_KILL_GRACE
                     self._say(f"\n[cancelling the run: SIGTERM now, SIGKILL after {grace:g} s]")
                     cancelled = len(signals)
@@ -119,17 +119,17 @@ class Command(BaseCommand):
             raise failure[0]
         return signals[0] if signals else None
 
-    def _drive(self, task_id, backend, failure):
+    def _drive(self, task_id, runner, failure):
         """Claim and run the task here; or, when another worker took it (or it waits for a
         free slot under its script's concurrency limit), follow it until it ends."""
         try:
-            here = worker_name()
+            here = this_worker()
             offset = 0
             announced = False
             task = Task.objects.get(pk=task_id)
             while True:
                 if task.status == Status.PENDING:
-                    backend.submit(task_id)  # runs it to its end when it can claim it
+                    runner.run(task_id)  # runs it to its end when it can claim it
                     task = Task.objects.get(pk=task_id)
                     if task.status == Status.PENDING and not announced:
                         self._say(f"[{task.script} {task.short_id}: waiting for a free slot]")
@@ -147,11 +147,12 @@ class Command(BaseCommand):
         finally:
             connection.close()
 
-    def _cancel(self, task_id, backend):
-        # A run supervised here stops at once; one pending, or running elsewhere, through
-        # its row (its supervisor looks at the row's cancel flag several times a second).
-        if not backend.cancel(task_id):
-            Task.objects.get(pk=task_id).request_cancel()
+    def _cancel(self, owner, task_id, runner):
+        # Like any other cancel: audited, through the row (a supervisor elsewhere looks
+        # at its cancel flag several times a second), and at once for a run supervised
+        # here. A run that has just ended has nothing left to cancel.
+        with contextlib.suppress(services.ServiceError):
+            services.cancel(owner, Task.objects.get(pk=task_id), backend=runner)
 
     def _relay(self, task_id, offset):
         """Copy output stored since `offset` (by another worker) to the terminal."""

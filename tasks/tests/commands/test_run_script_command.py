@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from tasks.management.commands.run_script import exit_code
-from tasks.models import EndReason, LogChunk, Status, Stream, Task
+from tasks.models import AuditAction, AuditEvent, EndReason, LogChunk, Status, Stream, Task
 from tasks.tests.conftest import TEST_CATALOG
 from tasks.tests.factories import make_task, task_row
 from tasks.tests.helpers import database_url, pid_alive, read_pids, wait_for
@@ -230,6 +230,9 @@ def test_ctrl_c_cancels_the_run_and_ends_its_process_group(admin_user, pidfile):
     assert "cancelling the run" in err.decode()
     task = Task.objects.get()
     assert (task.status, task.end_reason) == (Status.CANCELLED, EndReason.CANCELLED)
+    # A cancel from the terminal is audited like any other, in the run owner's name.
+    cancel = AuditEvent.objects.get(action=AuditAction.CANCEL)
+    assert (cancel.task_id, cancel.actor_name) == (task.pk, admin_user.get_username())
     for pid in read_pids(pidfile):
         wait_for(lambda pid=pid: not pid_alive(pid), message=f"process {pid} to end")
 

@@ -1,6 +1,5 @@
 """Lookups every page shares; each goes through `tasks.access`."""
 
-import uuid
 from urllib.parse import urlencode
 
 from django.http import Http404
@@ -11,12 +10,7 @@ from tasks import access
 
 def visible_task(user, pk):
     """The run with this id if `user` may see it; otherwise 404, never a hint it exists."""
-    if not isinstance(pk, uuid.UUID):
-        try:
-            pk = uuid.UUID(str(pk))
-        except ValueError:
-            raise Http404("No such run.") from None
-    task = access.visible_tasks(user).filter(pk=pk).first()
+    task = access.visible_task(user, pk)
     if task is None:
         raise Http404("No such run.")
     return task

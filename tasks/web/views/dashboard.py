@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from tasks import access, services
+from tasks.history import filters
 from tasks.services.rate_limits import run_refusal
 from tasks.web.forms import RunForm
 from tasks.web.views.common import dashboard_url, visible_task
@@ -65,11 +66,9 @@ def _find(entries, key):
 
 
 def _render(request, entries, entry, form, load_error, current, extra, status=200):
-    recent = (
-        access.visible_tasks(request.user)
-        .filter(user=request.user)
-        .defer("argv", "env", "script_args", "stdout_tail", "stderr_tail")[:RECENT_RUNS]
-    )
+    recent = filters.listed(access.visible_tasks(request.user).filter(user=request.user))[
+        :RECENT_RUNS
+    ]
     context = {
         "entries": entries,
         "entry": entry,

@@ -19,7 +19,6 @@ from tasks.web.stream import STATE_FIELDS, task_state
 PAGE_SIZES = (25, 50, 100)
 MAX_CHOICES = 200  # scripts and users offered in the filter menus
 MAX_STATES = 100  # runs one live-rows request may ask about
-LIST_DEFERRED = ("argv", "env", "script_args", "stdout_tail", "stderr_tail")
 
 # (label, ordering key in tasks.history.filters or None when the column does not sort)
 COLUMNS = (
@@ -55,7 +54,7 @@ def history(request):
         runs = visible.none()
         ordering = filters.DEFAULT_ORDERING
     page_size = _page_size(request.GET.get("page_size"))
-    page = Paginator(runs.defer(*LIST_DEFERRED), page_size).get_page(request.GET.get("page"))
+    page = Paginator(filters.listed(runs), page_size).get_page(request.GET.get("page"))
     sees_all = access.sees_all_runs(request.user)
     context = {
         "page": page,

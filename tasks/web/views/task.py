@@ -1,10 +1,9 @@
 """One page per run (its permalink), its whole log as text, and cancel and re-run."""
 
 from django.contrib import messages
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from tasks import services
@@ -35,13 +34,7 @@ def task_detail(request, pk):
 def task_log(request, pk):
     """The whole log as plain text in the browser (the download is an attachment)."""
     task = visible_task(request.user, pk)
-    response = StreamingHttpResponse(
-        logs.iter_text(task.pk), content_type="text/plain; charset=utf-8"
-    )
-    name = f"{slugify(task.script) or 'task'}-{task.short_id}.log"
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    response["X-Content-Type-Options"] = "nosniff"  # text stays text, whatever it holds
-    return response
+    return logs.text_response(task, attachment=False)
 
 
 @require_POST
