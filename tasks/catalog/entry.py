@@ -70,28 +70,31 @@ class ScriptEntry:
                 clean[param.name] = param.clean(value, from_text=from_text)
             except ValueError as exc:
                 errors[f"params.{param.name}"] = str(exc)
-        if not isinstance(args, list):
-            errors["args"] = "must be a list of strings"
-        elif args and not self.allow_args:
-            errors["args"] = f"{self.key!r} takes no free arguments; use its parameters"
-        elif len(args) > self.max_args:
-            errors["args"] = f"at most {self.max_args} arguments, got {len(args)}"
-        else:
-            for index, arg in enumerate(args):
-                if not isinstance(arg, str):
-                    errors["args"] = f"argument {index + 1} must be a string"
-                    break
-                if len(arg) > MAX_ARG_LENGTH:
-                    errors["args"] = f"argument {index + 1} is longer than {MAX_ARG_LENGTH}"
-                    break
-                try:
-                    _check_text(arg)
-                except ValueError as exc:
-                    errors["args"] = f"argument {index + 1} {exc}"
-                    break
+        args_error = self._args_error(args)
+        if args_error:
+            errors["args"] = args_error
         if errors:
             raise RequestInvalid(errors)
         return clean, list(args)
+
+    def _args_error(self, args):
+        """Why the free arguments `args` are refused, or None."""
+        if not isinstance(args, list):
+            return "must be a list of strings"
+        if args and not self.allow_args:
+            return f"{self.key!r} takes no free arguments; use its parameters"
+        if len(args) > self.max_args:
+            return f"at most {self.max_args} arguments, got {len(args)}"
+        for index, arg in enumerate(args):
+            if not isinstance(arg, str):
+                return f"argument {index + 1} must be a string"
+            if len(arg) > MAX_ARG_LENGTH:
+                return f"argument {index + 1} is longer than {MAX_ARG_LENGTH}"
+            try:
+                _check_text(arg)
+            except ValueError as exc:
+                return f"argument {index + 1} {exc}"
+        return None
 
     def command(self, params, args):
         """(arguments after the script's path, environment variables) for validated

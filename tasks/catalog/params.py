@@ -63,67 +63,75 @@ class Param:
         `from_text` accepts strings for every type (form fields, `--param k=v`); API
         clients send JSON and get exact type checks.
         """
-        kind = self.type
-        if kind in ("string", "secret"):
-            if not isinstance(value, str):
-                raise ValueError("must be a string")
-            _check_text(value)
-            if kind == "secret" and ("\n" in value or "\r" in value):
-                # One line: the log is masked line by line.
-                raise ValueError("must be a single line")
-            if len(value) < self.min_length:
-                raise ValueError(f"must be at least {self.min_length} characters")
-            if len(value) > self.max_length:
-                raise ValueError(f"must be at most {self.max_length} characters")
-            if self.pattern and not re.fullmatch(self.pattern, value):
-                raise ValueError(f"must match the pattern {self.pattern}")
-            return value
-        if kind == "integer":
-            if from_text and isinstance(value, str):
-                try:
-                    value = int(value.strip())
-                except ValueError:
-                    raise ValueError("must be a whole number") from None
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError("must be a whole number")
-            return self._check_range(value)
-        if kind == "number":
-            if from_text and isinstance(value, str):
-                try:
-                    value = float(value.strip())
-                except ValueError:
-                    raise ValueError("must be a number") from None
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError("must be a number")
-            if not math.isfinite(value):
-                raise ValueError("must be a finite number")
-            return self._check_range(value)
-        if kind == "boolean":
-            if from_text and isinstance(value, str):
-                lowered = value.strip().lower()
-                if lowered in ("1", "true", "yes", "on"):
-                    return True
-                if lowered in ("", "0", "false", "no", "off"):
-                    return False
-            if not isinstance(value, bool):
-                raise ValueError("must be true or false")
-            return value
-        if kind == "choice":
-            if not isinstance(value, str) or value not in self.choices:
-                raise ValueError(f"must be one of: {', '.join(self.choices)}")
-            return value
-        if kind == "multichoice":
-            if from_text and isinstance(value, str):
-                value = [item.strip() for item in value.split(",") if item.strip()]
-            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-                raise ValueError("must be a list of strings")
-            unknown = [item for item in value if item not in self.choices]
-            if unknown:
-                raise ValueError(
-                    f"unknown choice {unknown[0]!r}; choose from: {', '.join(self.choices)}"
-                )
-            return list(dict.fromkeys(value))
-        raise ValueError(f"has an unknown type {kind!r}")  # pragma: no cover - load() refuses
+        cleaner = _CLEANERS.get(self.type)
+        if cleaner is None:  # pragma: no cover - load() refuses
+            raise ValueError(f"has an unknown type {self.type!r}")
+        return cleaner(self, value, from_text)
+
+    def _clean_string(self, value, from_text):
+        if not isinstance(value, str):
+            raise ValueError("must be a string")
+        _check_text(value)
+        if self.type == "secret" and ("\n" in value or "\r" in value):
+            # One line: the log is masked line by line.
+            raise ValueError("must be a single line")
+        if len(value) < self.min_length:
+            raise ValueError(f"must be at least {self.min_length} characters")
+        if len(value) > self.max_length:
+            raise ValueError(f"must be at most {self.max_length} characters")
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            raise ValueError(f"must match the pattern {self.pattern}")
+        return value
+
+    def _clean_integer(self, value, from_text):
+        if from_text and isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise ValueError("must be a whole number") from None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("must be a whole number")
+        return self._check_range(value)
+
+    def _clean_number(self, value, from_text):
+        if from_text and isinstance(value, str):
+            try:
+                value = float(value.strip())
+            except ValueError:
+                raise ValueError("must be a number") from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError("must be a number")
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return self._check_range(value)
+
+    def _clean_boolean(self, value, from_text):
+        if from_text and isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("", "0", "false", "no", "off"):
+                return False
+        if not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        return value
+
+    def _clean_choice(self, value, from_text):
+        if not isinstance(value, str) or value not in self.choices:
+            raise ValueError(f"must be one of: {', '.join(self.choices)}")
+        return value
+
+    def _clean_multichoice(self, value, from_text):
+        if from_text and isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ValueError("must be a list of strings")
+        unknown = [item for item in value if item not in self.choices]
+        if unknown:
+            raise ValueError(
+                f"unknown choice {unknown[0]!r}; choose from: {', '.join(self.choices)}"
+            )
+        return list(dict.fromkeys(value))
 
     def _check_range(self, value):
         if self.min is not None and value < self.min:
@@ -154,6 +162,17 @@ class Param:
         if self.type == "multichoice":
             return ",".join(value)
         return _text(value)
+
+
+_CLEANERS = {
+    "string": Param._clean_string,
+    "secret": Param._clean_string,
+    "integer": Param._clean_integer,
+    "number": Param._clean_number,
+    "boolean": Param._clean_boolean,
+    "choice": Param._clean_choice,
+    "multichoice": Param._clean_multichoice,
+}
 
 
 def _check_text(value):
