@@ -151,23 +151,8 @@ def _load_entry(key, raw, folder):
     unknown = set(raw) - ENTRY_KEYS
     if unknown:
         raise ValueError(f"unknown keys {sorted(unknown)}; allowed: {sorted(ENTRY_KEYS)}")
-    relative = _get(raw, "path", str, None)
-    if not relative:
-        raise ValueError("'path' is required: the script file, relative to the catalog folder")
-    script = (folder / relative).resolve()
-    if not script.is_relative_to(folder):
-        raise ValueError(f"path {relative!r} is outside the catalog folder {folder}")
-    if not script.is_file():
-        raise ValueError(f"path {relative!r} does not exist (looked for {script})")
-    interpreter = _get(raw, "interpreter", str, "") or sys.executable
-    if interpreter in ("python", "python3") and not raw.get("interpreter_args"):
-        interpreter = sys.executable
-    resolved = shutil.which(interpreter)
-    if resolved is None:
-        raise ValueError(f"interpreter {interpreter!r} was not found or is not executable")
-    interpreter_args = _get(raw, "interpreter_args", list, [])
-    if not all(isinstance(item, str) for item in interpreter_args):
-        raise ValueError("'interpreter_args' must be a list of strings")
+    script = _entry_script(raw, folder)
+    resolved, interpreter_args = _entry_interpreter(raw)
     timeout = _get(raw, "timeout", (int, float), settings.EXECUTOR_DEFAULT_TIMEOUT)
     if not (isinstance(timeout, (int, float)) and 0 < timeout <= 7 * 24 * 3600):
         raise ValueError("'timeout' must be a number of seconds between 0 and 604800")
@@ -183,17 +168,7 @@ def _load_entry(key, raw, folder):
     queue = _get(raw, "queue", str, "default")
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", queue):
         raise ValueError("'queue' must be 1-100 letters, digits, '.', '-' or '_'")
-    raw_params = _get(raw, "params", list, [])
-    params = []
-    for index, raw_param in enumerate(raw_params):
-        params.append(_load_param(index, raw_param))
-    names = [param.name for param in params]
-    duplicates = {name for name in names if names.count(name) > 1}
-    if duplicates:
-        raise ValueError(f"parameter names must be unique; repeated: {sorted(duplicates)}")
-    envs = [param.env_name for param in params if param.pass_as == "env"]
-    if len(envs) != len(set(envs)):
-        raise ValueError("two parameters set the same environment variable")
+    params = _entry_params(raw)
     return ScriptEntry(
         key=key,
         title=_get(raw, "title", str, key.replace("_", " ").replace("-", " ").capitalize()),
@@ -211,6 +186,46 @@ def _load_entry(key, raw, folder):
         queue=queue,
         live_output=_get(raw, "live_output", bool, True),
     )
+
+
+def _entry_script(raw, folder):
+    relative = _get(raw, "path", str, None)
+    if not relative:
+        raise ValueError("'path' is required: the script file, relative to the catalog folder")
+    script = (folder / relative).resolve()
+    if not script.is_relative_to(folder):
+        raise ValueError(f"path {relative!r} is outside the catalog folder {folder}")
+    if not script.is_file():
+        raise ValueError(f"path {relative!r} does not exist (looked for {script})")
+    return script
+
+
+def _entry_interpreter(raw):
+    interpreter = _get(raw, "interpreter", str, "") or sys.executable
+    if interpreter in ("python", "python3") and not raw.get("interpreter_args"):
+        interpreter = sys.executable
+    resolved = shutil.which(interpreter)
+    if resolved is None:
+        raise ValueError(f"interpreter {interpreter!r} was not found or is not executable")
+    interpreter_args = _get(raw, "interpreter_args", list, [])
+    if not all(isinstance(item, str) for item in interpreter_args):
+        raise ValueError("'interpreter_args' must be a list of strings")
+    return resolved, interpreter_args
+
+
+def _entry_params(raw):
+    raw_params = _get(raw, "params", list, [])
+    params = []
+    for index, raw_param in enumerate(raw_params):
+        params.append(_load_param(index, raw_param))
+    names = [param.name for param in params]
+    duplicates = {name for name in names if names.count(name) > 1}
+    if duplicates:
+        raise ValueError(f"parameter names must be unique; repeated: {sorted(duplicates)}")
+    envs = [param.env_name for param in params if param.pass_as == "env"]
+    if len(envs) != len(set(envs)):
+        raise ValueError("two parameters set the same environment variable")
+    return params
 
 
 def _load_param(index, raw):
