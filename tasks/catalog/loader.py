@@ -243,68 +243,82 @@ def _load_param(index, raw):
     if kind not in PARAM_TYPES:
         raise ValueError(f"{where}: type {kind!r} is not one of {', '.join(PARAM_TYPES)}")
     try:
-        pass_as = _get(raw, "pass_as", str, "argv")
-        if pass_as not in ("argv", "env"):
-            raise ValueError("'pass_as' must be 'argv' or 'env'")
-        flag = _get(raw, "flag", str, None)
-        if flag is not None and not re.fullmatch(r"-{1,2}[A-Za-z0-9][A-Za-z0-9_.-]*", flag):
-            raise ValueError("'flag' must look like -x or --name")
-        if kind == "boolean" and pass_as == "argv" and flag is None:
-            flag = "--" + name.replace("_", "-")
-        env_name = _get(raw, "env", str, name.upper())
-        if pass_as == "env":
-            if not ENV_NAME.match(env_name):
-                raise ValueError(f"'env' {env_name!r} is not a valid variable name")
-            if RESERVED_ENV.match(env_name):
-                raise ValueError(f"'env' {env_name!r} is reserved; choose another variable name")
-        choices = _get(raw, "choices", list, [])
-        if kind in ("choice", "multichoice"):
-            if not choices or not all(isinstance(choice, str) and choice for choice in choices):
-                raise ValueError("'choices' must be a non-empty list of strings")
-        elif choices:
-            raise ValueError("'choices' only applies to choice and multichoice parameters")
-        pattern = _get(raw, "pattern", str, None)
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"'pattern' is not a valid regular expression: {exc}") from None
-        minimum = _get(raw, "min", (int, float), None)
-        maximum = _get(raw, "max", (int, float), None)
-        if minimum is not None and maximum is not None and minimum > maximum:
-            raise ValueError("'min' is greater than 'max'")
-        max_length = _get(raw, "max_length", int, DEFAULT_MAX_STRING)
-        min_length = _get(raw, "min_length", int, 0)
-        if not 0 <= min_length <= max_length <= 100_000:
-            raise ValueError("need 0 <= min_length <= max_length <= 100000")
-        param = Param(
-            name=name,
-            type=kind,
-            label=_get(raw, "label", str, name.replace("_", " ").capitalize()),
-            help=_get(raw, "help", str, ""),
-            required=_get(raw, "required", bool, False),
-            min=minimum,
-            max=maximum,
-            min_length=min_length,
-            max_length=max_length,
-            pattern=pattern,
-            choices=tuple(choices),
-            pass_as=pass_as,
-            flag=flag,
-            env_name=env_name if pass_as == "env" else None,
-        )
-        default = raw.get("default")
-        if default is not None and kind == "secret":
-            raise ValueError("a secret parameter cannot have a default (the catalog is not secret)")
-        if default is not None:
-            try:
-                default = param.clean(default)
-            except ValueError as exc:
-                raise ValueError(f"the default {default!r} {exc}") from None
-            param = Param(**{**param.__dict__, "default": default})
-        return param
+        return _build_param(raw, name, kind)
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from None
+
+
+def _build_param(raw, name, kind):
+    pass_as, flag, env_name = _param_passing(raw, name, kind)
+    choices, pattern = _param_choices_and_pattern(raw, kind)
+    minimum = _get(raw, "min", (int, float), None)
+    maximum = _get(raw, "max", (int, float), None)
+    if minimum is not None and maximum is not None and minimum > maximum:
+        raise ValueError("'min' is greater than 'max'")
+    max_length = _get(raw, "max_length", int, DEFAULT_MAX_STRING)
+    min_length = _get(raw, "min_length", int, 0)
+    if not 0 <= min_length <= max_length <= 100_000:
+        raise ValueError("need 0 <= min_length <= max_length <= 100000")
+    param = Param(
+        name=name,
+        type=kind,
+        label=_get(raw, "label", str, name.replace("_", " ").capitalize()),
+        help=_get(raw, "help", str, ""),
+        required=_get(raw, "required", bool, False),
+        min=minimum,
+        max=maximum,
+        min_length=min_length,
+        max_length=max_length,
+        pattern=pattern,
+        choices=tuple(choices),
+        pass_as=pass_as,
+        flag=flag,
+        env_name=env_name if pass_as == "env" else None,
+    )
+    default = raw.get("default")
+    if default is not None and kind == "secret":
+        raise ValueError("a secret parameter cannot have a default (the catalog is not secret)")
+    if default is not None:
+        try:
+            default = param.clean(default)
+        except ValueError as exc:
+            raise ValueError(f"the default {default!r} {exc}") from None
+        param = Param(**{**param.__dict__, "default": default})
+    return param
+
+
+def _param_passing(raw, name, kind):
+    pass_as = _get(raw, "pass_as", str, "argv")
+    if pass_as not in ("argv", "env"):
+        raise ValueError("'pass_as' must be 'argv' or 'env'")
+    flag = _get(raw, "flag", str, None)
+    if flag is not None and not re.fullmatch(r"-{1,2}[A-Za-z0-9][A-Za-z0-9_.-]*", flag):
+        raise ValueError("'flag' must look like -x or --name")
+    if kind == "boolean" and pass_as == "argv" and flag is None:
+        flag = "--" + name.replace("_", "-")
+    env_name = _get(raw, "env", str, name.upper())
+    if pass_as == "env":
+        if not ENV_NAME.match(env_name):
+            raise ValueError(f"'env' {env_name!r} is not a valid variable name")
+        if RESERVED_ENV.match(env_name):
+            raise ValueError(f"'env' {env_name!r} is reserved; choose another variable name")
+    return pass_as, flag, env_name
+
+
+def _param_choices_and_pattern(raw, kind):
+    choices = _get(raw, "choices", list, [])
+    if kind in ("choice", "multichoice"):
+        if not choices or not all(isinstance(choice, str) and choice for choice in choices):
+            raise ValueError("'choices' must be a non-empty list of strings")
+    elif choices:
+        raise ValueError("'choices' only applies to choice and multichoice parameters")
+    pattern = _get(raw, "pattern", str, None)
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"'pattern' is not a valid regular expression: {exc}") from None
+    return choices, pattern
 
 
 def _get(raw, key, kind, default):
