@@ -5,20 +5,47 @@ import pytest
 from tasks.tests.requirements import require_or_skip, required
 
 
-def test_it_returns_when_the_thing_is_there(monkeypatch):
+def test_a_thing_that_is_there_neither_skips_nor_fails_even_when_required(monkeypatch):
     monkeypatch.setenv("EXECUTOR_TEST_REQUIRE", "browser")
-    require_or_skip("browser", True, "no browser")
+    assert require_or_skip("browser", True, "no browser") is None
 
 
 def test_a_missing_thing_skips_with_the_reason(monkeypatch):
     monkeypatch.delenv("EXECUTOR_TEST_REQUIRE", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"^no browser$"):
+        require_or_skip("browser", False, "no browser")
+
+
+def test_a_missing_thing_skips_when_only_other_things_are_required(monkeypatch):
+    monkeypatch.setenv("EXECUTOR_TEST_REQUIRE", "postgres,redis")
     with pytest.raises(pytest.skip.Exception, match="no browser"):
         require_or_skip("browser", False, "no browser")
 
 
-def test_a_missing_thing_that_is_required_fails(monkeypatch):
+def test_a_missing_thing_that_is_required_fails_naming_the_variable(monkeypatch):
     monkeypatch.setenv("EXECUTOR_TEST_REQUIRE", "postgres, Browser")
-    assert required("browser")
-    assert not required("redis")
-    with pytest.raises(pytest.fail.Exception, match="no browser"):
+    with pytest.raises(pytest.fail.Exception) as failed:
         require_or_skip("browser", False, "no browser")
+    assert str(failed.value) == "no browser (EXECUTOR_TEST_REQUIRE includes 'browser')"
+
+
+@pytest.mark.parametrize(
+    ("wanted", "name", "expected"),
+    [
+        ("", "browser", False),
+        ("postgres, Browser", "browser", True),
+        ("postgres, Browser", "redis", False),
+        ("browsers", "browser", False),
+        (" REDIS ,", "redis", True),
+    ],
+)
+def test_required_reads_a_comma_separated_case_insensitive_list(
+    monkeypatch, wanted, name, expected
+):
+    monkeypatch.setenv("EXECUTOR_TEST_REQUIRE", wanted)
+    assert required(name) is expected
+
+
+def test_nothing_is_required_when_the_variable_is_unset(monkeypatch):
+    monkeypatch.delenv("EXECUTOR_TEST_REQUIRE", raising=False)
+    assert not required("browser")

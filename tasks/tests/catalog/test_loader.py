@@ -1,4 +1,4 @@
-"""The script catalog: loading, validation of entries and of run requests, argv."""
+"""Loading the catalog file: entries, parameters, problems, re-reading."""
 
 import os
 import sys
@@ -7,22 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tasks.catalog import RequestInvalid, get_catalog, load_catalog
+from tasks.catalog import get_catalog, load_catalog
+from tasks.tests.catalog.helpers import problems, write_catalog
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def write_catalog(folder, text, scripts=("job.py",)):
-    for name in scripts:
-        (folder / name).write_text("print('hi')\n")
-    path = folder / "catalog.toml"
-    path.write_text(text)
-    return path
-
-
-def problems(folder, text):
-    catalog = load_catalog(write_catalog(folder, text))
-    return catalog, [message for _, message in catalog.problems]
 
 
 def test_the_shipped_catalog_loads_without_problems():
@@ -150,138 +138,3 @@ def test_the_catalog_is_reread_when_its_file_changes(settings, tmp_path):
     time.sleep(0.01)
     path.write_text('[scripts.one]\npath = "job.py"\n[scripts.two]\npath = "job.py"\n')
     assert set(get_catalog().entries) == {"one", "two"}
-
-
-def echo():
-    return get_catalog().get("echo")
-
-
-def test_typed_parameters_are_cleaned_and_defaults_filled():
-    params, args = echo().clean(
-        {"count": 3, "ratio": 1, "loud": True, "tags": ["b", "a", "b"]}, ["x"]
-    )
-    assert params == {"greeting": "hello", "count": 3, "ratio": 1, "loud": True, "tags": ["b", "a"]}
-    assert args == ["x"]
-
-
-@pytest.mark.parametrize(
-    ("params", "field", "message"),
-    [
-        ({"count": "3"}, "params.count", "must be a whole number"),
-        ({"count": 3.5}, "params.count", "must be a whole number"),
-        ({"count": True}, "params.count", "must be a whole number"),
-        ({"count": 11}, "params.count", "must be at most 10"),
-        ({"count": -1}, "params.count", "must be at least 0"),
-        ({"ratio": "0.5"}, "params.ratio", "must be a number"),
-        ({"ratio": float("nan")}, "params.ratio", "must be a finite number"),
-        ({"loud": "yes"}, "params.loud", "must be true or false"),
-        ({"color": "blue"}, "params.color", "must be one of: red, green"),
-        ({"tags": "a"}, "params.tags", "must be a list of strings"),
-        ({"tags": ["z"]}, "params.tags", "unknown choice 'z'"),
-        ({"greeting": 5}, "params.greeting", "must be a string"),
-        ({"greeting": "x" * 101}, "params.greeting", "at most 100 characters"),
-        ({"greeting": "a\x00b"}, "params.greeting", "must not contain NUL"),
-        ({"greeting": "\ud800"}, "params.greeting", "no lone surrogates"),
-        ({"mood": "Sunny!"}, "params.mood", "must match the pattern"),
-        ({"volume": 3}, "params.volume", "is not a parameter of 'echo'"),
-    ],
-)
-def test_a_bad_parameter_gets_a_message_naming_it(params, field, message):
-    with pytest.raises(RequestInvalid) as raised:
-        echo().clean(params, [])
-    assert message in raised.value.errors[field]
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        ("a b", "must be a list of strings"),
-        ([1], "argument 1 must be a string"),
-        (["x" * 5000], "longer than 4096"),
-        (["ok", "a\x00"], "argument 2 must not contain NUL"),
-        (["x"] * 51, "at most 50 arguments"),
-    ],
-)
-def test_bad_free_arguments_are_refused(args, message):
-    with pytest.raises(RequestInvalid) as raised:
-        echo().clean({}, args)
-    assert message in raised.value.errors["args"]
-
-
-def test_a_script_without_free_arguments_refuses_them():
-    with pytest.raises(RequestInvalid) as raised:
-        get_catalog().get("fail").clean({}, ["x"])
-    assert "takes no free arguments" in raised.value.errors["args"]
-
-
-def test_a_required_parameter_must_be_given(tmp_path, settings):
-    path = write_catalog(
-        tmp_path,
-        '[scripts.job]\npath = "job.py"\n[[scripts.job.params]]\nname = "who"\nrequired = true\n',
-    )
-    settings.EXECUTOR_SCRIPTS = str(path)
-    with pytest.raises(RequestInvalid) as raised:
-        get_catalog().get("job").clean({}, [])
-    assert raised.value.errors == {"params.who": "is required"}
-
-
-def test_text_values_are_converted_for_forms_and_the_command_line():
-    params, _ = echo().clean(
-        {"count": " 4 ", "ratio": "0.25", "loud": "on", "tags": "a, c"}, [], from_text=True
-    )
-    assert params == {
-        "greeting": "hello",
-        "count": 4,
-        "ratio": 0.25,
-        "loud": True,
-        "tags": ["a", "c"],
-    }
-
-
-def test_parameters_become_argv_and_environment():
-    entry = echo()
-    params, args = entry.clean(
-        {
-            "greeting": "-rf",
-            "count": 2,
-            "ratio": 0.5,
-            "loud": False,
-            "tags": ["a", "b"],
-            "mood": "calm",
-        },
-        ["--", "free"],
-    )
-    script_args, env = entry.command(params, args)
-    # A value starting with "-" stays glued to its flag, so it cannot read as an option.
-    assert script_args == ["--greeting=-rf", "--count=2", "0.5", "--tag=a", "--tag=b", "--", "free"]
-    assert env == {"ECHO_MOOD": "calm"}
-    assert entry.argv(script_args)[:2] == [sys.executable, str(entry.path)]
-
-
-def test_a_short_flag_takes_its_value_as_the_next_argument(tmp_path, settings):
-    path = write_catalog(
-        tmp_path,
-        '[scripts.job]\npath = "job.py"\n'
-        '[[scripts.job.params]]\nname = "n"\ntype = "integer"\nflag = "-n"\n',
-    )
-    settings.EXECUTOR_SCRIPTS = str(path)
-    entry = get_catalog().get("job")
-    assert entry.command({"n": 3}, [])[0] == ["-n", "3"]
-
-
-def test_the_schema_describes_each_parameter():
-    schema = echo().schema()
-    assert schema["key"] == "echo"
-    assert schema["allow_args"] is True
-    count = next(param for param in schema["params"] if param["name"] == "count")
-    assert count == {
-        "name": "count",
-        "type": "integer",
-        "label": "Count",
-        "help": "",
-        "required": False,
-        "default": None,
-        "pass_as": "argv",
-        "min": 0,
-        "max": 10,
-    }

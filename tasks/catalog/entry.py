@@ -1,0 +1,128 @@
+"""A script entry of the catalog: validates run requests and builds the command."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tasks.catalog.errors import RequestInvalid
+from tasks.catalog.params import DEFAULT_MAX_ARGS, MAX_ARG_LENGTH, _check_text
+
+
+@dataclass(frozen=True)
+class ScriptEntry:
+    key: str
+    title: str
+    description: str
+    path: Path
+    relative_path: str
+    interpreter: str
+    interpreter_args: tuple = ()
+    params: tuple = ()
+    allow_args: bool = False
+    max_args: int = DEFAULT_MAX_ARGS
+    timeout: float = 3600.0
+    max_concurrent: int | None = None
+    groups: tuple = ()
+    queue: str = "default"
+    live_output: bool = True
+
+    def param(self, name):
+        return next((param for param in self.params if param.name == name), None)
+
+    def secret_values(self, params):
+        """The values of the secret parameters among validated `params`."""
+        return [
+            params[param.name]
+            for param in self.params
+            if param.type == "secret" and params.get(param.name)
+        ]
+
+    def masked(self, params, mask):
+        """`params` with every secret value replaced by `mask`."""
+        return {
+            name: mask if (param := self.param(name)) and param.type == "secret" else value
+            for name, value in params.items()
+        }
+
+    def clean(self, params, args, *, from_text=False):
+        """Validate a request; return (params, args) or raise RequestInvalid."""
+        errors = {}
+        if params is None:
+            params = {}
+        if args is None:
+            args = []
+        if not isinstance(params, dict):
+            raise RequestInvalid({"params": "must be an object of parameter names to values"})
+        known = {param.name for param in self.params}
+        for name in params:
+            if name not in known:
+                hint = f"; this script takes: {', '.join(sorted(known))}" if known else ""
+                errors[f"params.{name}"] = f"is not a parameter of {self.key!r}{hint}"
+        clean = {}
+        for param in self.params:
+            value = params.get(param.name)
+            if value is None:
+                if param.required and param.default is None:
+                    errors[f"params.{param.name}"] = "is required"
+                elif param.default is not None:
+                    clean[param.name] = param.default
+                continue
+            try:
+                clean[param.name] = param.clean(value, from_text=from_text)
+            except ValueError as exc:
+                errors[f"params.{param.name}"] = str(exc)
+        args_error = self._args_error(args)
+        if args_error:
+            errors["args"] = args_error
+        if errors:
+            raise RequestInvalid(errors)
+        return clean, list(args)
+
+    def _args_error(self, args):
+        """Why the free arguments `args` are refused, or None."""
+        if not isinstance(args, list):
+            return "must be a list of strings"
+        if args and not self.allow_args:
+            return f"{self.key!r} takes no free arguments; use its parameters"
+        if len(args) > self.max_args:
+            return f"at most {self.max_args} arguments, got {len(args)}"
+        for index, arg in enumerate(args):
+            if not isinstance(arg, str):
+                return f"argument {index + 1} must be a string"
+            if len(arg) > MAX_ARG_LENGTH:
+                return f"argument {index + 1} is longer than {MAX_ARG_LENGTH}"
+            try:
+                _check_text(arg)
+            except ValueError as exc:
+                return f"argument {index + 1} {exc}"
+        return None
+
+    def command(self, params, args):
+        """(arguments after the script's path, environment variables) for validated
+        parameters and free arguments."""
+        script_args = []
+        env = {}
+        for param in self.params:
+            if param.name not in params:
+                continue
+            value = params[param.name]
+            if param.pass_as == "env":
+                env[param.env_name] = param.as_env(value)
+            else:
+                script_args.extend(param.as_argv(value))
+        script_args.extend(args)
+        return script_args, env
+
+    def argv(self, script_args):
+        return [self.interpreter, *self.interpreter_args, str(self.path), *script_args]
+
+    def schema(self):
+        return {
+            "key": self.key,
+            "title": self.title,
+            "description": self.description,
+            "params": [param.schema() for param in self.params],
+            "allow_args": self.allow_args,
+            "max_args": self.max_args if self.allow_args else 0,
+            "timeout": self.timeout,
+            "queue": self.queue,
+        }

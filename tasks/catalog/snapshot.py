@@ -1,0 +1,55 @@
+"""Snapshots of what ran: the script file's hash and the interpreter's version."""
+
+import hashlib
+import os
+import platform
+import subprocess
+import sys
+
+# Snapshots of what ran. Both are cached by what identifies the file, because a run's
+# submission is on the hot path of every execute request.
+
+_hash_cache = {}
+
+
+def script_sha256(path):
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return ""
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    cached = _hash_cache.get(key)
+    if cached is None:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        cached = _hash_cache[key] = digest.hexdigest()
+    return cached
+
+
+_version_cache = {}
+
+
+def interpreter_version(interpreter):
+    if interpreter == sys.executable:
+        return f"Python {platform.python_version()}"
+    try:
+        stat = os.stat(interpreter)
+    except OSError:
+        return ""
+    key = (interpreter, stat.st_mtime_ns)
+    if key not in _version_cache:
+        try:
+            completed = subprocess.run(
+                [interpreter, "--version"],
+                capture_output=True,
+                stdin=subprocess.DEVNULL,
+                timeout=5,
+                check=False,
+            )
+            text = (completed.stdout or completed.stderr).decode("utf-8", "replace").strip()
+            _version_cache[key] = text.splitlines()[0][:100] if text else ""
+        except (OSError, subprocess.SubprocessError):
+            _version_cache[key] = ""
+    return _version_cache[key]
