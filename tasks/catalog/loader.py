@@ -47,7 +47,7 @@ def catalog_path():
 
 
 _cache_lock = threading.Lock()
-_cache = {}
+_cache: dict = {}
 
 
 def get_catalog():

@@ -9,7 +9,7 @@ import sys
 # Snapshots of what ran. Both are cached by what identifies the file, because a run's
 # submission is on the hot path of every execute request.
 
-_hash_cache = {}
+_hash_cache: dict = {}
 
 
 def script_sha256(path):
@@ -28,7 +28,7 @@ def script_sha256(path):
     return cached
 
 
-_version_cache = {}
+_version_cache: dict = {}
 
 
 def interpreter_version(interpreter):

@@ -16,7 +16,7 @@ import threading
 
 from celery.concurrency.thread import TaskPool
 
-_stops = {}  # thread id -> how to stop the job running in that thread
+_stops: dict = {}  # thread id -> how to stop the job running in that thread
 _lock = threading.Lock()
 
 

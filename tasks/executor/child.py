@@ -65,7 +65,8 @@ def reap(proc: subprocess.Popen | None) -> resource.struct_rusage | None:
     _, status, rusage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     for pipe in (proc.stdout, proc.stderr):
-        pipe.close()
+        if pipe is not None:
+            pipe.close()
     return rusage
 
 

@@ -34,7 +34,9 @@ class LogWriter:
         self.pending_bytes = 0
         self._pending = {}  # offset -> [stream, bytearray], not yet written, in order
         self._growing = None  # offset of the pending chunk new output may extend
-        self._tail = deque()  # [offset, size] of tail chunks, written or not, oldest first
+        self._tail: deque[list[int]] = (
+            deque()
+        )  # [offset, size] of tail chunks, written or not, oldest first
         self._tail_bytes = 0
         self._doomed = []  # offsets of written chunks the cap dropped
 

@@ -249,7 +249,7 @@ class Task(models.Model):
         meta = cls._meta
 
         def column(name: str) -> str:
-            return quote(meta.get_field(name).column)
+            return quote(meta.get_field(name).column)  # type: ignore[union-attr, arg-type]
 
         returning = fields or [field.name for field in meta.concrete_fields]
         # Only quoted table and column names are formatted in; values are parameters.

@@ -29,6 +29,7 @@ from tasks import live
 from tasks.history import logs
 from tasks.models import LogChunk, Task
 from tasks.services.engine import this_worker
+from tasks.web.state import STATE_FIELDS, VOLATILE, task_state
 from tasks.web.views.common import visible_task
 
 BATCH_BYTES = 256 * 1024  # the most output one event carries
@@ -36,57 +37,6 @@ KEEPALIVE = 15.0  # seconds of silence before a comment line: finds dead connect
 OWN_RUN_TIMEOUT = 5.0  # runs supervised here wake viewers at once; this is a safety net
 RETRY_MS = 1000  # how soon a browser reconnects after a dropped stream
 MAX_TAIL = 16 * 1024 * 1024
-
-# The row's columns a viewer needs; the log itself is read from LogChunk.
-STATE_FIELDS = (
-    "id",
-    "status",
-    "progress",
-    "progress_message",
-    "cancel_requested_at",
-    "started_at",
-    "completed_at",
-    "duration",
-    "return_code",
-    "end_reason",
-    "error",
-    "exception",
-    "killed",
-    "peak_memory_kb",
-    "cpu_seconds",
-    "log_bytes",
-    "log_dropped_bytes",
-    "worker",
-)
-# Change with every read of a running task; a change in them alone is not news.
-VOLATILE = ("elapsed", "log_bytes")
-
-
-def task_state(task):
-    """What a live page shows about a run besides its log (JSON-ready)."""
-    duration = task.elapsed()
-    return {
-        "id": str(task.pk),
-        "status": task.status,
-        "status_display": task.get_status_display(),
-        "finished": task.is_finished,
-        "progress": task.progress,
-        "progress_message": task.progress_message,
-        "cancel_requested": task.cancel_requested_at is not None,
-        "started_at": task.started_at.isoformat() if task.started_at else None,
-        "completed_at": task.completed_at.isoformat() if task.completed_at else None,
-        "elapsed": None if duration is None else round(duration.total_seconds(), 3),
-        "return_code": task.return_code,
-        "end_reason": task.end_reason,
-        "end_reason_display": task.get_end_reason_display() if task.end_reason else "",
-        "error": task.error,
-        "exception": task.exception,
-        "killed": task.killed,
-        "peak_memory_kb": task.peak_memory_kb,
-        "cpu_seconds": task.cpu_seconds,
-        "log_bytes": task.log_bytes,
-        "log_dropped_bytes": task.log_dropped_bytes,
-    }
 
 
 def _news(state):

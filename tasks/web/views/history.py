@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from tasks import access, services
 from tasks.history import filters
 from tasks.models import Status
-from tasks.web.stream import STATE_FIELDS, task_state
+from tasks.web.state import STATE_FIELDS, task_state
 
 PAGE_SIZES = (25, 50, 100)
 MAX_CHOICES = 200  # scripts and users offered in the filter menus

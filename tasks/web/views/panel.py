@@ -5,7 +5,7 @@ from statistics import median
 
 from tasks import access
 from tasks.models import Status
-from tasks.web.stream import task_state
+from tasks.web.state import task_state
 
 ESTIMATE_SAMPLE = 20  # recent successful runs of the same script behind an estimate
 LOG_TAIL_BYTES = 512 * 1024  # a live page starts with this much of a long log
