@@ -47,6 +47,7 @@ class TaskAdmin(ViewOnlyAdmin):
     list_display_links = ("short_id",)
     list_filter = (
         "status",
+        "trigger",
         "script",
         ("user", admin.RelatedOnlyFieldListFilter),
         "end_reason",
@@ -72,6 +73,7 @@ class TaskAdmin(ViewOnlyAdmin):
                     "exception",
                     "error",
                     "user_name",
+                    "trigger",
                     "rerun_of",
                 )
             },

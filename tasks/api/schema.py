@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from tasks.api.serializers import TaskListSerializer, TaskSerializer
 from tasks.history.filters import ORDERINGS
-from tasks.models import Status
+from tasks.models import Status, Trigger
 
 
 class ErrorEnvelope(serializers.Serializer):
@@ -124,6 +124,11 @@ LIST_FILTERS = [
         "status",
         str,
         description=f"Comma-separated: {', '.join(Status.values)}.",
+    ),
+    OpenApiParameter(
+        "trigger",
+        str,
+        description=f"What started the run, comma-separated: {', '.join(Trigger.values)}.",
     ),
     OpenApiParameter("script", str, description="Comma-separated script keys."),
     OpenApiParameter("user", str, description="Comma-separated user names."),

@@ -67,6 +67,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "interpreter_version",
             "worker",
             "rerun_of",
+            "trigger",
             "url",
         ]
         read_only_fields = fields

@@ -22,7 +22,7 @@ from tasks.api import schema
 from tasks.api.envelope import failure, ok
 from tasks.api.serializers import ExecuteSerializer, TaskListSerializer, TaskSerializer
 from tasks.history import filters, logs
-from tasks.models import Task
+from tasks.models import Task, Trigger
 from tasks.services.engine import engine_status
 from tasks.services.rate_limits import RunThrottleMixin
 
@@ -73,7 +73,9 @@ class ExecuteViewSet(RunThrottleMixin, viewsets.ViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            task = services.execute(request.user, data["script"], data["params"], data["args"])
+            task = services.execute(
+                request.user, data["script"], data["params"], data["args"], trigger=Trigger.API
+            )
         except services.ServiceError as exc:
             return service_failure(exc)
         # The engine may have started it already (a free slot starts a run on commit).

@@ -3,7 +3,7 @@
 The API's task list and the history page read the same parameters, so a filtered page
 in the browser and the same query against the API give the same runs:
 
-    status=failed,cancelled  script=sample  user=alice
+    status=failed,cancelled  script=sample  user=alice  trigger=schedule,api
     created_after=2026-11-01  created_before=2026-11-30T12:00
     q=<search: id prefix, script, user, arguments, exception>  ordering=-created_at
 """
@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from tasks.models import Status
+from tasks.models import Status, Trigger
 
 # The columns a list of runs leaves out: only a run's own page shows them (they can be
 # large), and a list that shows no output or no request leaves those out too.
@@ -60,7 +60,7 @@ class FilterError(ValueError):
 
 def apply(queryset, params):
     """Return the queryset filtered and ordered by `params` (a QueryDict or dict)."""
-    names = ("status", "script", "user", "created_after", "created_before", "ordering")
+    names = ("status", "trigger", "script", "user", "created_after", "created_before", "ordering")
     for name in (*names, "q", "search"):
         values = params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]
         if any("\x00" in (value or "") for value in values):
@@ -74,6 +74,14 @@ def apply(queryset, params):
                 f"status: unknown value {unknown[0]!r}; use one of {', '.join(Status.values)}"
             )
         queryset = queryset.filter(status__in=statuses)
+    triggers = _list(params, "trigger")
+    if triggers:
+        unknown = [trigger for trigger in triggers if trigger not in Trigger.values]
+        if unknown:
+            raise FilterError(
+                f"trigger: unknown value {unknown[0]!r}; use one of {', '.join(Trigger.values)}"
+            )
+        queryset = queryset.filter(trigger__in=triggers)
     scripts = _list(params, "script")
     if scripts:
         queryset = queryset.filter(script__in=scripts)

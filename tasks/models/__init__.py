@@ -14,6 +14,7 @@ from tasks.models.task import (
     Stream,
     Task,
     TaskQuerySet,
+    Trigger,
     duration_until,
 )
 
@@ -30,5 +31,6 @@ __all__ = [
     "Stream",
     "Task",
     "TaskQuerySet",
+    "Trigger",
     "duration_until",
 ]

@@ -39,6 +39,17 @@ class EndReason(models.TextChoices):
     SPAWN_ERROR = "spawn_error", "Could not start"
 
 
+class Trigger(models.TextChoices):
+    """What started a run: shown in the history, filtered on, and told to notifications."""
+
+    MANUAL = "manual", "by hand"
+    RERUN = "rerun", "re-run"
+    SCHEDULE = "schedule", "schedule"
+    API = "api", "API"
+    TERMINAL = "terminal", "terminal"
+    WEBHOOK = "webhook", "webhook"
+
+
 class Stream(models.TextChoices):
     STDOUT = "out", "stdout"
     STDERR = "err", "stderr"
@@ -138,6 +149,10 @@ class Task(models.Model):
     queue = models.CharField(max_length=100, default="default")
     rerun_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reruns"
+    )
+
+    trigger = models.CharField(
+        max_length=10, choices=Trigger.choices, default=Trigger.MANUAL, db_index=True
     )
 
     user = models.ForeignKey(

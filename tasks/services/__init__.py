@@ -17,7 +17,7 @@ from tasks import access, secret_params
 from tasks.catalog import RequestInvalid, get_catalog, interpreter_version, script_sha256
 from tasks.executor.backends import get_backend
 from tasks.history import audit, filters, purging
-from tasks.models import Task
+from tasks.models import Task, Trigger
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +57,22 @@ class Conflict(ServiceError):
     status = 409
 
 
-def execute(user, script, params=None, args=None, *, rerun_of=None, from_text=False, backend=None):
+def execute(
+    user,
+    script,
+    params=None,
+    args=None,
+    *,
+    rerun_of=None,
+    from_text=False,
+    backend=None,
+    trigger=None,
+):
     """Validate a run request against the catalog and submit it; return the Task.
 
     `backend` overrides EXECUTOR_BACKEND for this run: `run_script` runs it inline.
+    `trigger` says what started it (Trigger: a re-run by default when `rerun_of` is given,
+    else a run by hand).
     """
     catalog = get_catalog()
     if catalog.load_error:
@@ -121,6 +133,7 @@ def execute(user, script, params=None, args=None, *, rerun_of=None, from_text=Fa
             user=user,
             user_name=user.get_username(),
             rerun_of=rerun_of,
+            trigger=trigger or (Trigger.RERUN if rerun_of is not None else Trigger.MANUAL),
             sealed_secrets=sealed,
         )
         transaction.on_commit(partial((backend or get_backend()).submit, task.pk))

@@ -11,7 +11,7 @@ from django.db import connection
 
 from tasks import services
 from tasks.history import logs
-from tasks.models import EndReason, Status, Stream, Task
+from tasks.models import EndReason, Status, Stream, Task, Trigger
 from tasks.services.engine import InlineRunner, this_worker
 
 # Exit codes besides the script's own (0-255; a script killed by signal N gives 128+N, as
@@ -71,7 +71,13 @@ class Command(BaseCommand):
             # The row is written here; the run happens below, once this command is
             # ready to stream it and to cancel it.
             task = services.execute(
-                owner, script, params, list(args), from_text=True, backend=runner.recorder
+                owner,
+                script,
+                params,
+                list(args),
+                from_text=True,
+                backend=runner.recorder,
+                trigger=Trigger.TERMINAL,
             )
         except (services.InvalidRequest, services.UnknownScript, services.NotAllowed) as exc:
             raise CommandError(exc.message, returncode=EXIT_USAGE) from None

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from tasks import access, services
 from tasks.history import filters
-from tasks.models import Status
+from tasks.models import Status, Trigger
 from tasks.web.state import STATE_FIELDS, task_state
 
 PAGE_SIZES = (25, 50, 100)
@@ -62,6 +62,8 @@ def history(request):
         "error": error,
         "statuses": Status.choices,
         "chosen_statuses": _chosen(request, "status"),
+        "triggers": Trigger.choices,
+        "chosen_triggers": _chosen(request, "trigger"),
         "scripts": _scripts(request.user, visible),
         "chosen_scripts": _chosen(request, "script"),
         "users": _users(visible) if sees_all else [],
@@ -73,12 +75,12 @@ def history(request):
         "page_sizes": PAGE_SIZES,
         "ordering": ordering,
         "orderings": _orderings(ordering),
-        "filtered": any(
-            request.GET.get(name)
-            for name in ("status", "script", "user", "created_after", "created_before", "q")
-        ),
+        "filtered": any(request.GET.get(name) for name in FILTER_NAMES),
     }
     return render(request, "tasks/history.html", context, status=400 if error else 200)
+
+
+FILTER_NAMES = ("status", "trigger", "script", "user", "created_after", "created_before", "q")
 
 
 @require_GET
