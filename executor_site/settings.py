@@ -5,103 +5,35 @@ developer's laptop; production values come from the environment (or a `.env` fil
 project root, which `bin/serve` writes on first start with a random secret key).
 """
 
-import os
-import re
 import secrets
-import sys
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from executor_site.env import (
+    env_bool,
+    env_bytes,
+    env_cache,
+    env_database,
+    env_float,
+    env_header,
+    env_int,
+    env_list,
+    env_rate,
+    env_str,
+    load_dotenv,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
-def _load_dotenv(path):
-    """Read KEY=VALUE lines into os.environ; variables already set win."""
-    if not path.is_file():
-        return
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.partition("=")
-        if not sep or not key.strip():
-            raise ImproperlyConfigured(f"{path}:{number}: expected KEY=VALUE, got {line!r}")
-        os.environ.setdefault(key.strip(), value.strip().strip("'\""))
-
-
-_load_dotenv(Path(os.environ.get("DJANGO_ENV_FILE", BASE_DIR / ".env")))
-
-
-def env_bool(name, default):
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    if value.lower() in ("1", "true", "yes", "on"):
-        return True
-    if value.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ImproperlyConfigured(f"{name} must be true or false (1/0, yes/no, on/off), got {value!r}")
-
-
-def env_int(name, default, minimum=None):
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}") from None
-    if minimum is not None and number < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {number}")
-    return number
-
-
-def env_float(name, default, minimum=None):
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
-    if minimum is not None and number < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {number}")
-    return number
-
-
-def env_bytes(name, default):
-    """A size such as 10485760, 512K, 10M or 1G."""
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    units = {"K": 1024, "M": 1024**2, "G": 1024**3}
-    text = value.strip().upper().removesuffix("B").removesuffix("I")
-    multiplier = units.get(text[-1:], 1)
-    digits = text[:-1] if text[-1:] in units else text
-    try:
-        number = int(float(digits) * multiplier)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"{name} must be a size like 10M or 65536, got {value!r}"
-        ) from None
-    if number < 1024:
-        raise ImproperlyConfigured(f"{name} must be at least 1K, got {value!r}")
-    return number
-
-
-def env_list(name, default):
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
-
+load_dotenv(Path(env_str("DJANGO_ENV_FILE", str(BASE_DIR / ".env"))))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-TESTING = "pytest" in sys.modules or env_bool("DJANGO_TESTING", False)
+# Tests say so (pyproject's [tool.pytest_env] sets it, and so do tests' own subprocesses):
+# a throwaway secret key and plain HTTP, as with debug on, but debug itself stays off.
+TESTING = env_bool("DJANGO_TESTING", False)
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not (DEBUG or TESTING):
         raise ImproperlyConfigured(
@@ -164,29 +96,15 @@ TEMPLATES = [
     },
 ]
 
-# SQLite is tuned for many writer threads: WAL lets readers run beside the one writer,
-# IMMEDIATE takes the write lock at BEGIN (so a transaction never fails half-way on an
-# upgrade from read to write), and the busy timeout makes writers queue instead of
-# failing with "database is locked".
-SQLITE_OPTIONS = {
-    "timeout": env_int("EXECUTOR_SQLITE_BUSY_TIMEOUT", 30, minimum=1),
-    "transaction_mode": "IMMEDIATE",
-    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+# SQLite by default, in var/ (the tasks app creates that folder when it starts).
+DATABASES = {
+    "default": env_database(
+        "DATABASE_URL",
+        f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
+        sqlite_timeout=env_int("EXECUTOR_SQLITE_BUSY_TIMEOUT", 30, minimum=1),
+        test_sqlite=BASE_DIR / "var" / "test-db.sqlite3",
+    )
 }
-
-DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
-try:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
-except Exception as exc:
-    raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed ({exc}): {DATABASE_URL!r}") from None
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
-    # Tests use a real file too (not Django's shared in-memory database), so that the
-    # engine's threads and child processes see the same WAL database a server would.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-else:
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -201,7 +119,7 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
+TIME_ZONE = env_str("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -243,7 +161,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
-        "tasks": {"handlers": ["console"], "level": os.environ.get("EXECUTOR_LOG_LEVEL", "INFO")},
+        "tasks": {"handlers": ["console"], "level": env_str("EXECUTOR_LOG_LEVEL", "INFO")},
         # Django only logs to the console with debug on; a server in production must still
         # say why a request failed (with the traceback) somewhere an operator looks.
         "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
@@ -253,8 +171,8 @@ LOGGING = {
 }
 
 # The engine. Read where used (never cached at import), so tests can override them.
-EXECUTOR_BACKEND = os.environ.get("EXECUTOR_BACKEND", "thread")
-EXECUTOR_SCRIPTS = os.environ.get("EXECUTOR_SCRIPTS", str(BASE_DIR / "scripts" / "catalog.toml"))
+EXECUTOR_BACKEND = env_str("EXECUTOR_BACKEND", "thread")
+EXECUTOR_SCRIPTS = env_str("EXECUTOR_SCRIPTS", str(BASE_DIR / "scripts" / "catalog.toml"))
 EXECUTOR_MAX_WORKERS = env_int("EXECUTOR_MAX_WORKERS", 4, minimum=1)
 EXECUTOR_MAX_PENDING = env_int("EXECUTOR_MAX_PENDING", 1000, minimum=1)
 EXECUTOR_MAX_LOG_BYTES = env_bytes("EXECUTOR_MAX_LOG_BYTES", 10 * 1024 * 1024)
@@ -285,18 +203,8 @@ if not SECURE_HSTS_PRELOAD:
     # the browsers' built-in HTTPS-only list, which takes months to undo: the operator's
     # decision (DJANGO_SECURE_HSTS_PRELOAD=1), not a default we may take for them.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
-_proxy_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "").strip()
-if _proxy_header:
-    _name, _sep, _value = _proxy_header.partition(":")
-    if not (_sep and _name.strip() and _value.strip()):
-        raise ImproperlyConfigured(
-            "DJANGO_SECURE_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https', "
-            f"got {_proxy_header!r}"
-        )
-    SECURE_PROXY_SSL_HEADER = (
-        "HTTP_" + _name.strip().upper().replace("-", "_"),
-        _value.strip(),
-    )
+if proxy_header := env_header("DJANGO_SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = proxy_header
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -319,41 +227,11 @@ SECURE_CSP = {
 
 # The cache holds throttling counters. The default is per process: with several server
 # processes each counts on its own, so set CACHE_URL to a shared cache for exact limits.
-def _cache_from_url(url):
-    if url.startswith("locmem://"):
-        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    if url.startswith("file://"):
-        return {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": url.removeprefix("file://"),
-        }
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-    raise ImproperlyConfigured(
-        f"CACHE_URL must start with locmem://, file:///path or redis://host:port/db, got {url!r}"
-    )
-
-
-CACHES = {"default": _cache_from_url(os.environ.get("CACHE_URL") or "locmem://")}
-
+CACHES = {"default": env_cache("CACHE_URL", "locmem://")}
 
 # Throttling: runs started per user (execute and re-run) and failed sign-ins per user
 # name and per client address, as "count/period" (period: s, m, min, h, d, or 15m ...).
 # "off" turns a limit off.
-def env_rate(name, default):
-    """A rate such as 30/min or 10/15m, as (count, seconds); None for "off"."""
-    value = (os.environ.get(name) or default).strip().lower()
-    if value == "off":
-        return None
-    seconds = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400}
-    match = re.fullmatch(r"([1-9][0-9]*)/([1-9][0-9]*)?([a-z]+)", value)
-    if not match or match[3] not in seconds:
-        raise ImproperlyConfigured(
-            f"{name} must look like 30/min, 10/15m, 100/h or off, got {value!r}"
-        )
-    return int(match[1]), int(match[2] or 1) * seconds[match[3]]
-
-
 EXECUTOR_RUN_RATE = env_rate("EXECUTOR_RUN_RATE", "30/min")
 EXECUTOR_LOGIN_RATE = env_rate("EXECUTOR_LOGIN_RATE", "10/15m")
 
@@ -382,7 +260,7 @@ EXECUTOR_RETENTION_DAYS = env_int("EXECUTOR_RETENTION_DAYS", 0, minimum=0)
 # `celery -A executor_site worker` processes run them (see "Running on several machines").
 # What the engine relies on (late acknowledgement, one message per free slot, no result
 # backend) is fixed in executor_site/celery.py, not configurable here.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 # Runs at once per worker process, like EXECUTOR_MAX_WORKERS per web process
 # (`celery worker --concurrency N` overrides it).
 CELERY_WORKER_CONCURRENCY = EXECUTOR_MAX_WORKERS

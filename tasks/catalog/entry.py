@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tasks.catalog.errors import RequestInvalid
-from tasks.catalog.params import DEFAULT_MAX_ARGS, MAX_ARG_LENGTH, _check_text
+from tasks.catalog.params import DEFAULT_MAX_ARGS, MAX_ARG_LENGTH, Param, _check_text
 
 
 @dataclass(frozen=True)
@@ -15,20 +16,20 @@ class ScriptEntry:
     path: Path
     relative_path: str
     interpreter: str
-    interpreter_args: tuple = ()
-    params: tuple = ()
+    interpreter_args: tuple[str, ...] = ()
+    params: tuple[Param, ...] = ()
     allow_args: bool = False
     max_args: int = DEFAULT_MAX_ARGS
     timeout: float = 3600.0
     max_concurrent: int | None = None
-    groups: tuple = ()
+    groups: tuple[str, ...] = ()
     queue: str = "default"
     live_output: bool = True
 
-    def param(self, name):
+    def param(self, name: str) -> Param | None:
         return next((param for param in self.params if param.name == name), None)
 
-    def secret_values(self, params):
+    def secret_values(self, params: dict[str, Any]) -> list[str]:
         """The values of the secret parameters among validated `params`."""
         return [
             params[param.name]
@@ -36,14 +37,16 @@ class ScriptEntry:
             if param.type == "secret" and params.get(param.name)
         ]
 
-    def masked(self, params, mask):
+    def masked(self, params: dict[str, Any], mask: str) -> dict[str, Any]:
         """`params` with every secret value replaced by `mask`."""
         return {
             name: mask if (param := self.param(name)) and param.type == "secret" else value
             for name, value in params.items()
         }
 
-    def clean(self, params, args, *, from_text=False):
+    def clean(
+        self, params: Any, args: Any, *, from_text: bool = False
+    ) -> tuple[dict[str, Any], list[str]]:
         """Validate a request; return (params, args) or raise RequestInvalid."""
         errors = {}
         if params is None:
@@ -96,26 +99,26 @@ class ScriptEntry:
                 return f"argument {index + 1} {exc}"
         return None
 
-    def command(self, params, args):
+    def command(self, params: dict[str, Any], args: list[str]) -> tuple[list[str], dict[str, str]]:
         """(arguments after the script's path, environment variables) for validated
         parameters and free arguments."""
-        script_args = []
-        env = {}
+        script_args: list[str] = []
+        env: dict[str, str] = {}
         for param in self.params:
             if param.name not in params:
                 continue
             value = params[param.name]
-            if param.pass_as == "env":
+            if param.pass_as == "env" and param.env_name:
                 env[param.env_name] = param.as_env(value)
             else:
                 script_args.extend(param.as_argv(value))
         script_args.extend(args)
         return script_args, env
 
-    def argv(self, script_args):
+    def argv(self, script_args: list[str]) -> list[str]:
         return [self.interpreter, *self.interpreter_args, str(self.path), *script_args]
 
-    def schema(self):
+    def schema(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "title": self.title,

@@ -5,8 +5,10 @@ import shutil
 import sys
 import threading
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -26,31 +28,31 @@ from tasks.catalog.params import (
 @dataclass
 class Catalog:
     path: Path
-    entries: dict = field(default_factory=dict)
-    problems: list = field(default_factory=list)  # (script key or "", message)
+    entries: dict[str, ScriptEntry] = field(default_factory=dict)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (script key or "", message)
     load_error: str | None = None
 
     @property
-    def folder(self):
+    def folder(self) -> Path:
         return self.path.parent
 
-    def get(self, key):
+    def get(self, key: object) -> ScriptEntry | None:
         return self.entries.get(key) if isinstance(key, str) else None
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[ScriptEntry]:
         return iter(self.entries.values())
 
 
-def catalog_path():
+def catalog_path() -> Path:
     path = Path(settings.EXECUTOR_SCRIPTS)
     return path / "catalog.toml" if path.is_dir() else path
 
 
 _cache_lock = threading.Lock()
-_cache: dict = {}
+_cache: dict[str, Any] = {}
 
 
-def get_catalog():
+def get_catalog() -> Catalog:
     """The current catalog, re-read only when the file's size or mtime changes."""
     path = catalog_path()
     try:
@@ -71,12 +73,12 @@ def _settings_stamp():
     return (settings.EXECUTOR_DEFAULT_TIMEOUT,)
 
 
-def clear_cache():
+def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
 
 
-def load_catalog(path):
+def load_catalog(path: str | Path) -> Catalog:
     path = Path(path)
     catalog = Catalog(path=path)
     try:

@@ -3,6 +3,7 @@
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 SCRIPT_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -32,14 +33,14 @@ class Param:
     min_length: int = 0
     max_length: int = DEFAULT_MAX_STRING
     pattern: str | None = None
-    choices: tuple = ()
+    choices: tuple[str, ...] = ()
     pass_as: str = "argv"
     flag: str | None = None
     env_name: str | None = None
 
-    def schema(self):
+    def schema(self) -> dict[str, Any]:
         """The parameter as API clients and the run form see it."""
-        data = {
+        data: dict[str, Any] = {
             "name": self.name,
             "type": self.type,
             "label": self.label,
@@ -57,7 +58,7 @@ class Param:
             data["choices"] = list(self.choices)
         return data
 
-    def clean(self, value, *, from_text=False):
+    def clean(self, value: Any, *, from_text: bool = False) -> Any:
         """Return the value in its proper type, or raise ValueError with a message.
 
         `from_text` accepts strings for every type (form fields, `--param k=v`); API
@@ -140,11 +141,11 @@ class Param:
             raise ValueError(f"must be at most {_number(self.max)}")
         return value
 
-    def as_argv(self, value):
+    def as_argv(self, value: Any) -> list[str]:
         if self.type == "boolean":
-            return [self.flag] if value else []
+            return [self.flag] if value and self.flag else []
         values = value if self.type == "multichoice" else [value]
-        argv = []
+        argv: list[str] = []
         for item in values:
             text = _text(item)
             if self.flag is None:
@@ -156,7 +157,7 @@ class Param:
                 argv.extend([self.flag, text])
         return argv
 
-    def as_env(self, value):
+    def as_env(self, value: Any) -> str:
         if self.type == "boolean":
             return "1" if value else "0"
         if self.type == "multichoice":

@@ -9,10 +9,10 @@ import sys
 # Snapshots of what ran. Both are cached by what identifies the file, because a run's
 # submission is on the hot path of every execute request.
 
-_hash_cache: dict = {}
+_hash_cache: dict[tuple[str, int, int], str] = {}
 
 
-def script_sha256(path):
+def script_sha256(path: str | os.PathLike[str]) -> str:
     try:
         stat = os.stat(path)
     except OSError:
@@ -28,10 +28,10 @@ def script_sha256(path):
     return cached
 
 
-_version_cache: dict = {}
+_version_cache: dict[tuple[str, int], str] = {}
 
 
-def interpreter_version(interpreter):
+def interpreter_version(interpreter: str) -> str:
     if interpreter == sys.executable:
         return f"Python {platform.python_version()}"
     try:

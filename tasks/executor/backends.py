@@ -9,6 +9,8 @@ services.py hands backends a task id after the row is committed, never an object
 """
 
 import threading
+from typing import Any, Protocol
+from uuid import UUID
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -23,6 +25,16 @@ BACKENDS = {
     "record": "tasks.executor.backends.RecordingBackend",
     "celery": "tasks.executor.celery.CeleryBackend",
 }
+
+
+class Backend(Protocol):
+    """What every backend offers: the seam calls these after its transaction commits."""
+
+    def start(self) -> None: ...
+    def submit(self, task_id: UUID) -> None: ...
+    def cancel(self, task_id: UUID) -> Any: ...
+    def status(self) -> dict[str, Any]: ...
+    def shutdown(self) -> None: ...
 
 
 class ThreadBackend:
@@ -103,10 +115,10 @@ class RecordingBackend:
 
 
 _lock = threading.Lock()
-_backend = None
+_backend: Backend | None = None
 
 
-def get_backend():
+def get_backend() -> Backend:
     global _backend
     with _lock:
         if _backend is None:

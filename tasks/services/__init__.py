@@ -8,6 +8,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -15,9 +16,12 @@ from django.db.models import QuerySet
 
 from tasks import access, secret_params
 from tasks.catalog import RequestInvalid, get_catalog, interpreter_version, script_sha256
-from tasks.executor.backends import get_backend
+from tasks.executor.backends import Backend, get_backend
 from tasks.history import audit, filters, purging
 from tasks.models import Task, Trigger
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -58,16 +62,16 @@ class Conflict(ServiceError):
 
 
 def execute(
-    user,
-    script,
-    params=None,
-    args=None,
+    user: "User",
+    script: str,
+    params: dict[str, Any] | None = None,
+    args: list[str] | None = None,
     *,
-    rerun_of=None,
-    from_text=False,
-    backend=None,
-    trigger=None,
-):
+    rerun_of: Task | None = None,
+    from_text: bool = False,
+    backend: Backend | None = None,
+    trigger: str | None = None,
+) -> Task:
     """Validate a run request against the catalog and submit it; return the Task.
 
     `backend` overrides EXECUTOR_BACKEND for this run: `run_script` runs it inline.
@@ -140,7 +144,7 @@ def execute(
     return task
 
 
-def cancel(user, task, *, backend=None):
+def cancel(user: "User", task: Task, *, backend: Backend | None = None) -> Task:
     """Stop a pending or running task. Returns the task as it is now.
 
     `backend` is told besides the row (the configured one by default): `run_script`
@@ -158,7 +162,7 @@ def cancel(user, task, *, backend=None):
     return task
 
 
-def rerun(user, task):
+def rerun(user: "User", task: Task) -> tuple[Task, list[str]]:
     """Run the task's script again with the same parameters and arguments.
 
     Returns (new task, warnings): the warnings say when the script file or the
