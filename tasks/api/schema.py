@@ -2,7 +2,7 @@
 
 These serializers only describe responses (the views build them with `envelope.ok()`),
 so the schema at /api/schema/ matches what a client receives, and schemathesis checks
-that it does (tasks/tests/test_api_schema.py).
+that it does (tasks/tests/api/test_schema.py).
 """
 
 from drf_spectacular.types import OpenApiTypes
