@@ -66,22 +66,10 @@ def apply(queryset, params):
         if any("\x00" in (value or "") for value in values):
             # PostgreSQL cannot hold NUL in a text value: refuse it here, on every database.
             raise FilterError(f"{name}: must not contain NUL characters")
-    statuses = _list(params, "status")
-    if statuses:
-        unknown = [status for status in statuses if status not in Status.values]
-        if unknown:
-            raise FilterError(
-                f"status: unknown value {unknown[0]!r}; use one of {', '.join(Status.values)}"
-            )
-        queryset = queryset.filter(status__in=statuses)
-    triggers = _list(params, "trigger")
-    if triggers:
-        unknown = [trigger for trigger in triggers if trigger not in Trigger.values]
-        if unknown:
-            raise FilterError(
-                f"trigger: unknown value {unknown[0]!r}; use one of {', '.join(Trigger.values)}"
-            )
-        queryset = queryset.filter(trigger__in=triggers)
+    for name, choices in (("status", Status), ("trigger", Trigger)):
+        chosen = _choices(params, name, choices.values)
+        if chosen:
+            queryset = queryset.filter(**{f"{name}__in": chosen})
     scripts = _list(params, "script")
     if scripts:
         queryset = queryset.filter(script__in=scripts)
@@ -156,6 +144,15 @@ def ordering(params):
             else expression.asc(nulls_last=True)
         )
     return expressions
+
+
+def _choices(params, name, allowed):
+    """The comma-separated values of `name`, each one of `allowed` (else FilterError)."""
+    chosen = _list(params, name)
+    unknown = [value for value in chosen if value not in allowed]
+    if unknown:
+        raise FilterError(f"{name}: unknown value {unknown[0]!r}; use one of {', '.join(allowed)}")
+    return chosen
 
 
 def _list(params, name):
