@@ -13,7 +13,6 @@ import resource
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 PIPE_SIZE = 1 << 20  # a roomy pipe lets a chatty child write without waiting for us
@@ -68,16 +67,6 @@ def reap(proc: subprocess.Popen | None) -> resource.struct_rusage | None:
         if pipe is not None:
             pipe.close()
     return rusage
-
-
-def usage_fields(rusage: resource.struct_rusage | None) -> dict[str, Any]:
-    """The row's resource-use columns for what `reap` returned."""
-    if rusage is None:
-        return {}
-    return {
-        "peak_memory_kb": rusage.ru_maxrss,
-        "cpu_seconds": round(rusage.ru_utime + rusage.ru_stime, 3),
-    }
 
 
 def read(fd: int) -> bytes | None:

@@ -1,13 +1,10 @@
 """How one run happens: spawn the child, stream its output into the database, record its end.
 
 One thread per run watches everything through one selector: both output pipes, the
-child's exit (a pidfd), and a wake-up pipe that an in-process cancel writes to. Nothing
-here blocks on a single pipe, so a child flooding stderr can never stall on a full
-stdout pipe, or the other way round.
-
-The child process itself is child.py's; what becomes of its output, output.py's. Every
-change to the row goes through the Task's verbs (start, heartbeat, finish, ...), each a
-compare-and-set on the status, so a run recovered or ended elsewhere is never overwritten.
+child's exit (a pidfd), and a wake-up pipe that an in-process cancel writes to, so a child
+flooding one pipe never stalls on the other. The child process is child.py's; its output,
+output.py's; its memory, resources.py's. Every change to the row goes through the Task's
+verbs, each a compare-and-set on the status: a run ended elsewhere is never overwritten.
 """
 
 import contextlib
@@ -22,7 +19,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections, transaction
+from django.db import OperationalError, close_old_connections, reset_queries, transaction
 from django.utils import timezone
 
 from tasks import live, secret_params
@@ -31,6 +28,7 @@ from tasks.executor import child
 from tasks.executor.environment import child_environment
 from tasks.executor.log_writer import LogWriter
 from tasks.executor.output import Echo, Output
+from tasks.executor.resources import TreeSampler, own_high_water_kb
 from tasks.models import MAX_CHUNK, EndReason, LogChunk, Status, Stream, Task
 
 logger = logging.getLogger(__name__)
@@ -139,10 +137,12 @@ class Supervisor:
         env = child_environment(task_env, task.pk, entry.live_output)
         writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES, secrets=secrets)
         self.output = Output(writer, (task.progress, task.progress_message), self.echo)
+        inherited_kb = own_high_water_kb()
         try:
             self.proc = child.spawn(argv, cwd=entry.path.parent, env=env)
         except OSError as exc:
             return self._could_not_start(f"could not start {argv[0]}: {exc.strerror or exc}")
+        self.memory = TreeSampler(self.proc.pid, inherited_kb=inherited_kb)
         # What actually ran, on this machine (which may not be the one that took the
         # request): written with the first update of the row where it differs.
         ran = {
@@ -200,6 +200,8 @@ class Supervisor:
     def _deadlines(self) -> list[float]:
         """When the loop must next look, whatever the pipes do."""
         deadlines = [self._next_check, self._heartbeat_due()]
+        if self._exited_at is None:
+            deadlines.append(self.memory.next_sample_at)
         if self._flush_due is not None:
             deadlines.append(self._flush_due)
         if self.stop_reason is None:
@@ -236,6 +238,8 @@ class Supervisor:
 
     def _on_time(self, now: float) -> None:
         self._notice_exit(now)
+        if self._exited_at is None:
+            self.memory.sample_if_due(now)
         self._start_stop_if_asked()
         self._stop_at_timeout(now)
         self._kill_after_grace(now)
@@ -329,8 +333,7 @@ class Supervisor:
         live.notify(self.task.pk)
 
     def _write_once(self, new, doomed, fields: dict[str, Any], final: bool) -> bool:
-        """One attempt at the write; False (and nothing written) when the row is no
-        longer this supervisor's running run."""
+        """One attempt at the write; False (nothing written) when the run is not ours."""
         with transaction.atomic():
             for start in range(0, len(doomed), 500):
                 LogChunk.objects.filter(
@@ -346,6 +349,7 @@ class Supervisor:
                 won = self.task.heartbeat(**fields)
             if not won:
                 transaction.set_rollback(True)
+        reset_queries()  # with DEBUG on, Django's query log would keep every chunk's SQL
         return won
 
     def _lost_the_row(self, final: bool) -> None:
@@ -385,7 +389,7 @@ class Supervisor:
             "completed_at": timezone.now(),
             "killed": self.killed,
             "exception": self.output.exception_line,
-            **child.usage_fields(rusage),
+            **self.memory.usage_fields(rusage),
         }
         if reason == EndReason.TIMEOUT:
             final["error"] = f"stopped after its timeout of {self.task.timeout:g} s"
