@@ -390,3 +390,59 @@ CELERY_WORKER_CONCURRENCY = EXECUTOR_MAX_WORKERS
 # (a lost message must not leave a run pending for ever; a duplicate is harmless, since a
 # task is claimed once). Runs whose message could not be sent at all are retried sooner.
 EXECUTOR_REQUEUE_AFTER = env_float("EXECUTOR_REQUEUE_AFTER", 900, minimum=1)
+
+
+# --- notifications, inbound webhooks, the watchdog (issue 12) ---
+# E-mail goes through Django's mailers (MAILERS, Django 6.1). EMAIL_URL
+# (smtp://user:pass@host:587/?tls=True, smtps://..., console://, ...) says it all at once;
+# without it, the usual EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
+# EMAIL_USE_TLS, EMAIL_USE_SSL variables are read; EMAIL_BACKEND picks another backend
+# (django-anymail's, for instance), whose options come from its own settings.
+def _mailer():
+    if os.environ.get("EMAIL_URL"):
+        import dj_email_url
+
+        url = dj_email_url.parse(os.environ["EMAIL_URL"])
+        backend = url["EMAIL_BACKEND"]
+        smtp = {
+            "host": url["EMAIL_HOST"],
+            "port": url["EMAIL_PORT"],
+            "username": url["EMAIL_HOST_USER"],
+            "password": url["EMAIL_HOST_PASSWORD"],
+            "use_tls": url["EMAIL_USE_TLS"],
+            "use_ssl": url["EMAIL_USE_SSL"],
+        }
+    else:
+        backend = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+        smtp = {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": env_int("EMAIL_PORT", 25, minimum=1),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", False),
+            "use_ssl": env_bool("EMAIL_USE_SSL", False),
+        }
+    options = {}
+    if backend == "django.core.mail.backends.smtp.EmailBackend":
+        options = {**smtp, "timeout": env_float("EMAIL_TIMEOUT", 10, minimum=0.1)}
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+MAILERS = {"default": _mailer()}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "executor@localhost")
+# The public address of the site, for the links in messages.
+EXECUTOR_BASE_URL = os.environ.get("EXECUTOR_BASE_URL", "http://127.0.0.1:8000")
+EXECUTOR_NOTIFY_SUBJECT_PREFIX = os.environ.get("EXECUTOR_NOTIFY_SUBJECT_PREFIX", "executor")
+# Seconds a webhook or SMTP server may take; tries before a delivery fails for good; the
+# first retry's wait (doubling each time); how long a claimed delivery stays claimed
+# before another process may take it (its sender died).
+EXECUTOR_NOTIFY_TIMEOUT = env_float("EXECUTOR_NOTIFY_TIMEOUT", 10, minimum=0.1)
+EXECUTOR_NOTIFY_MAX_TRIES = env_int("EXECUTOR_NOTIFY_MAX_TRIES", 6, minimum=1)
+EXECUTOR_NOTIFY_RETRY_BASE = env_float("EXECUTOR_NOTIFY_RETRY_BASE", 30, minimum=0)
+EXECUTOR_NOTIFY_LEASE = env_float("EXECUTOR_NOTIFY_LEASE", 120, minimum=1)
+EXECUTOR_NOTIFY_INTERVAL = env_float("EXECUTOR_NOTIFY_INTERVAL", 1, minimum=0.05)
+# Calls of one inbound webhook (per hook), as count/period.
+EXECUTOR_HOOK_RATE = env_rate("EXECUTOR_HOOK_RATE", "60/min")
+# Seconds a run may print nothing before it is flagged stalled (a catalog entry's
+# `stall_after` wins); empty or 0: no watchdog.
+EXECUTOR_STALL_AFTER = env_float("EXECUTOR_STALL_AFTER", 0, minimum=0) or None

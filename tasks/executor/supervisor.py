@@ -31,6 +31,7 @@ from tasks.executor import child
 from tasks.executor.environment import child_environment
 from tasks.executor.log_writer import LogWriter
 from tasks.executor.output import Echo, Output
+from tasks.executor.watchdog import Watchdog
 from tasks.models import MAX_CHUNK, EndReason, LogChunk, Status, Stream, Task
 
 logger = logging.getLogger(__name__)
@@ -139,6 +140,7 @@ class Supervisor:
         env = child_environment(task_env, task.pk, entry.live_output)
         writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES, secrets=secrets)
         self.output = Output(writer, (task.progress, task.progress_message), self.echo)
+        self.watchdog = Watchdog(task, entry, self.cancel)
         try:
             self.proc = child.spawn(argv, cwd=entry.path.parent, env=env)
         except OSError as exc:
@@ -227,6 +229,7 @@ class Supervisor:
             data = child.read(key.fd)
             if data:
                 self.output.received(key.data, data)
+                self.watchdog.output_seen()
                 self._schedule_flush()
             elif data is not None:  # the pipe's end
                 selector.unregister(key.fd)
@@ -242,6 +245,7 @@ class Supervisor:
         self._end_after_drain(now)
         self._write_if_due(now)
         self._poll_row_if_due(now)
+        self.watchdog.check(now)
 
     def _notice_exit(self, now: float) -> None:
         if self._exited_at is None and self._pidfd is None and child.has_exited(self.proc.pid):

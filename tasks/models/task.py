@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import NotSupportedError, connections, models, router
 from django.utils import timezone
 
+from tasks.models.watch import Watched, announce
+
 
 class Status(models.TextChoices):
     # Written by services.execute; waits for a worker to claim it, oldest first.
@@ -98,6 +100,8 @@ class TaskQuerySet(models.QuerySet):
                 error=error,
             )
         )
+        if changed:
+            announce(pk, "finished")
         return changed == 1
 
     def explain_interruption(self, pk: Any, error: str) -> bool:
@@ -128,7 +132,7 @@ class TaskQuerySet(models.QuerySet):
         return self.filter(pk=pk, enqueued_at=sent_at).update(enqueued_at=previous) == 1
 
 
-class Task(models.Model):
+class Task(Watched):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
 
     # What ran: a snapshot taken at submission, so the history stays true when the
@@ -337,6 +341,7 @@ class Task(models.Model):
             for name, value in fields.items():
                 setattr(self, name, value)
             self.refresh_from_db(fields=["duration"])
+            announce(self.pk, "finished")
         return changed == 1
 
     def request_cancel(self) -> bool:
