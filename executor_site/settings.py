@@ -393,42 +393,11 @@ EXECUTOR_REQUEUE_AFTER = env_float("EXECUTOR_REQUEUE_AFTER", 900, minimum=1)
 
 
 # --- notifications, inbound webhooks, the watchdog (issue 12) ---
-# E-mail goes through Django's mailers (MAILERS, Django 6.1). EMAIL_URL
-# (smtp://user:pass@host:587/?tls=True, smtps://..., console://, ...) says it all at once;
-# without it, the usual EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
-# EMAIL_USE_TLS, EMAIL_USE_SSL variables are read; EMAIL_BACKEND picks another backend
-# (django-anymail's, for instance), whose options come from its own settings.
-def _mailer():
-    if os.environ.get("EMAIL_URL"):
-        import dj_email_url
+from executor_site.mailers import mailer_from_environment  # noqa: E402
 
-        url = dj_email_url.parse(os.environ["EMAIL_URL"])
-        backend = url["EMAIL_BACKEND"]
-        smtp = {
-            "host": url["EMAIL_HOST"],
-            "port": url["EMAIL_PORT"],
-            "username": url["EMAIL_HOST_USER"],
-            "password": url["EMAIL_HOST_PASSWORD"],
-            "use_tls": url["EMAIL_USE_TLS"],
-            "use_ssl": url["EMAIL_USE_SSL"],
-        }
-    else:
-        backend = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-        smtp = {
-            "host": os.environ.get("EMAIL_HOST", "localhost"),
-            "port": env_int("EMAIL_PORT", 25, minimum=1),
-            "username": os.environ.get("EMAIL_HOST_USER", ""),
-            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
-            "use_tls": env_bool("EMAIL_USE_TLS", False),
-            "use_ssl": env_bool("EMAIL_USE_SSL", False),
-        }
-    options = {}
-    if backend == "django.core.mail.backends.smtp.EmailBackend":
-        options = {**smtp, "timeout": env_float("EMAIL_TIMEOUT", 10, minimum=0.1)}
-    return {"BACKEND": backend, "OPTIONS": options}
-
-
-MAILERS = {"default": _mailer()}
+# E-mail goes through Django's mailers: EMAIL_URL, or the usual EMAIL_* variables
+# (executor_site/mailers.py reads them; the README's table lists them).
+MAILERS = {"default": mailer_from_environment()}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "executor@localhost")
 # The public address of the site, for the links in messages.
 EXECUTOR_BASE_URL = os.environ.get("EXECUTOR_BASE_URL", "http://127.0.0.1:8000")

@@ -15,6 +15,10 @@ from django.utils import timezone
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
 
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -56,10 +60,8 @@ class Hook(models.Model):
     @classmethod
     def create(cls, **fields) -> tuple["Hook", str]:
         """Make a hook; return it with its token (shown once, never stored)."""
-        token = secrets.token_urlsafe(32)
-        hook = cls.objects.create(
-            token_hash=hash_token(token), signing_key=secrets.token_urlsafe(32), **fields
-        )
+        token = new_token()
+        hook = cls.objects.create(token_hash=hash_token(token), signing_key=new_token(), **fields)
         return hook, token
 
     def token_matches(self, token: str) -> bool:
