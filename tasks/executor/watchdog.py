@@ -35,7 +35,7 @@ def usual_duration(script: str) -> float | None:
     )
     if len(durations) < OVERRUN_MIN_RUNS:
         return None
-    return statistics.median(duration.total_seconds() for duration in durations)
+    return statistics.median(duration.total_seconds() for duration in durations if duration)
 
 
 class Watchdog:
