@@ -11,8 +11,8 @@ from tasks.catalog import get_catalog
 from tasks.history import logs
 from tasks.services.rate_limits import run_refusal
 from tasks.web.state import task_state
-from tasks.web.views.notifications import form_context
 from tasks.web.views.common import dashboard_url, visible_task, wants_json
+from tasks.web.views.notifications import form_context
 from tasks.web.views.panel import panel_context
 
 
