@@ -7,6 +7,7 @@ import json
 import threading
 from datetime import timedelta
 
+from django.db import connection
 from django.utils import timezone
 
 from tasks import services
@@ -41,7 +42,8 @@ def test_a_failed_run_is_mailed_through_a_real_smtp_server(engine, settings, use
     assert "Exception: RuntimeError: report failed" in text
     assert "about to fail" in text  # a line of the log's tail
     assert f"https://runner.example.com/tasks/{task.pk}/" in text
-    assert Delivery.objects.get().status == DeliveryStatus.SENT
+    # The server has the message before the sender records it as sent.
+    wait_for(lambda: Delivery.objects.get().status == DeliveryStatus.SENT, timeout=5)
 
 
 def test_a_webhook_that_fails_twice_is_retried_and_delivered_once(engine, user, subscribe):
@@ -91,7 +93,7 @@ def test_apprise_json_url_reaches_a_loopback_receiver(engine, user, subscribe):
     body = json.loads(receiver.requests[0].body)
     assert body["title"] == "exit_code failed"
     assert "exiting with 4" in body["message"]
-    assert Delivery.objects.get().status == DeliveryStatus.SENT
+    wait_for(lambda: Delivery.objects.get().status == DeliveryStatus.SENT, timeout=5)
 
 
 def test_a_delivery_is_failed_for_good_after_its_tries(db, settings, user, subscribe):
@@ -139,8 +141,11 @@ def test_racing_senders_send_a_delivery_once(transactional_db, user, subscribe):
         start = threading.Barrier(3)
 
         def sender():
-            start.wait(5)
-            sending.deliver_due()
+            try:
+                start.wait(5)
+                sending.deliver_due()
+            finally:
+                connection.close()
 
         threads = [threading.Thread(target=sender) for _ in range(3)]
         for thread in threads:
