@@ -1,7 +1,7 @@
 from django.urls import path
 
 from tasks.web import stream
-from tasks.web.views import dashboard, history, notifications, task
+from tasks.web.views import dashboard, history, notifications, task, webhooks
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -16,4 +16,6 @@ urlpatterns = [
     path("tasks/<uuid:pk>/rerun/", task.task_rerun, name="task-rerun"),
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/<int:pk>/remove/", notifications.unsubscribe, name="unsubscribe"),
+    path("webhooks/", webhooks.webhooks, name="webhooks"),
+    path("webhooks/<uuid:pk>/revoke/", webhooks.revoke, name="webhook-revoke"),
 ]
