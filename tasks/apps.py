@@ -11,9 +11,3 @@ class TasksConfig(AppConfig):
         # use (tasks.web.middleware, or a command that needs it).
         from tasks import admin, checks  # noqa: F401
         from tasks.checks import security as security_checks  # noqa: F401
-
-        # Notifications hear of runs that ended, stalled or overran (after commit).
-        from tasks.models import run_event
-        from tasks.notifications.events import on_run_event
-
-        run_event.connect(on_run_event, dispatch_uid="tasks.notifications")

@@ -1,6 +1,7 @@
-"""The thread that sends notifications (tasks.notifications.delivery) in each engine
-process: the thread pool's, and each Celery worker's. A thread of its own, because a
-slow SMTP or webhook server must delay neither the claiming of runs nor recovery."""
+"""The thread that raises notification events (tasks.notifications.events) and sends the
+deliveries (tasks.notifications.delivery) in each engine process: the thread pool's, and
+each Celery worker's. A thread of its own, because a slow SMTP or webhook server must
+delay neither the claiming of runs nor recovery, nor any run's supervisor."""
 
 import logging
 import threading
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.db import connection
 
 from tasks.notifications.delivery import deliver_due
+from tasks.notifications.events import raise_pending
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ class Notifier:
     def _loop(self) -> None:
         while not self._stopping.is_set():
             try:
-                while deliver_due() and not self._stopping.is_set():
+                while (raise_pending() + deliver_due()) and not self._stopping.is_set():
                     pass
             except Exception:
                 logger.exception("sending notifications failed; will retry")

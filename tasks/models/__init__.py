@@ -26,7 +26,7 @@ from tasks.models.task import (
     Trigger,
     duration_until,
 )
-from tasks.models.watch import run_event
+from tasks.models.watch import RunEvent
 
 __all__ = [
     "FINISHED_STATUSES",
@@ -43,6 +43,7 @@ __all__ = [
     "HookCall",
     "LogChunk",
     "RetentionPass",
+    "RunEvent",
     "ScriptCatalog",
     "Status",
     "Stream",
@@ -51,5 +52,4 @@ __all__ = [
     "TaskQuerySet",
     "Trigger",
     "duration_until",
-    "run_event",
 ]

@@ -1,20 +1,32 @@
-"""What the watchdog writes on a run: when it went silent (stalled) and when it overran
-its usual duration, each set and cleared once by a guarded verb."""
+"""What the watchdog writes on a run (when it went silent, when it overran its usual
+duration, each set and cleared by a guarded verb), and RunEvent: the note, written in the
+same transaction as the change it records, that notifications must look at a run."""
 
 from typing import Any
 
 from django.db import models, transaction
-from django.dispatch import Signal
 from django.utils import timezone
 
-# Sent once a run's end (or a stall, an overrun) is committed, with `task_id` and `event`
-# ("finished", "stalled", "overran"): tasks.notifications raises its events from it.
-# Sent robustly: a receiver's failure never reaches the run.
-run_event = Signal()
+
+class RunEvent(models.Model):
+    """A run ended ("finished"), stalled or overran. Written with the row's change, so
+    that the one commits only with the other: no event is lost, whatever dies after the
+    commit, and the run's own path pays one INSERT. The notifier turns each into
+    deliveries and deletes it (tasks.notifications.events.raise_pending)."""
+
+    task_id = models.UUIDField()
+    event = models.CharField(max_length=10)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.event} {self.task_id}"
 
 
 def announce(task_id: Any, event: str) -> None:
-    transaction.on_commit(lambda: run_event.send_robust(sender=None, task_id=task_id, event=event))
+    RunEvent.objects.create(task_id=task_id, event=event)
 
 
 class Watched(models.Model):
@@ -28,8 +40,12 @@ class Watched(models.Model):
     class Meta:
         abstract = True
 
-    def _watch_update(self, guard: models.Q, **fields: Any) -> bool:
-        changed = type(self)._default_manager.filter(guard, pk=self.pk).update(**fields)
+    def _watch_update(self, guard: models.Q, event: str = "", **fields: Any) -> bool:
+        # Status values are spelled out: Status lives in task.py, which imports this.
+        with transaction.atomic():
+            changed = type(self)._default_manager.filter(guard, pk=self.pk).update(**fields)
+            if changed and event:
+                announce(self.pk, event)
         if changed:
             for name, value in fields.items():
                 setattr(self, name, value)
@@ -38,10 +54,7 @@ class Watched(models.Model):
     def mark_stalled(self) -> bool:
         """Flag a running run as silent; False when it is not running or already flagged."""
         guard = models.Q(status="running", stalled_at__isnull=True)
-        if self._watch_update(guard, stalled_at=timezone.now()):
-            announce(self.pk, "stalled")
-            return True
-        return False
+        return self._watch_update(guard, "stalled", stalled_at=timezone.now())
 
     def clear_stall(self) -> bool:
         """It printed again: clear the flag; False when it was not flagged."""
@@ -50,7 +63,4 @@ class Watched(models.Model):
     def mark_overran(self) -> bool:
         """Flag a running run as far longer than usual, once."""
         guard = models.Q(status="running", overran_at__isnull=True)
-        if self._watch_update(guard, overran_at=timezone.now()):
-            announce(self.pk, "overran")
-            return True
-        return False
+        return self._watch_update(guard, "overran", overran_at=timezone.now())

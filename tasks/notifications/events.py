@@ -1,5 +1,6 @@
-"""Raising events: when a run's end, stall or overrun is committed (tasks.models.run_event),
-find the subscriptions it concerns, let damping decide, and queue one Delivery each.
+"""Raising events: for each RunEvent (a run's end, stall or overrun, committed with it),
+find the subscriptions it concerns, let damping decide, and queue one Delivery each. The
+notifier thread does it (tasks.executor.notifier), never the run's own supervisor.
 
 For one run, a subscription gets at most one message: the most specific of its events
 that applies (a recovery is also a success; who asked for both hears "recovered").
@@ -9,6 +10,7 @@ import logging
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Q
 
 from tasks import access
@@ -16,6 +18,7 @@ from tasks.models import (
     ChannelKind,
     Delivery,
     Event,
+    RunEvent,
     Status,
     Subscription,
     Task,
@@ -24,15 +27,37 @@ from tasks.notifications import content
 
 logger = logging.getLogger(__name__)
 
+BATCH = 100
 
-def on_run_event(sender: Any, task_id: Any, event: str, **kwargs: Any) -> None:
-    """The receiver of tasks.models.run_event (connected in TasksConfig.ready)."""
+
+def raise_pending(limit: int = BATCH) -> int:
+    """Turn the pending RunEvents into deliveries; return how many events were raised.
+
+    Each is taken by deleting it, in the transaction that writes its deliveries: of two
+    notifiers the second deletes nothing and moves on (PostgreSQL holds it on the row
+    lock until the first commits; SQLite writers take turns), and a crash undoes both."""
+    raised = 0
+    pending = RunEvent.objects.order_by("pk").values_list("pk", "task_id", "event")[:limit]
+    for pk, task_id, event in list(pending):
+        try:
+            with transaction.atomic():
+                if not RunEvent.objects.filter(pk=pk).delete()[0]:
+                    continue
+                raise_for(task_id, event)
+        except Exception:
+            # A bug must not block the events behind it for ever: this one is dropped.
+            logger.exception("could not raise %s for run %s; dropped", event, task_id)
+            RunEvent.objects.filter(pk=pk).delete()
+        raised += 1
+    return raised
+
+
+def raise_for(task_id: Any, event: str) -> int:
     task = Task.objects.filter(pk=task_id).first()
     if task is None:
-        return
+        return 0
     kinds = events_of_end(task) if event == "finished" else [event]
-    if kinds:
-        raise_events(task, kinds)
+    return raise_events(task, kinds) if kinds else 0
 
 
 def events_of_end(task: Task) -> list[str]:

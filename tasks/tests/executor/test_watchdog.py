@@ -59,8 +59,12 @@ def test_a_run_far_past_its_usual_duration_overruns_once(engine, user):
     finished = wait_finished(task.pk)
     assert finished.overran_at is not None
     assert finished.overran_at - finished.started_at >= timedelta(seconds=0.9)
-    events = sorted(Delivery.objects.filter(task=task).values_list("event", flat=True))
-    assert events == ["overran", "stalled"]
+
+    def events():
+        return sorted(Delivery.objects.filter(task=task).values_list("event", flat=True))
+
+    wait_for(lambda: len(events()) == 2, timeout=5, message="the notifier to raise both")
+    assert events() == ["overran", "stalled"]
 
 
 def test_fewer_than_five_earlier_runs_never_overrun(engine, user):

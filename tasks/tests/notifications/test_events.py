@@ -1,26 +1,29 @@
 """Which runs raise which events, for whom: recovery, damping, visibility, the content."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection, transaction
 from django.utils import timezone
 
-from tasks.models import ChannelKind, Delivery, EndReason, Status, Subscription
-from tasks.notifications import content
+from tasks.models import ChannelKind, Delivery, EndReason, RunEvent, Status, Subscription
+from tasks.notifications import content, events
 from tasks.tests.factories import make_task
 
 
 @pytest.fixture
-def end(django_capture_on_commit_callbacks):
-    """end(user, script, status): a running run ended through Task.finish, with the
-    after-commit signal that raises its events."""
+def end(db):
+    """end(user, script, status): a running run ended through Task.finish, and its events
+    raised as the notifier raises them."""
 
     def finish(user, script="echo", status=Status.FAILED, **fields):
         task = make_task(user, script, status=Status.RUNNING, completed_at=None, duration=None)
         reason = EndReason.CANCELLED if status == Status.CANCELLED else EndReason.EXIT
-        with django_capture_on_commit_callbacks(execute=True):
-            assert task.finish(status=status, end_reason=reason, **fields)
+        assert task.finish(status=status, end_reason=reason, **fields)
+        assert RunEvent.objects.filter(task_id=task.pk, event="finished").exists()
+        assert events.raise_pending() == 1
         return task
 
     return finish
@@ -112,3 +115,47 @@ def test_the_message_carries_the_run_and_its_last_twenty_lines(user, settings):
     assert data["run"]["duration_seconds"] == 2.0
     assert data["run"]["url"] == f"https://runner.example.com/tasks/{task.pk}/"
     assert data["subject"] == "fail failed"
+
+
+def test_an_end_that_is_rolled_back_raises_nothing(user, subscribe):
+    subscribe(user=user, events=["failed"])
+    task = make_task(user, status=Status.RUNNING, completed_at=None, duration=None)
+    # As the supervisor does when its final write loses the row: the end is undone.
+    with transaction.atomic():
+        task.finish(status=Status.FAILED, end_reason=EndReason.EXIT)
+        transaction.set_rollback(True)
+    assert not RunEvent.objects.exists()
+    assert events.raise_pending() == 0
+
+
+def test_an_event_is_raised_once_by_racing_notifiers(transactional_db, user, subscribe):
+    subscribe(user=user, events=["failed"])
+    for _ in range(10):
+        task = make_task(user, status=Status.RUNNING, completed_at=None, duration=None)
+        task.finish(status=Status.FAILED, end_reason=EndReason.EXIT)
+    start = threading.Barrier(3)
+
+    def notifier():
+        try:
+            start.wait(5)
+            events.raise_pending()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=notifier) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert Delivery.objects.count() == 10
+    assert Delivery.objects.values("task").distinct().count() == 10
+    assert not RunEvent.objects.exists()
+
+
+def test_a_stall_raises_its_event_with_the_flag(user, subscribe):
+    subscribe(user=user, events=["stalled"])
+    task = make_task(user, status=Status.RUNNING, completed_at=None, duration=None)
+    assert task.mark_stalled()
+    assert not task.mark_stalled()  # once
+    events.raise_pending()
+    assert events_sent() == ["stalled"]
