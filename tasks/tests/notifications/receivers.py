@@ -63,18 +63,22 @@ def http_receiver(codes=(200,)):
 class MailBox:
     """An aiosmtpd handler keeping every message it receives."""
 
-    def __init__(self):
+    def __init__(self, refuse=0):
         self.messages = []
+        self.refuse = refuse  # answer this many messages with a temporary failure first
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            self.refuse -= 1
+            return "451 Requested action aborted: try again later"
         self.messages.append(envelope)
         return "250 OK"
 
 
 @contextmanager
-def smtp_server():
+def smtp_server(refuse=0):
     """Yield (mailbox, port) of an SMTP server on loopback."""
-    mailbox = MailBox()
+    mailbox = MailBox(refuse)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -46,6 +46,30 @@ def test_a_failed_run_is_mailed_through_a_real_smtp_server(engine, settings, use
     wait_for(lambda: Delivery.objects.get().status == DeliveryStatus.SENT, timeout=5)
 
 
+def test_a_refused_mail_is_retried(db, settings, user, subscribe):
+    with smtp_server(refuse=1) as (mailbox, port):
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+            }
+        }
+        subscription = subscribe(user=user, kind=ChannelKind.EMAIL, events=["failed"])
+        Delivery.objects.create(
+            channel=subscription.channel,
+            event="failed",
+            recipients=["alice@example.com"],
+            payload={"subject": "echo failed", "text": "it failed"},
+        )
+        assert sending.deliver_due() == 0
+        delivery = Delivery.objects.get()
+        assert delivery.status == DeliveryStatus.PENDING
+        assert "451" in delivery.last_error
+        wait_for(lambda: sending.deliver_due(), timeout=5, message="the retry")
+    assert len(mailbox.messages) == 1
+    assert Delivery.objects.get().attempts == 2
+
+
 def test_a_webhook_that_fails_twice_is_retried_and_delivered_once(engine, user, subscribe):
     with http_receiver(codes=[500, 500, 200]) as receiver:
         subscription = subscribe(user=user, target=receiver.url + "/in", events=["succeeded"])
