@@ -43,13 +43,14 @@ class HookView(APIView):
     throttle_classes = [HookRateThrottle]
 
     def throttled(self, request, wait):
-        calls.record_refusal(self.kwargs["pk"], "rate limit")
+        # Not in the trail either: past the limit, each refused call would cost a write.
         raise Throttled(wait, "Too many calls of this hook; try again later.")
 
     def post(self, request, pk):
         hook = Hook.objects.active().select_related("owner").filter(pk=access.task_id(pk)).first()
         if hook is None:
-            calls.record_refusal(pk, "unknown or revoked hook")
+            # Not in the trail: any client can name any id, and nothing would be recorded
+            # but the id (a trail anybody can fill is worth less).
             return failure("No active hook with this id.", status.HTTP_404_NOT_FOUND)
         body = request.body
         try:
