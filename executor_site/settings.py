@@ -394,6 +394,7 @@ EXECUTOR_REQUEUE_AFTER = env_float("EXECUTOR_REQUEUE_AFTER", 900, minimum=1)
 
 # --- notifications, inbound webhooks, the watchdog (issue 12) ---
 from executor_site.mailers import mailer_from_environment  # noqa: E402
+from executor_site.notification_schema import NOTIFICATION_PAYLOAD  # noqa: E402
 
 # E-mail goes through Django's mailers: EMAIL_URL, or the usual EMAIL_* variables
 # (executor_site/mailers.py reads them; the README's table lists them).
@@ -412,6 +413,9 @@ EXECUTOR_NOTIFY_LEASE = env_float("EXECUTOR_NOTIFY_LEASE", 120, minimum=1)
 EXECUTOR_NOTIFY_INTERVAL = env_float("EXECUTOR_NOTIFY_INTERVAL", 1, minimum=0.05)
 # Calls of one inbound webhook (per hook), as count/period.
 EXECUTOR_HOOK_RATE = env_rate("EXECUTOR_HOOK_RATE", "60/min")
+SPECTACULAR_SETTINGS["APPEND_COMPONENTS"] = {
+    "schemas": {"NotificationPayload": NOTIFICATION_PAYLOAD}
+}
 # Seconds a run may print nothing before it is flagged stalled (a catalog entry's
 # `stall_after` wins); empty or 0: no watchdog.
 EXECUTOR_STALL_AFTER = env_float("EXECUTOR_STALL_AFTER", 0, minimum=0) or None

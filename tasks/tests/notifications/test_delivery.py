@@ -7,8 +7,10 @@ import json
 import threading
 from datetime import timedelta
 
+import jsonschema
 from django.db import connection
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from tasks import services
 from tasks.models import ChannelKind, Delivery, DeliveryStatus, Event, Status
@@ -85,6 +87,12 @@ def test_a_webhook_that_fails_twice_is_retried_and_delivered_once(engine, user, 
     assert all(signature_ok(secret, r.headers, r.body) for r in receiver.requests)
     assert len({r.headers["X-Executor-Delivery"] for r in receiver.requests}) == 1
     body = json.loads(receiver.requests[-1].body)
+    # The body is what the API schema's NotificationPayload component says.
+    schema = APIClient()
+    schema.force_authenticate(user)
+    document = schema.get("/api/schema/").json()
+    payload = {"$ref": "#/components/schemas/NotificationPayload", **document}
+    jsonschema.validate(body, payload)
     assert body["event"] == "succeeded"
     assert body["run"]["id"] == str(task.pk)
     assert body["run"]["trigger"] == "manual"
