@@ -6,6 +6,9 @@ from the child's environment by the suite's conftest."""
 import time
 from datetime import timedelta
 
+from django.utils import timezone
+from rest_framework.test import APIClient
+
 from tasks import services
 from tasks.models import Channel, Delivery, Status, Subscription, Task
 from tasks.tests.factories import make_task
@@ -72,3 +75,12 @@ def test_fewer_than_five_earlier_runs_never_overrun(engine, user):
         make_task(user, "quiet", duration=timedelta(seconds=0.1))
     task = services.execute(user, "quiet", {"silence": 0.5})
     assert wait_finished(task.pk).overran_at is None
+
+
+def test_the_api_tells_a_runs_stall_and_overrun(db, user):
+    task = make_task(user, "quiet", status=Status.RUNNING, stalled_at=timezone.now())
+    client = APIClient()
+    client.force_authenticate(user)
+    data = client.get(f"/api/tasks/{task.pk}").json()["task"]
+    assert data["stalled_at"] is not None
+    assert data["overran_at"] is None
