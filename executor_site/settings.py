@@ -23,6 +23,8 @@ from executor_site.env import (
     env_str,
     load_dotenv,
 )
+from executor_site.mailers import mailer_from_environment
+from executor_site.notification_schema import NOTIFICATION_EVENT_ENUM, NOTIFICATION_PAYLOAD
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -268,3 +270,33 @@ CELERY_WORKER_CONCURRENCY = EXECUTOR_MAX_WORKERS
 # (a lost message must not leave a run pending for ever; a duplicate is harmless, since a
 # task is claimed once). Runs whose message could not be sent at all are retried sooner.
 EXECUTOR_REQUEUE_AFTER = env_float("EXECUTOR_REQUEUE_AFTER", 900, minimum=1)
+
+
+# --- notifications, inbound webhooks, the watchdog (issue 12) ---
+
+# E-mail goes through Django's mailers: EMAIL_URL, or the usual EMAIL_* variables
+# (executor_site/mailers.py reads them; the README's table lists them).
+MAILERS = {"default": mailer_from_environment()}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "executor@localhost")
+# The public address of the site, for the links in messages.
+EXECUTOR_BASE_URL = env_str("EXECUTOR_BASE_URL", "http://127.0.0.1:8000")
+EXECUTOR_NOTIFY_SUBJECT_PREFIX = env_str("EXECUTOR_NOTIFY_SUBJECT_PREFIX", "executor")
+# Seconds a webhook or SMTP server may take; tries before a delivery fails for good; the
+# first retry's wait (doubling each time); how long a claimed delivery stays claimed
+# before another process may take it (its sender died).
+EXECUTOR_NOTIFY_TIMEOUT = env_float("EXECUTOR_NOTIFY_TIMEOUT", 10, minimum=0.1)
+EXECUTOR_NOTIFY_MAX_TRIES = env_int("EXECUTOR_NOTIFY_MAX_TRIES", 6, minimum=1)
+EXECUTOR_NOTIFY_RETRY_BASE = env_float("EXECUTOR_NOTIFY_RETRY_BASE", 30, minimum=0)
+EXECUTOR_NOTIFY_LEASE = env_float("EXECUTOR_NOTIFY_LEASE", 120, minimum=1)
+EXECUTOR_NOTIFY_INTERVAL = env_float("EXECUTOR_NOTIFY_INTERVAL", 1, minimum=0.05)
+# Calls of one inbound webhook (per hook), as count/period.
+EXECUTOR_HOOK_RATE = env_rate("EXECUTOR_HOOK_RATE", "60/min")
+SPECTACULAR_SETTINGS["APPEND_COMPONENTS"] = {
+    "schemas": {
+        "NotificationPayload": NOTIFICATION_PAYLOAD,
+        "NotificationEventEnum": NOTIFICATION_EVENT_ENUM,
+    }
+}
+# Seconds a run may print nothing before it is flagged stalled (a catalog entry's
+# `stall_after` wins); empty or 0: no watchdog.
+EXECUTOR_STALL_AFTER = env_float("EXECUTOR_STALL_AFTER", 0, minimum=0) or None

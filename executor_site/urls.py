@@ -8,6 +8,7 @@ from tasks.web.login import LoginView
 
 urlpatterns = [
     path("api/", include("tasks.api.urls")),
+    path("hooks/", include("tasks.hooks.urls")),
     # One sign-in form for the site and the admin, so one limit on failed attempts.
     path(
         "admin/login/",

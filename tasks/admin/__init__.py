@@ -5,7 +5,7 @@ One module per admin; importing them here registers them all when Django's autod
 imports this package.
 """
 
-from tasks.admin import audit, catalog, retention, runs, tokens
+from tasks.admin import audit, catalog, hooks, notifications, retention, runs, tokens
 from tasks.admin.audit import AuditEventAdmin
 from tasks.admin.base import ViewOnlyAdmin, pre, status_badge
 from tasks.admin.catalog import ScriptCatalogAdmin, script_stats
@@ -23,6 +23,8 @@ __all__ = [
     "ViewOnlyAdmin",
     "audit",
     "catalog",
+    "hooks",
+    "notifications",
     "pre",
     "retention",
     "runs",

@@ -68,6 +68,8 @@ class TaskSerializer(serializers.ModelSerializer):
             "worker",
             "rerun_of",
             "trigger",
+            "stalled_at",
+            "overran_at",
             "url",
         ]
         read_only_fields = fields

@@ -25,6 +25,10 @@ class ScriptEntry:
     groups: tuple[str, ...] = ()
     queue: str = "default"
     live_output: bool = True
+    # The watchdog: seconds of silence before the run is flagged stalled (None: the
+    # EXECUTOR_STALL_AFTER default), and before a stalled run is cancelled (None: never).
+    stall_after: float | None = None
+    cancel_after_stall: float | None = None
 
     def param(self, name: str) -> Param | None:
         return next((param for param in self.params if param.name == name), None)

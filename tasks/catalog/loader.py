@@ -122,6 +122,8 @@ ENTRY_KEYS = {
     "groups",
     "queue",
     "live_output",
+    "stall_after",
+    "cancel_after_stall",
 }
 PARAM_KEYS = {
     "name",
@@ -187,7 +189,16 @@ def _load_entry(key, raw, folder):
         groups=tuple(groups),
         queue=queue,
         live_output=_get(raw, "live_output", bool, True),
+        stall_after=_seconds(raw, "stall_after"),
+        cancel_after_stall=_seconds(raw, "cancel_after_stall"),
     )
+
+
+def _seconds(raw, name):
+    value = _get(raw, name, (int, float), None)
+    if value is not None and not (isinstance(value, (int, float)) and value > 0):
+        raise ValueError(f"{name!r} must be a number of seconds above 0")
+    return None if value is None else float(value)
 
 
 def _entry_script(raw, folder):

@@ -25,6 +25,7 @@ from tasks.executor.celery_app import RUN_TASK, create_app
 from tasks.executor.celery_pool import register_job, unregister_job
 from tasks.executor.housekeeping import Housekeeper, send_lost
 from tasks.executor.messages import send, send_next_waiting
+from tasks.executor.notifier import Notifier
 from tasks.executor.scheduling import claim
 from tasks.executor.supervisor import Supervisor, worker_name
 from tasks.models import EndReason, Task
@@ -125,6 +126,8 @@ class CeleryBackend:
 
 
 _housekeeper = None
+# Sends notifications in each worker process (started with the housekeeper).
+_notifier = None
 
 
 @after_setup_logger.connect
@@ -136,15 +139,20 @@ def _log_through_celery(**kwargs):
 
 @worker_ready.connect
 def _start_housekeeping(sender, **kwargs):
-    global _housekeeper
+    global _housekeeper, _notifier
     if _housekeeper is None:
         _housekeeper = Housekeeper(sender.app)
         _housekeeper.start()
+        _notifier = Notifier()
+        _notifier.start()
 
 
 @worker_shutdown.connect
 def _stop_housekeeping(**kwargs):
-    global _housekeeper
+    global _housekeeper, _notifier
     if _housekeeper is not None:
         _housekeeper.stop()
         _housekeeper = None
+    if _notifier is not None:
+        _notifier.stop()
+        _notifier = None

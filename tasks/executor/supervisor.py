@@ -29,6 +29,7 @@ from tasks.executor.environment import child_environment
 from tasks.executor.log_writer import LogWriter
 from tasks.executor.output import Echo, Output
 from tasks.executor.resources import TreeSampler, own_high_water_kb
+from tasks.executor.watchdog import Watchdog
 from tasks.models import MAX_CHUNK, EndReason, LogChunk, Status, Stream, Task
 
 logger = logging.getLogger(__name__)
@@ -138,6 +139,7 @@ class Supervisor:
         writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES, secrets=secrets)
         self.output = Output(writer, (task.progress, task.progress_message), self.echo)
         inherited_kb = own_high_water_kb()
+        self.watchdog = Watchdog(task, entry, self.cancel)
         try:
             self.proc = child.spawn(argv, cwd=entry.path.parent, env=env)
         except OSError as exc:
@@ -177,8 +179,7 @@ class Supervisor:
         self._timeout_at = started + self.task.timeout
         self._kill_at: float | None = None
         self._exited_at: float | None = None
-        # The first write (pid, argv, heartbeat) goes out soon; a run shorter than a
-        # flush interval folds it into its final write instead.
+        # The first write (pid, argv) goes soon; a shorter run folds it into its last.
         self._last_write = started - settings.EXECUTOR_HEARTBEAT_INTERVAL
         self._last_write += settings.EXECUTOR_FLUSH_INTERVAL
         self._flush_due: float | None = None
@@ -229,6 +230,7 @@ class Supervisor:
             data = child.read(key.fd)
             if data:
                 self.output.received(key.data, data)
+                self.watchdog.output_seen()
                 self._schedule_flush()
             elif data is not None:  # the pipe's end
                 selector.unregister(key.fd)
@@ -246,6 +248,7 @@ class Supervisor:
         self._end_after_drain(now)
         self._write_if_due(now)
         self._poll_row_if_due(now)
+        self.watchdog.check(now)
 
     def _notice_exit(self, now: float) -> None:
         if self._exited_at is None and self._pidfd is None and child.has_exited(self.proc.pid):
@@ -269,8 +272,7 @@ class Supervisor:
     def _end_after_drain(self, now: float) -> None:
         exited = self._exited_at
         if exited is not None and self._open_pipes and now >= exited + EXIT_DRAIN:
-            # The script is gone but something it started still holds its output
-            # open. The run is over: end the rest of its process group.
+            # The script is gone but something it started holds its output open: end it.
             child.kill_group(self.proc, signal.SIGKILL)
             if now >= exited + EXIT_DRAIN + 1:
                 self._open_pipes.clear()
@@ -290,10 +292,8 @@ class Supervisor:
             self._check_row()
 
     def _schedule_flush(self) -> None:
-        # Leading edge: output after a quiet spell is written within COALESCE (a viewer
-        # sees it within milliseconds, and lines printed together, or a last line and the
-        # exit right after it, share one write); during a flood, writes come at most once
-        # per interval.
+        # Leading edge: output after a quiet spell is written within COALESCE (lines printed
+        # together share one write); during a flood, at most one write per interval.
         if self._flush_due is not None:
             return
         now = time.monotonic()

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from tasks.executor.housekeeping import recover_stale, retention_round
+from tasks.executor.notifier import Notifier
 from tasks.executor.scheduling import claim, claim_next
 from tasks.executor.supervisor import Supervisor, worker_name
 from tasks.models import EndReason, Task
@@ -43,6 +44,7 @@ class ThreadPoolEngine:
         self._supervisors = {}
         self._pool = None
         self._dispatcher = None
+        self._notifier = Notifier()
         self._stopping = threading.Event()
 
     @property
@@ -60,6 +62,7 @@ class ThreadPoolEngine:
                 target=self._dispatch_loop, name="executor-dispatcher", daemon=True
             )
             self._dispatcher.start()
+            self._notifier.start()
             atexit.register(self.shutdown)
         logger.info("executor pool started: %d workers in %s", self.max_workers, self.name)
 
@@ -108,6 +111,7 @@ class ThreadPoolEngine:
             self._pool.shutdown(wait=wait)
         if wait and self._dispatcher is not None:
             self._dispatcher.join(settings.EXECUTOR_KILL_GRACE + 5)
+        self._notifier.stop()
         atexit.unregister(self.shutdown)
 
     # Internals.

@@ -4,7 +4,16 @@ The models live in a module each; everything is importable from here.
 """
 
 from tasks.models.audit import AuditAction, AuditEvent
+from tasks.models.hooks import Hook, HookCall
 from tasks.models.log import MAX_CHUNK, LogChunk
+from tasks.models.notifications import (
+    Channel,
+    ChannelKind,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    Subscription,
+)
 from tasks.models.retention import RetentionPass
 from tasks.models.task import (
     FINISHED_STATUSES,
@@ -17,18 +26,28 @@ from tasks.models.task import (
     Trigger,
     duration_until,
 )
+from tasks.models.watch import RunEvent
 
 __all__ = [
     "FINISHED_STATUSES",
     "MAX_CHUNK",
     "AuditAction",
     "AuditEvent",
+    "Channel",
+    "ChannelKind",
+    "Delivery",
+    "DeliveryStatus",
     "EndReason",
+    "Event",
+    "Hook",
+    "HookCall",
     "LogChunk",
     "RetentionPass",
+    "RunEvent",
     "ScriptCatalog",
     "Status",
     "Stream",
+    "Subscription",
     "Task",
     "TaskQuerySet",
     "Trigger",

@@ -14,6 +14,7 @@ class AuditAction(models.TextChoices):
     CANCEL = "cancel", "Cancelled a run"
     PURGE = "purge", "Purged runs"
     REVOKE_TOKEN = "revoke_token", "Revoked an API token"
+    HOOK_CALL = "hook_call", "Called an inbound webhook"
 
 
 class AuditEvent(models.Model):

@@ -6,8 +6,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import NotSupportedError, connections, models, router
+from django.db import NotSupportedError, connections, models, router, transaction
 from django.utils import timezone
+
+from tasks.models.watch import Watched, announce
 
 
 class Status(models.TextChoices):
@@ -87,17 +89,20 @@ class TaskQuerySet(models.QuerySet):
         The staleness is the guard: a supervisor that was only slow and wrote a
         heartbeat since the caller looked keeps its run."""
         now = now or timezone.now()
-        changed = (
-            self.stale(now)
-            .filter(pk=pk)
-            .update(
-                status=Status.FAILED,
-                end_reason=EndReason.INTERRUPTED,
-                completed_at=now,
-                duration=duration_until(now),
-                error=error,
+        with transaction.atomic():
+            changed = (
+                self.stale(now)
+                .filter(pk=pk)
+                .update(
+                    status=Status.FAILED,
+                    end_reason=EndReason.INTERRUPTED,
+                    completed_at=now,
+                    duration=duration_until(now),
+                    error=error,
+                )
             )
-        )
+            if changed:
+                announce(pk, "finished")
         return changed == 1
 
     def explain_interruption(self, pk: Any, error: str) -> bool:
@@ -128,7 +133,7 @@ class TaskQuerySet(models.QuerySet):
         return self.filter(pk=pk, enqueued_at=sent_at).update(enqueued_at=previous) == 1
 
 
-class Task(models.Model):
+class Task(Watched):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
 
     # What ran: a snapshot taken at submission, so the history stays true when the
@@ -326,12 +331,16 @@ class Task(models.Model):
     ) -> bool:
         """End the task once; False when it was no longer in one of `from_statuses`."""
         fields.setdefault("completed_at", timezone.now())
-        changed = Task.objects.filter(pk=self.pk, status__in=tuple(from_statuses)).update(
-            status=status,
-            end_reason=end_reason,
-            duration=duration_until(fields["completed_at"]),
-            **fields,
-        )
+        # The end and its event (for notifications) commit together or not at all.
+        with transaction.atomic():
+            changed = Task.objects.filter(pk=self.pk, status__in=tuple(from_statuses)).update(
+                status=status,
+                end_reason=end_reason,
+                duration=duration_until(fields["completed_at"]),
+                **fields,
+            )
+            if changed:
+                announce(self.pk, "finished")
         if changed:
             self.status, self.end_reason = status, end_reason
             for name, value in fields.items():

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from tasks.web import stream
-from tasks.web.views import dashboard, history, task
+from tasks.web.views import dashboard, history, notifications, task, webhooks
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -14,4 +14,8 @@ urlpatterns = [
     path("tasks/<uuid:pk>/poll/", stream.task_poll, name="task-poll"),
     path("tasks/<uuid:pk>/cancel/", task.task_cancel, name="task-cancel"),
     path("tasks/<uuid:pk>/rerun/", task.task_rerun, name="task-rerun"),
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/<int:pk>/remove/", notifications.unsubscribe, name="unsubscribe"),
+    path("webhooks/", webhooks.webhooks, name="webhooks"),
+    path("webhooks/<uuid:pk>/revoke/", webhooks.revoke, name="webhook-revoke"),
 ]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tasks.models import Status
+from tasks.models import Channel, Status
 from tasks.tests.browser.conftest import PHONE
 from tasks.tests.factories import make_task
 
@@ -31,11 +31,15 @@ def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, user):
         exception="RuntimeError: " + "a long exception message " * 10,
         log=[("out", LONG_LINE), ("err", LONG_LINE)],
     )
+    # A channel users may pick: the run page and /notifications/ show the "Notify me" form.
+    Channel.objects.create(name="team chat with a long name", kind="apprise", target="json://x/")
     for path in (
         f"/?script=echo&run={task.pk}",
         "/history/",
         "/history/?status=failed&ordering=script",
         f"/tasks/{task.pk}/",
+        "/notifications/",
+        "/webhooks/",
         "/accounts/login/",
     ):
         phone.goto(f"{live_server.url}{path}")

@@ -26,6 +26,8 @@ WORKER_SETTINGS = {
     "EXECUTOR_KILL_GRACE": "1",
     "EXECUTOR_HEARTBEAT_INTERVAL": "0.5",
     "EXECUTOR_STALE_AFTER": "3",
+    # Notifications: the first retry after a fifth of a second.
+    "EXECUTOR_NOTIFY_RETRY_BASE": "0.2",
 }
 
 

@@ -115,6 +115,8 @@ ALLOWED = (
     "tasks.live",
     "tasks.secret_params",
     "tasks.history.purging",
+    # The notifier thread sends notifications (a layer below the engine).
+    "tasks.notifications",
 )
 FORBIDDEN = ("tasks.services", "tasks.web", "tasks.api", "tasks.admin", "executor_site")
 

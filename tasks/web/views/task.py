@@ -12,6 +12,7 @@ from tasks.history import logs
 from tasks.services.rate_limits import run_refusal
 from tasks.web.state import task_state
 from tasks.web.views.common import dashboard_url, visible_task, wants_json
+from tasks.web.views.notifications import form_context
 from tasks.web.views.panel import panel_context
 
 
@@ -26,6 +27,7 @@ def task_detail(request, pk):
         params=list(task.params.items()),
         env_names=sorted(task.env),
         rerun_of=task.rerun_of_id,
+        notify=form_context(request.user, task.script),
     )
     return render(request, "tasks/task_detail.html", context)
 
