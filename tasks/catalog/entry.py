@@ -25,6 +25,7 @@ class ScriptEntry:
     groups: tuple[str, ...] = ()
     queue: str = "default"
     live_output: bool = True
+    unbuffered: bool = False  # PYTHONUNBUFFERED instead of timed flushes
     # The watchdog: seconds of silence before the run is flagged stalled (None: the
     # EXECUTOR_STALL_AFTER default), and before a stalled run is cancelled (None: never).
     stall_after: float | None = None

@@ -122,6 +122,7 @@ ENTRY_KEYS = {
     "groups",
     "queue",
     "live_output",
+    "unbuffered",
     "stall_after",
     "cancel_after_stall",
 }
@@ -189,6 +190,7 @@ def _load_entry(key, raw, folder):
         groups=tuple(groups),
         queue=queue,
         live_output=_get(raw, "live_output", bool, True),
+        unbuffered=_get(raw, "unbuffered", bool, False),
         stall_after=_seconds(raw, "stall_after"),
         cancel_after_stall=_seconds(raw, "cancel_after_stall"),
     )

@@ -4,6 +4,7 @@ markers, each stream's tail, the exception line, the terminal echo.
 Everything derived from the output sees it as stored: with secret values masked.
 """
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,9 @@ from tasks.executor.tracebacks import ExceptionLineFinder
 from tasks.models import MAX_CHUNK, Stream
 
 TAIL_BYTES = 4096
+# A partial line is passed on alone only after its stream has been quiet this long, so
+# that a line of one stream is not cut by a line of the other during a flood.
+QUIET_SPELL = 0.1
 
 Echo = Callable[[str, bytes], None]
 
@@ -32,6 +36,7 @@ class Output:
         self.progress = progress
         self._progress_dirty = False
         self._partial = {Stream.STDOUT: b"", Stream.STDERR: b""}
+        self._last_data = {Stream.STDOUT: 0.0, Stream.STDERR: 0.0}
         self._tails = {Stream.STDOUT: b"", Stream.STDERR: b""}
         self._tails_dirty = False
         self._exceptions = ExceptionLineFinder()
@@ -47,6 +52,7 @@ class Output:
     def received(self, stream: str, data: bytes) -> None:
         """Bytes read from a pipe: complete lines go on, a partial line waits (up to a
         chunk's worth) for the rest of it."""
+        self._last_data[stream] = time.monotonic()
         buffer = self._partial[stream] + data if self._partial[stream] else data
         cut = max(buffer.rfind(b"\n"), buffer.rfind(b"\r")) + 1
         if not cut and len(buffer) > MAX_CHUNK:
@@ -63,13 +69,24 @@ class Output:
         self._partial[stream] = b""
         return True
 
-    def flush_partials(self) -> None:
-        """Pass on the partial lines too (a viewer sees a prompt before its newline)."""
+    def flush_partials(self, now: float | None = None) -> float | None:
+        """Pass on the partial lines of the streams that have been quiet for QUIET_SPELL
+        (a viewer sees a prompt before its newline). Returns when a partial line held
+        back should be looked at again, or None when none is."""
+        now = time.monotonic() if now is None else now
+        again = None
         for stream, data in self._partial.items():
+            if not data:
+                continue
+            quiet_at = self._last_data[stream] + QUIET_SPELL
+            if now < quiet_at:
+                again = quiet_at if again is None else min(again, quiet_at)
+                continue
             cut = self.writer.safe_length(data[: utf8_boundary(data, len(data))])
             if cut:
                 self._emit(stream, data[:cut])
                 self._partial[stream] = data[cut:]
+        return again
 
     def succeeded(self) -> None:
         """A successful run ends at 100 %."""

@@ -135,7 +135,7 @@ class Supervisor:
                 return self._could_not_start("the run ended before it started")
             script_args, task_env, secrets = opened.script_args, opened.env, opened.values
         argv = entry.argv(script_args)
-        env = child_environment(task_env, task.pk, entry.live_output)
+        env = child_environment(task_env, task.pk, entry.live_output, entry.unbuffered)
         writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES, secrets=secrets)
         self.output = Output(writer, (task.progress, task.progress_message), self.echo)
         inherited_kb = own_high_water_kb()
@@ -239,7 +239,8 @@ class Supervisor:
                     self._schedule_flush()
 
     def _on_time(self, now: float) -> None:
-        self._notice_exit(now)
+        if self._exited_at is None and self._pidfd is None and child.has_exited(self.proc.pid):
+            self._exited_at = now
         if self._exited_at is None:
             self.memory.sample_if_due(now)
         self._start_stop_if_asked()
@@ -249,10 +250,6 @@ class Supervisor:
         self._write_if_due(now)
         self._poll_row_if_due(now)
         self.watchdog.check(now)
-
-    def _notice_exit(self, now: float) -> None:
-        if self._exited_at is None and self._pidfd is None and child.has_exited(self.proc.pid):
-            self._exited_at = now
 
     def _start_stop_if_asked(self) -> None:
         if self._stop_requested.is_set() and self._kill_at is None and self._exited_at is None:
@@ -281,8 +278,9 @@ class Supervisor:
         if self._flush_due is not None and (
             now >= self._flush_due or self.output.pending_bytes >= MAX_CHUNK
         ):
-            self.output.flush_partials()
+            held = self.output.flush_partials(now)
             self._write()
+            self._flush_due = held  # a partial line waits for its stream's quiet spell
         elif now >= self._heartbeat_due():
             self._write()
 

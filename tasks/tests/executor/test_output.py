@@ -1,10 +1,12 @@
 """A run's output (output.py): pipes to chunks, progress, tails, the exception line."""
 
+import time
+
 import pytest
 
 from tasks import services
 from tasks.executor.log_writer import LogWriter
-from tasks.executor.output import TAIL_BYTES, Output, tail_text
+from tasks.executor.output import QUIET_SPELL, TAIL_BYTES, Output, tail_text
 from tasks.history import logs
 from tasks.models import EndReason, LogChunk, Status, Stream, Task
 from tasks.tests.helpers import wait_finished, wait_for
@@ -126,12 +128,25 @@ def test_whole_lines_go_on_and_a_partial_line_waits_for_its_end():
     assert output.end_stream(Stream.STDOUT) is False
 
 
-def test_a_flush_passes_partial_lines_on():
+def test_a_flush_passes_partial_lines_on_once_their_stream_is_quiet():
     output = collector()
     output.received(Stream.STDERR, b"working...")
     assert stored(output) == []
-    output.flush_partials()
+    arrived = time.monotonic()
+    # Still flooding: the partial line waits for its newline, and says until when.
+    assert output.flush_partials(arrived) == pytest.approx(arrived + QUIET_SPELL, abs=0.05)
+    assert stored(output) == []
+    assert output.flush_partials(arrived + QUIET_SPELL + 0.01) is None
     assert stored(output) == [(Stream.STDERR, b"working...")]
+
+
+def test_during_a_flood_a_line_of_one_stream_is_never_cut_by_the_other():
+    output = collector()
+    output.received(Stream.STDOUT, b"out one\nout tw")
+    output.received(Stream.STDERR, b"err one\n")
+    output.flush_partials(time.monotonic())  # a write during the flood
+    output.received(Stream.STDOUT, b"o\n")
+    assert [data for _, data in stored(output)] == [b"out one\n", b"err one\n", b"out two\n"]
 
 
 def test_progress_and_tails_are_in_the_row_fields_only_when_they_changed():
