@@ -21,10 +21,10 @@ from tasks import access, services
 from tasks.api import schema
 from tasks.api.envelope import failure, ok
 from tasks.api.serializers import ExecuteSerializer, TaskListSerializer, TaskSerializer
+from tasks.api.throttles import RunThrottleMixin
 from tasks.history import filters, logs
 from tasks.models import Task, Trigger
 from tasks.services.engine import engine_status
-from tasks.services.rate_limits import RunThrottleMixin
 
 
 def service_failure(exc):
