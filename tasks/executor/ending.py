@@ -5,7 +5,7 @@ from typing import Any
 
 from tasks.models import EndReason, Status
 
-STOPPED_MESSAGE = "the server was stopped during the run"
+STOPPED_MESSAGE = "the server was stopped: it shut down during the run"
 
 
 def end_of(stop_reason: str | None, return_code: int | None) -> tuple[str, str]:

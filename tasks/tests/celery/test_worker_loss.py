@@ -56,7 +56,7 @@ def test_a_cold_shutdown_stops_the_runs_and_records_them_as_interrupted(
 
     ended = wait_finished(task.pk, timeout=20)
     assert (ended.status, ended.end_reason) == (Status.FAILED, EndReason.INTERRUPTED)
-    assert ended.error == "the server was stopped during the run"
+    assert ended.error == "the server was stopped: it shut down during the run"
     wait_for(lambda: not pid_alive(grandchild), timeout=5, message="the grandchild to die")
     assert not pid_alive(child)
     worker.process.wait(20)
