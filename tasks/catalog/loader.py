@@ -122,6 +122,7 @@ ENTRY_KEYS = {
     "groups",
     "queue",
     "live_output",
+    "double_dash",
 }
 PARAM_KEYS = {
     "name",
@@ -187,6 +188,7 @@ def _load_entry(key, raw, folder):
         groups=tuple(groups),
         queue=queue,
         live_output=_get(raw, "live_output", bool, True),
+        double_dash=_get(raw, "double_dash", bool, True),
     )
 
 
