@@ -1,9 +1,12 @@
 """How a run ended, in the row's words: its status, end reason and error, from why the
 supervisor stopped it (if it did) and the script's exit."""
 
+import logging
 from typing import Any
 
-from tasks.models import EndReason, Status
+from tasks.models import EndReason, Status, Task
+
+logger = logging.getLogger(__name__)
 
 STOPPED_MESSAGE = "the server was stopped: it shut down during the run"
 
@@ -28,3 +31,17 @@ def end_fields(stop_reason: str | None, return_code: int | None, timeout: float)
     elif reason == EndReason.INTERRUPTED:
         fields["error"] = STOPPED_MESSAGE
     return fields
+
+
+def record_crash(task: Task, exc: BaseException) -> None:
+    """End a run whose supervisor failed (never raises: it runs on the way out)."""
+    message = f"the supervisor failed: {type(exc).__name__}: {exc}"[:2000]
+    try:
+        task.finish(
+            status=Status.FAILED,
+            end_reason=EndReason.INTERRUPTED,
+            error=message,
+            sealed_secrets="",
+        )
+    except Exception:
+        logger.exception("task %s: could not record the supervisor's failure", task.pk)

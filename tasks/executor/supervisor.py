@@ -27,7 +27,7 @@ from django.utils import timezone
 from tasks import live, secret_params
 from tasks.catalog import get_catalog, interpreter_version, script_sha256
 from tasks.executor import child, process_tree
-from tasks.executor.ending import end_fields
+from tasks.executor.ending import end_fields, record_crash
 from tasks.executor.environment import child_environment
 from tasks.executor.log_writer import LogWriter
 from tasks.executor.output import Echo, Output
@@ -102,7 +102,7 @@ class Supervisor:
                 self.tree.kill()
                 self.tree.reap()
             close_old_connections()
-            self._record_crash(exc)
+            record_crash(self.task, exc)
             if not isinstance(exc, Exception):
                 raise
             return False
@@ -385,15 +385,3 @@ class Supervisor:
             status=Status.FAILED, end_reason=reason, error=message[:2000], sealed_secrets=""
         )
         return False
-
-    def _record_crash(self, exc: BaseException) -> None:
-        message = f"the supervisor failed: {type(exc).__name__}: {exc}"[:2000]
-        try:
-            self.task.finish(
-                status=Status.FAILED,
-                end_reason=EndReason.INTERRUPTED,
-                error=message,
-                sealed_secrets="",
-            )
-        except Exception:
-            logger.exception("task %s: could not record the supervisor's failure", self.task.pk)
