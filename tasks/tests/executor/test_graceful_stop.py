@@ -2,6 +2,9 @@
 each run's tree gets SIGTERM, the grace period, SIGKILL; the row ends interrupted with
 its log kept; a run still pending stays pending; the server exits within grace + 5 s."""
 
+import os
+import signal
+
 import pytest
 
 from tasks.executor.ending import STOPPED_MESSAGE
@@ -61,8 +64,9 @@ def test_a_stop_interrupts_the_runs_and_the_server_exits(kind, how, user, tmp_pa
         wait_for(lambda pid=pid: not pid_alive(pid), timeout=5, message=f"{pid} to die")
 
 
-def test_a_second_ctrl_c_exits_at_once(user, tmp_path, server_log):
-    server = Server("serve", server_log, EXECUTOR_KILL_GRACE="30", EXECUTOR_MAX_WORKERS="1")
+@pytest.mark.parametrize("kind", ["serve", "gunicorn", "uvicorn"])
+def test_a_second_ctrl_c_exits_at_once(kind, user, tmp_path, server_log):
+    server = Server(kind, server_log, EXECUTOR_KILL_GRACE="30", EXECUTOR_MAX_WORKERS="1")
     pids = []
     try:
         running, _, pids = start_runs(server, user, tmp_path)
@@ -74,9 +78,7 @@ def test_a_second_ctrl_c_exits_at_once(user, tmp_path, server_log):
         server.stop()
         for pid in pids:  # left to recovery: this test ends them itself
             if pid_alive(pid):
-                import os
-
-                os.kill(pid, 9)
+                os.kill(pid, signal.SIGKILL)
     assert took < 5
     # What is left is recovery's: the row is still running, its heartbeat will go stale.
     assert Task.objects.get(pk=running).status == Status.RUNNING
