@@ -4,8 +4,6 @@ The API authenticates through DRF (token or session) and answers 401 in JSON; DR
 views exempt from LoginRequiredMiddleware, which would redirect to the sign-in page.
 """
 
-import sys
-
 from django.db import connection
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -21,10 +19,11 @@ from tasks import access, services
 from tasks.api import schema
 from tasks.api.envelope import failure, ok
 from tasks.api.serializers import ExecuteSerializer, TaskListSerializer, TaskSerializer
+from tasks.api.throttles import RunThrottleMixin
+from tasks.api.whole_log import whole_log_response
 from tasks.history import filters, logs
 from tasks.models import Task, Trigger
 from tasks.services.engine import engine_status
-from tasks.services.rate_limits import RunThrottleMixin
 
 
 def service_failure(exc):
@@ -162,17 +161,8 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
         task = self.get_object()
         raw_offset = request.query_params.get("offset")
         if raw_offset is None:
-            # The seed's form: the whole log as one string (bounded by the log cap).
-            whole = logs.read(task.pk, 0, limit=sys.maxsize)
-            return ok(
-                logs=whole.text,
-                offset=0,
-                next_offset=whole.next_offset,
-                complete=task.is_finished and whole.next_offset >= task.log_bytes,
-                log_bytes=task.log_bytes,
-                dropped_bytes=task.log_dropped_bytes,
-                status=task.status,
-            )
+            # The seed's form: the whole log as one string, streamed.
+            return whole_log_response(task)
         try:
             offset = logs.whole_number(raw_offset, "offset")
             limit = logs.whole_number(

@@ -8,6 +8,11 @@ from tasks.catalog.errors import RequestInvalid
 from tasks.catalog.params import DEFAULT_MAX_ARGS, MAX_ARG_LENGTH, Param, _check_text
 
 
+def option_like(value: str) -> bool:
+    """Whether a command line would read `value` as an option ("-" alone is stdin)."""
+    return value.startswith("-") and value != "-"
+
+
 @dataclass(frozen=True)
 class ScriptEntry:
     key: str
@@ -30,6 +35,10 @@ class ScriptEntry:
     # EXECUTOR_STALL_AFTER default), and before a stalled run is cancelled (None: never).
     stall_after: float | None = None
     cancel_after_stall: float | None = None
+    # Whether the script reads "--" as the end of its options (argparse, click, getopt
+    # do): then a free value that looks like an option is passed after "--"; else it
+    # is refused.
+    double_dash: bool = True
 
     def param(self, name: str) -> Param | None:
         return next((param for param in self.params if param.name == name), None)
@@ -81,6 +90,8 @@ class ScriptEntry:
         args_error = self._args_error(args)
         if args_error:
             errors["args"] = args_error
+        if not self.double_dash:
+            errors.update(self._option_like_errors(clean, args if not args_error else []))
         if errors:
             raise RequestInvalid(errors)
         return clean, list(args)
@@ -104,21 +115,53 @@ class ScriptEntry:
                 return f"argument {index + 1} {exc}"
         return None
 
+    def _option_like_errors(self, params: dict[str, Any], args: list[str]) -> dict[str, str]:
+        """For a script that cannot take "--": the free values that look like options."""
+        errors = {}
+        refusal = (
+            f"looks like an option; {self.key!r} cannot take '--', "
+            "so free values may not start with '-'"
+        )
+        for param in self._positional():
+            if param.name in params and any(map(option_like, param.as_argv(params[param.name]))):
+                errors[f"params.{param.name}"] = refusal
+        for index, arg in enumerate(args):
+            if option_like(arg):
+                errors["args"] = f"argument {index + 1} {refusal}"
+                break
+        return errors
+
+    def _positional(self) -> list[Param]:
+        return [
+            p for p in self.params if p.flag is None and p.pass_as != "env" and p.type != "boolean"
+        ]
+
     def command(self, params: dict[str, Any], args: list[str]) -> tuple[list[str], dict[str, str]]:
         """(arguments after the script's path, environment variables) for validated
-        parameters and free arguments."""
-        script_args: list[str] = []
+        parameters and free arguments.
+
+        Typed options always win: when a free value (a positional parameter's or a free
+        argument) looks like an option, the options come first and the free values after
+        "--", so "--token=evil" reaches the script as a value, never as its --token."""
+        options: list[str] = []
+        positional: list[str] = []
+        in_order: list[str] = []
         env: dict[str, str] = {}
+        free = {param.name for param in self._positional()}
         for param in self.params:
             if param.name not in params:
                 continue
             value = params[param.name]
             if param.pass_as == "env" and param.env_name:
                 env[param.env_name] = param.as_env(value)
-            else:
-                script_args.extend(param.as_argv(value))
-        script_args.extend(args)
-        return script_args, env
+                continue
+            argv = param.as_argv(value)
+            (positional if param.name in free else options).extend(argv)
+            in_order.extend(argv)
+        positional.extend(args)
+        if self.double_dash and any(map(option_like, positional)):
+            return [*options, "--", *positional], env
+        return [*in_order, *args], env
 
     def argv(self, script_args: list[str]) -> list[str]:
         return [self.interpreter, *self.interpreter_args, str(self.path), *script_args]

@@ -125,6 +125,7 @@ ENTRY_KEYS = {
     "unbuffered",
     "stall_after",
     "cancel_after_stall",
+    "double_dash",
 }
 PARAM_KEYS = {
     "name",
@@ -193,6 +194,7 @@ def _load_entry(key, raw, folder):
         unbuffered=_get(raw, "unbuffered", bool, False),
         stall_after=_seconds(raw, "stall_after"),
         cancel_after_stall=_seconds(raw, "cancel_after_stall"),
+        double_dash=_get(raw, "double_dash", bool, True),
     )
 
 

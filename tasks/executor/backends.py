@@ -58,6 +58,10 @@ class ThreadBackend:
     def shutdown(self):
         self.engine.shutdown()
 
+    def stop_for_exit(self):
+        """The server is stopping: interrupt the runs (threadpool.shutdown_at_exit)."""
+        self.engine.shutdown_at_exit()
+
 
 class InlineBackend:
     """Runs the task in the caller's thread. `echo` receives output as it arrives."""

@@ -16,13 +16,13 @@ import random
 from functools import partial
 
 from celery import shared_task
-from celery.signals import after_setup_logger, worker_ready, worker_shutdown
+from celery.signals import after_setup_logger, worker_ready, worker_shutdown, worker_shutting_down
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
 from tasks.catalog import get_catalog
 from tasks.executor.celery_app import RUN_TASK, create_app
-from tasks.executor.celery_pool import register_job, unregister_job
+from tasks.executor.celery_pool import register_job, stop_all, unregister_job
 from tasks.executor.housekeeping import Housekeeper, send_lost
 from tasks.executor.messages import send, send_next_waiting
 from tasks.executor.notifier import Notifier
@@ -64,7 +64,7 @@ def run(self, task_id):
         logger.debug("task %s is no longer pending; message dropped", task_id)
         return
     supervisor = Supervisor(task)
-    # A cold shutdown of the worker interrupts the run (see celery_pool).
+    # A shutdown of the worker, warm or cold, interrupts the run (see celery_pool).
     job = register_job(partial(supervisor.cancel, EndReason.INTERRUPTED))
     try:
         supervisor.run()
@@ -156,3 +156,14 @@ def _stop_housekeeping(**kwargs):
     if _notifier is not None:
         _notifier.stop()
         _notifier = None
+
+
+@worker_shutting_down.connect
+def _interrupt_runs(sig=None, how=None, **kwargs):
+    # A warm shutdown would wait for every run to end on its own; the worker was told to
+    # stop, so its runs are stopped (SIGTERM to each tree, the grace, SIGKILL) and
+    # recorded as interrupted. Their messages are acknowledged as the runs end; runs
+    # still pending stay pending, their messages go back to the broker.
+    stopped = stop_all()
+    if stopped:
+        logger.warning("worker stopping (%s): interrupting %d run(s)", sig, stopped)

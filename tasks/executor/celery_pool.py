@@ -6,7 +6,8 @@ thread pool does not implement: the worker crashed and hung while its scripts ra
 unwatched. Here each job reports its thread id as its
 pid, and terminating it calls the stop function the job registered: for a run, its
 supervisor's cancel, which stops the script's process group and records the run as
-interrupted.
+interrupted. A warm shutdown (SIGTERM, a first Ctrl+C) waits for the jobs to end, which
+for a run could be hours: celery.py stops them all (`stop_all`) when it begins.
 
 Celery imports this module while it parses its command line, before Django is set up:
 it must not import models.
@@ -31,6 +32,15 @@ def register_job(stop):
 def unregister_job(key):
     with _lock:
         _stops.pop(key, None)
+
+
+def stop_all():
+    """Stop every job that registered how (the worker is shutting down); how many."""
+    with _lock:
+        stops = list(_stops.values())
+    for stop in stops:
+        stop()
+    return len(stops)
 
 
 class ThreadPool(TaskPool):

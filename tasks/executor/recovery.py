@@ -2,7 +2,8 @@
 
 The row is ended as failed/interrupted. If the dead supervisor ran on this machine and
 its script is still running (it has a session of its own, so it outlives a killed
-server), its process group is killed too: nobody could see, cancel or time it out.
+server), its process group is killed too, and every process that carries the run's
+marker (process_tree.kill_marked): nobody could see, cancel or time them out.
 """
 
 import logging
@@ -13,6 +14,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from tasks.executor import process_tree
 from tasks.models import Task
 
 logger = logging.getLogger(__name__)
@@ -54,15 +56,17 @@ def kill_orphan(task: Task) -> bool:
     host, _, _ = task.worker.rpartition(":")
     if not task.pid or host != socket.gethostname() or task.started_at is None:
         return False
+    # What left the script's process group: by the run's marker, started after the run.
+    strays = process_tree.kill_marked(task.pk, task.started_at.timestamp() - SAME_PROCESS_WINDOW)
     try:
         if os.getsid(task.pid) != task.pid:
-            return False  # not a session leader: not a script this engine started
+            return strays > 0  # not a session leader: not a script this engine started
         started = process_start_time(task.pid)
         if started is None or abs(started - task.started_at.timestamp()) > SAME_PROCESS_WINDOW:
-            return False  # the pid was reused by something else
+            return strays > 0  # the pid was reused by something else
         os.killpg(task.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        return False
+        return strays > 0
     logger.warning("task %s: killed its orphaned process group %s", task.pk, task.pid)
     return True
 

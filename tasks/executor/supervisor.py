@@ -11,7 +11,6 @@ import contextlib
 import logging
 import os
 import selectors
-import signal
 import socket
 import subprocess
 import threading
@@ -24,7 +23,8 @@ from django.utils import timezone
 
 from tasks import live, secret_params
 from tasks.catalog import get_catalog, interpreter_version, script_sha256
-from tasks.executor import child
+from tasks.executor import child, process_tree
+from tasks.executor.ending import end_fields, record_crash
 from tasks.executor.environment import child_environment
 from tasks.executor.log_writer import LogWriter
 from tasks.executor.output import Echo, Output
@@ -59,10 +59,10 @@ class Supervisor:
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
         self.proc: subprocess.Popen | None = None
-        self.killed = False
+        self.tree: process_tree.ProcessTree | None = None
 
     def cancel(self, reason: str = EndReason.CANCELLED) -> None:
-        """Stop the run: SIGTERM to its process group now, SIGKILL after the grace period."""
+        """Stop the run: SIGTERM to its whole tree now, SIGKILL after the grace period."""
         if self.stop_reason is None:
             self.stop_reason = reason
         self._stop_requested.set()
@@ -97,10 +97,11 @@ class Supervisor:
             return step()
         except BaseException as exc:
             logger.exception("supervisor of task %s failed", self.task.pk)
-            child.kill_group(self.proc, signal.SIGKILL)
-            child.reap(self.proc)
+            if self.tree is not None:
+                self.tree.kill()
+                self.tree.reap()
             close_old_connections()
-            self._record_crash(exc)
+            record_crash(self.task, exc)
             if not isinstance(exc, Exception):
                 raise
             return False
@@ -140,11 +141,13 @@ class Supervisor:
         self.output = Output(writer, (task.progress, task.progress_message), self.echo)
         inherited_kb = own_high_water_kb()
         self.watchdog = Watchdog(task, entry, self.cancel)
+        process_tree.become_subreaper()
         try:
             self.proc = child.spawn(argv, cwd=entry.path.parent, env=env)
         except OSError as exc:
             return self._could_not_start(f"could not start {argv[0]}: {exc.strerror or exc}")
         self.memory = TreeSampler(self.proc.pid, inherited_kb=inherited_kb)
+        self.tree = process_tree.ProcessTree(self.proc, task.pk)
         # What actually ran, on this machine (which may not be the one that took the
         # request): written with the first update of the row where it differs.
         ran = {
@@ -194,9 +197,9 @@ class Supervisor:
         selector.close()
         self.output.close()
         # The script has exited but is not reaped yet, so its pid (our process group id)
-        # cannot have been reused: ending the group here cannot hit a stranger.
-        child.kill_group(proc, signal.SIGKILL)
-        self._finish(child.reap(proc))
+        # cannot have been reused: ending the tree here cannot hit a stranger.
+        self.tree.kill()
+        self._finish(self.tree.reap())
 
     def _deadlines(self) -> list[float]:
         """When the loop must next look, whatever the pipes do."""
@@ -253,24 +256,23 @@ class Supervisor:
 
     def _start_stop_if_asked(self) -> None:
         if self._stop_requested.is_set() and self._kill_at is None and self._exited_at is None:
-            self._kill_at = self._begin_stop(self.stop_reason)
+            self._kill_at = self.tree.begin_stop(settings.EXECUTOR_KILL_GRACE, self.stop_reason)
 
     def _stop_at_timeout(self, now: float) -> None:
         if self.stop_reason is None and now >= self._timeout_at and self._exited_at is None:
             self.stop_reason = EndReason.TIMEOUT
-            self._kill_at = self._begin_stop(EndReason.TIMEOUT)
+            self._kill_at = self.tree.begin_stop(settings.EXECUTOR_KILL_GRACE, EndReason.TIMEOUT)
 
     def _kill_after_grace(self, now: float) -> None:
         if self._kill_at is not None and now >= self._kill_at and self._exited_at is None:
-            child.kill_group(self.proc, signal.SIGKILL)
-            self.killed = True
+            self.tree.kill(after_grace=True)
             self._kill_at = None
 
     def _end_after_drain(self, now: float) -> None:
         exited = self._exited_at
         if exited is not None and self._open_pipes and now >= exited + EXIT_DRAIN:
             # The script is gone but something it started holds its output open: end it.
-            child.kill_group(self.proc, signal.SIGKILL)
+            self.tree.kill()
             if now >= exited + EXIT_DRAIN + 1:
                 self._open_pipes.clear()
 
@@ -367,33 +369,15 @@ class Supervisor:
 
     # Ending.
 
-    def _begin_stop(self, reason: str | None) -> float | None:
-        logger.info("task %s: stopping (%s)", self.task.pk, reason)
-        grace = settings.EXECUTOR_KILL_GRACE
-        if grace <= 0:
-            child.kill_group(self.proc, signal.SIGKILL)
-            self.killed = True
-            return None
-        child.kill_group(self.proc, signal.SIGTERM)
-        return time.monotonic() + grace
-
     def _finish(self, rusage) -> None:
-        code = self.proc.returncode
-        status, reason = end_of(self.stop_reason, code)
         final = {
-            "status": status,
-            "end_reason": reason,
-            "return_code": code,
+            **end_fields(self.stop_reason, self.proc.returncode, self.task.timeout),
             "completed_at": timezone.now(),
-            "killed": self.killed,
+            "killed": self.tree.killed,
             "exception": self.output.exception_line,
             **self.memory.usage_fields(rusage),
         }
-        if reason == EndReason.TIMEOUT:
-            final["error"] = f"stopped after its timeout of {self.task.timeout:g} s"
-        elif reason == EndReason.INTERRUPTED:
-            final["error"] = "the server shut down during the run"
-        if status == Status.SUCCESS:
+        if final["status"] == Status.SUCCESS:
             self.output.succeeded()
         self._write(final)
 
@@ -403,26 +387,3 @@ class Supervisor:
             status=Status.FAILED, end_reason=reason, error=message[:2000], sealed_secrets=""
         )
         return False
-
-    def _record_crash(self, exc: BaseException) -> None:
-        message = f"the supervisor failed: {type(exc).__name__}: {exc}"[:2000]
-        try:
-            self.task.finish(
-                status=Status.FAILED,
-                end_reason=EndReason.INTERRUPTED,
-                error=message,
-                sealed_secrets="",
-            )
-        except Exception:
-            logger.exception("task %s: could not record the supervisor's failure", self.task.pk)
-
-
-def end_of(stop_reason: str | None, return_code: int | None) -> tuple[str, str]:
-    """A run's (status, end reason), from why it was stopped (if it was) and its exit."""
-    if stop_reason == EndReason.TIMEOUT:
-        return Status.FAILED, EndReason.TIMEOUT
-    if stop_reason == EndReason.CANCELLED:
-        return Status.CANCELLED, EndReason.CANCELLED
-    if stop_reason == EndReason.INTERRUPTED:
-        return Status.FAILED, EndReason.INTERRUPTED
-    return (Status.SUCCESS if return_code == 0 else Status.FAILED), EndReason.EXIT

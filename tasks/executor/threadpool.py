@@ -14,10 +14,12 @@ Claims are compare-and-set on the row (scheduling.py), so however many processes
 threads look at the table, each run starts once.
 """
 
-import atexit
 import logging
+import os
+import signal
 import threading
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -63,7 +65,7 @@ class ThreadPoolEngine:
             )
             self._dispatcher.start()
             self._notifier.start()
-            atexit.register(self.shutdown)
+            at_interpreter_exit(self)
         logger.info("executor pool started: %d workers in %s", self.max_workers, self.name)
 
     def submit(self, task_id):
@@ -112,7 +114,23 @@ class ThreadPoolEngine:
         if wait and self._dispatcher is not None:
             self._dispatcher.join(settings.EXECUTOR_KILL_GRACE + 5)
         self._notifier.stop()
-        atexit.unregister(self.shutdown)
+
+    def shutdown_at_exit(self):
+        """The interpreter is exiting (a server told to stop): stop the runs first."""
+        if self._stopping.is_set():
+            return
+        if threading.current_thread() is threading.main_thread():
+            # A second Ctrl-C exits at once, leaving what is left to recovery; a SIGTERM
+            # now (a reloader passing the first one on) changes nothing.
+            signal.signal(signal.SIGINT, _exit_now)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if self._supervisors:
+            logger.warning(
+                "stopping: interrupting %d run(s), up to %g s (Ctrl-C again to exit now)",
+                len(self._supervisors),
+                settings.EXECUTOR_KILL_GRACE,
+            )
+        self.shutdown()
 
     # Internals.
 
@@ -191,3 +209,31 @@ class ThreadPoolEngine:
                 self._slots.release()
                 return
             self._start(task)
+
+
+def at_interpreter_exit(engine):
+    """Stop `engine` when the interpreter exits, before its threads are joined.
+
+    atexit is too late: concurrent.futures joins its workers (here: supervisors watching
+    runs that may last hours) before atexit handlers run, so a server told to stop waited
+    for its runs instead of stopping them. threading's exit hook runs before that join
+    (newest first; concurrent.futures registers its own with it). It is private, hence
+    the fallback."""
+    ref = weakref.ref(engine)
+
+    def stop():
+        engine = ref()
+        if engine is not None:
+            engine.shutdown_at_exit()
+
+    register = getattr(threading, "_register_atexit", None)
+    if register is None:  # pragma: no cover - every CPython since 3.9 has it
+        import atexit
+
+        atexit.register(stop)
+    else:
+        register(stop)
+
+
+def _exit_now(signum, frame):
+    os._exit(128 + signum)

@@ -87,6 +87,12 @@ def read(task_id, offset=0, limit=DEFAULT_LIMIT):
 
 def iter_text(task_id):
     """The whole log as text pieces, for downloads: constant memory at any size."""
+    return (text for text, _ in iter_pieces(task_id))
+
+
+def iter_pieces(task_id):
+    """The whole log as (text piece, byte offset after it), chunk by chunk from the
+    database: a reader of any size holds a few chunks at a time."""
     position = 0
     chunks = (
         LogChunk.objects.filter(task_id=task_id)
@@ -96,9 +102,9 @@ def iter_text(task_id):
     )
     for start, data in chunks:
         if start > position:
-            yield gap_marker(start - position)
-        yield bytes(data).decode("utf-8", "replace")
+            yield gap_marker(start - position), start
         position = start + len(data)
+        yield bytes(data).decode("utf-8", "replace"), position
 
 
 def text_response(task, *, attachment):

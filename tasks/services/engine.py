@@ -22,6 +22,7 @@ __all__ = [
     "engine_status",
     "never_passed",
     "start_engine",
+    "stop_engine",
     "this_worker",
 ]
 
@@ -36,6 +37,15 @@ def engine_status() -> dict[str, Any]:
 def start_engine() -> None:
     """Start the configured backend; starting it again does nothing."""
     get_backend().start()
+
+
+def stop_engine() -> None:
+    """The server is stopping: interrupt the runs this process supervises and record
+    them (pending ones stay pending); on the main thread a second Ctrl-C then exits."""
+    backend = get_backend()
+    stop = getattr(backend, "stop_for_exit", None)
+    if stop is not None:
+        stop()
 
 
 def this_worker() -> str:

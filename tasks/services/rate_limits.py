@@ -1,5 +1,8 @@
 """Limits on what a user can do in a burst: runs started, and failed sign-ins.
 
+The run counter is shared by the pages and the API (tasks.api.throttles plugs it into
+DRF's views), so it lives here, below both.
+
 Counters live in the default cache (CACHE_URL). With the per-process default each server
 process counts on its own; a shared cache (Redis, or a file cache on one machine) makes
 the limits exact across processes.
@@ -12,7 +15,6 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
@@ -35,13 +37,12 @@ def wait_text(seconds):
     return f"{math.ceil(seconds / 60)} minutes"
 
 
-class TooManyRuns(Throttled):
-    extra_detail_singular = "Try again in {wait} second."
-    extra_detail_plural = "Try again in {wait} seconds."
-
-
 class RunRateThrottle(SimpleRateThrottle):
-    """Runs started per user (execute and re-run), at EXECUTOR_RUN_RATE."""
+    """Runs started per user (execute and re-run), at EXECUTOR_RUN_RATE.
+
+    DRF's own counting (a list of times in the cache), except that a request is counted
+    only once it has started a run (`count_run`): a refused request (an unknown script,
+    a bad parameter) uses up nothing."""
 
     scope = "run"
 
@@ -56,21 +57,18 @@ class RunRateThrottle(SimpleRateThrottle):
         ident = request.user.pk if request.user.is_authenticated else self.get_ident(request)
         return f"throttle:run:{ident}"
 
+    def throttle_success(self):
+        return True  # allowed, not yet counted: count_run() counts a run once started
 
-class RunThrottleMixin:
-    """For viewsets whose actions in `run_actions` start runs."""
+    def count_run(self, request, view=None):
+        """Count a run this request started (with the history as it is now)."""
+        if self.rate is not None and self.allow_request(request, view):
+            super().throttle_success()
 
-    run_actions = ()
 
-    def get_throttles(self):
-        throttles = super().get_throttles()
-        if self.action in self.run_actions:
-            throttles.append(RunRateThrottle())
-        return throttles
-
-    def throttled(self, request, wait):
-        rate = settings.EXECUTOR_RUN_RATE
-        raise TooManyRuns(wait, f"Too many runs started: the limit is {describe(rate)}.")
+def run_started(request):
+    """Count a run started by this request against EXECUTOR_RUN_RATE (pages and API)."""
+    RunRateThrottle().count_run(request)
 
 
 class SignInLimiter:

@@ -66,10 +66,20 @@ def test_parameters_become_argv_and_environment():
         ["--", "free"],
     )
     script_args, env = entry.command(params, args)
-    # A value starting with "-" stays glued to its flag, so it cannot read as an option.
-    assert script_args == ["--greeting=-rf", "--count=2", "0.5", "--tag=a", "--tag=b", "--", "free"]
+    # A value starting with "-" stays glued to its flag, so it cannot read as an option;
+    # a free "--" is a value too: the options come first, then "--", then free values.
+    assert script_args == [
+        *("--greeting=-rf", "--count=2", "--tag=a", "--tag=b"),
+        *("--", "0.5", "--", "free"),
+    ]
     assert env == {"ECHO_MOOD": "calm"}
     assert entry.argv(script_args)[:2] == [sys.executable, str(entry.path)]
+
+
+def test_free_values_that_look_like_nothing_but_values_keep_their_place():
+    entry = echo()
+    params, args = entry.clean({"ratio": 0.5, "count": 1}, ["a", "-"])
+    assert entry.command(params, args)[0] == ["--greeting=hello", "--count=1", "0.5", "a", "-"]
 
 
 def test_a_short_flag_takes_its_value_as_the_next_argument(tmp_path, settings):

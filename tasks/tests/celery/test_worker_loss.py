@@ -56,10 +56,33 @@ def test_a_cold_shutdown_stops_the_runs_and_records_them_as_interrupted(
 
     ended = wait_finished(task.pk, timeout=20)
     assert (ended.status, ended.end_reason) == (Status.FAILED, EndReason.INTERRUPTED)
-    assert ended.error == "the server shut down during the run"
+    assert ended.error == "the server was stopped: it shut down during the run"
     wait_for(lambda: not pid_alive(grandchild), timeout=5, message="the grandchild to die")
     assert not pid_alive(child)
     worker.process.wait(20)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_warm_shutdown_stops_the_runs_and_leaves_pending_ones_pending(
+    sig, user, workers, celery_backend, pidfile
+):
+    worker = workers.start(name="warm", concurrency=1)
+    worker.wait_ready()
+    task = services.execute(user, "sleeper", {"pidfile": str(pidfile), "ignore_term": True}, [])
+    wait_for(pidfile.exists, timeout=30, message="the run to start")
+    child, grandchild = read_pids(pidfile)
+    waiting = services.execute(user, "echo", {}, [])
+
+    worker.kill(sig)
+
+    ended = wait_finished(task.pk, timeout=20)
+    assert (ended.status, ended.end_reason) == (Status.FAILED, EndReason.INTERRUPTED)
+    assert ended.error == "the server was stopped: it shut down during the run"
+    assert ended.killed is True  # it ignored SIGTERM: SIGKILL after the grace period
+    worker.process.wait(1 + 5)  # within grace + 5 s
+    assert not pid_alive(child)
+    wait_for(lambda: not pid_alive(grandchild), timeout=5, message="the grandchild to die")
+    assert Task.objects.get(pk=waiting.pk).status == Status.PENDING
 
 
 def test_a_run_submitted_while_the_broker_was_down_is_sent_when_it_is_back(

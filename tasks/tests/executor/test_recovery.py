@@ -112,3 +112,46 @@ def test_a_killed_servers_run_ends_interrupted_and_its_orphaned_script_dies(
     finally:
         server.kill()
         server.wait()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recovery_kills_what_left_the_dead_runs_process_group(user, tmp_path, settings):
+    """A crashed supervisor's script, and its grandchild that called setsid(), both die."""
+    import contextlib
+    import os
+    import socket
+    import sys
+    from pathlib import Path
+
+    from tasks.executor import child
+    from tasks.executor.environment import child_environment
+    from tasks.tests.helpers import pid_alive, read_pids, wait_for
+
+    settings.EXECUTOR_STALE_AFTER = 30
+    task = running_task(user, heartbeat_age=120)
+    pidfile = tmp_path / "pids"
+    script = Path(__file__).parent.parent / "scripts" / "escaper.py"
+    proc = child.spawn(
+        [sys.executable, str(script), "--pidfile", str(pidfile)],
+        cwd=tmp_path,
+        env=child_environment({}, task.pk, True),
+    )
+    grandchild = None
+    try:
+        wait_for(pidfile.exists, message="the pid file")
+        grandchild = read_pids(pidfile)[1]
+        Task.objects.filter(pk=task.pk).update(
+            pid=proc.pid, started_at=timezone.now(), worker=f"{socket.gethostname()}:1"
+        )
+        assert recover_stale() == 1
+        error = Task.objects.get(pk=task.pk).error
+        assert "was still running on this machine and was killed" in error
+        wait_for(lambda: not pid_alive(grandchild), timeout=5, message="the grandchild to die")
+    finally:
+        for pid in (proc.pid, grandchild):
+            if pid and pid_alive(pid):
+                os.kill(pid, 9)
+        child.reap(proc)
+        # The grandchild may have been re-parented to this process (a subreaper): reap it.
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(grandchild or -1, os.WNOHANG)

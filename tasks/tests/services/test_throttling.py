@@ -40,6 +40,39 @@ def test_each_user_has_their_own_count(api, other_user, settings):
     assert other.post("/api/execute", {"script_type": "echo"}, format="json").status_code == 201
 
 
+def test_refused_requests_do_not_use_up_the_run_rate(api, settings):
+    settings.EXECUTOR_RUN_RATE = (2, 60)
+    for _ in range(30):
+        response = api.post("/api/execute", {"script_type": "no-such-script"}, format="json")
+        assert response.status_code in (400, 404)
+    for bad in ({"script_type": "echo", "params": {"count": 99}}, {"script_type": 7}):
+        assert api.post("/api/execute", bad, format="json").status_code == 400
+    for _ in range(2):
+        assert api.post("/api/execute", {"script_type": "echo"}, format="json").status_code == 201
+    # Only the runs started counted: the third is over the limit.
+    assert api.post("/api/execute", {"script_type": "echo"}, format="json").status_code == 429
+    assert Task.objects.count() == 2
+
+
+def test_a_refused_rerun_does_not_count(api, other_user, settings):
+    from tasks.tests.conftest import token_client
+
+    settings.EXECUTOR_RUN_RATE = (1, 60)
+    theirs = token_client(other_user).post("/api/execute", {"script_type": "echo"}, format="json")
+    for _ in range(5):  # not visible to this user: 404, nothing counted
+        assert api.post(f"/api/tasks/{theirs.json()['task']['id']}/rerun").status_code == 404
+    assert api.post("/api/execute", {"script_type": "echo"}, format="json").status_code == 201
+
+
+def test_an_invalid_run_form_does_not_count(client, user, settings):
+    settings.EXECUTOR_RUN_RATE = (1, 60)
+    client.force_login(user)
+    for _ in range(5):
+        assert client.post("/run/echo/", {"param_count": "99"}).status_code == 400
+    assert client.post("/run/echo/", {}).status_code == 302
+    assert client.post("/run/echo/", {}).status_code == 429
+
+
 def test_reading_is_not_limited(api, settings):
     settings.EXECUTOR_RUN_RATE = (1, 60)
     for _ in range(5):

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tasks import access, services
 from tasks.history import filters
-from tasks.services.rate_limits import run_refusal
+from tasks.services.rate_limits import run_refusal, run_started
 from tasks.web.forms import RunForm
 from tasks.web.views.common import dashboard_url, visible_task
 from tasks.web.views.panel import panel_context
@@ -47,6 +47,7 @@ def run(request, script):
         except services.ServiceError as exc:
             form.add_error(None, exc.message)
         else:
+            run_started(request)
             return redirect(dashboard_url(entry.key, task.pk))
     return _render(request, entries, entry, form, load_error, None, {}, status=400)
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tasks import services
 from tasks.catalog import get_catalog
 from tasks.history import logs
-from tasks.services.rate_limits import run_refusal
+from tasks.services.rate_limits import run_refusal, run_started
 from tasks.web.state import task_state
 from tasks.web.views.common import dashboard_url, visible_task, wants_json
 from tasks.web.views.notifications import form_context
@@ -67,6 +67,7 @@ def task_rerun(request, pk):
     except services.ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(_page_of(request, task))
+    run_started(request)
     for warning in warnings:
         messages.warning(request, warning)
     return redirect(_page_of(request, new))

@@ -1,0 +1,171 @@
+"""A run's whole process tree: the script and everything it started, wherever it went.
+
+A script leads a session of its own, so a signal to its process group reaches what it
+started, unless a descendant left the group (`setsid()`, `setpgid()`, a daemon's double
+fork). To reach those too, the supervising process makes itself a child subreaper
+(Linux `prctl(PR_SET_CHILD_SUBREAPER)`): a descendant whose parent dies is re-parented to
+this process instead of to init. A run's tree is then
+
+- every process below the script (found by parent links while they last), and
+- every orphan re-parented to this process that carries the run's `EXECUTOR_TASK_ID` in
+  its environment (child_environment sets it), with everything below it.
+
+What it cannot catch: a descendant that left the tree *and* cleared or replaced its
+environment after its parent died; one that another subreaper or a container's init
+adopted; and processes started through another service (`systemd-run`, `at`, a daemon
+over a socket). A cgroup per run would catch the first, but needs a writable cgroup
+tree, which a server process usually does not have.
+
+psutil does the process-table reading (children, environment, signals that check the
+process is still the one found, so a reused pid is never signalled).
+"""
+
+import contextlib
+import ctypes
+import logging
+import os
+import resource
+import signal
+import subprocess
+import threading
+import time
+
+import psutil
+
+from tasks.executor import child
+
+logger = logging.getLogger(__name__)
+
+PR_SET_CHILD_SUBREAPER = 36
+MARKER = "EXECUTOR_TASK_ID"
+KILL_WAIT = 1.0  # seconds to wait for SIGKILLed orphans to die, so that they are reaped
+
+_lock = threading.Lock()
+_subreaper: bool | None = None
+# Scripts this process's supervisors spawned and will reap themselves (pid -> task id):
+# the orphan reaper leaves them alone.
+_scripts: dict[int, int] = {}
+# Orphans of runs that were re-parented to this process, seen alive: reaped once they exit.
+_adopted: set[int] = set()
+
+
+def become_subreaper() -> bool:
+    """Make this process the subreaper of its descendants (once); whether it is one."""
+    global _subreaper
+    with _lock:
+        if _subreaper is None:
+            _subreaper = False
+            with contextlib.suppress(OSError, AttributeError):
+                libc = ctypes.CDLL(None, use_errno=True)
+                _subreaper = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+            if not _subreaper:
+                logger.warning(
+                    "could not become a child subreaper: a descendant that leaves its "
+                    "script's process group may outlive its run"
+                )
+        return _subreaper
+
+
+class ProcessTree:
+    """The process tree of one run's script (`proc`, spawned for task `task_id`)."""
+
+    def __init__(self, proc: subprocess.Popen, task_id: int) -> None:
+        self.proc = proc
+        self.task_id = task_id
+        self.killed = False  # whether SIGKILL had to end a stop the script did not obey
+        _scripts[proc.pid] = task_id
+
+    def members(self) -> list[psutil.Process]:
+        """Every live process of the run but the script itself."""
+        found: dict[int, psutil.Process] = {}
+        with contextlib.suppress(psutil.Error):
+            for process in psutil.Process(self.proc.pid).children(recursive=True):
+                found[process.pid] = process
+        for orphan in self._orphans():
+            found[orphan.pid] = orphan
+            with contextlib.suppress(psutil.Error):
+                found.update((p.pid, p) for p in orphan.children(recursive=True))
+        found.pop(self.proc.pid, None)
+        return list(found.values())
+
+    def _orphans(self) -> list[psutil.Process]:
+        mark = str(self.task_id)
+        orphans = []
+        with contextlib.suppress(psutil.Error):
+            for process in psutil.Process().children():
+                if process.pid in _scripts:
+                    continue
+                with contextlib.suppress(psutil.Error):
+                    if process.environ().get(MARKER) == mark:
+                        orphans.append(process)
+                        _adopted.add(process.pid)
+        return orphans
+
+    def signal(self, sig: int) -> list[psutil.Process]:
+        """Send `sig` to the script's process group and to every other member; the
+        members signalled."""
+        # The group first: while the script is unreaped its pid (the group's id) is ours.
+        if self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, sig)
+        members = self.members()
+        for process in members:
+            with contextlib.suppress(psutil.Error):
+                process.send_signal(sig)
+        return members
+
+    def begin_stop(self, grace: float, reason: str | None) -> float | None:
+        """SIGTERM to the tree; when (monotonic) SIGKILL is due, None if it was sent now."""
+        logger.info("task %s: stopping (%s)", self.task_id, reason)
+        if grace <= 0:
+            self.kill(after_grace=True)
+            return None
+        self.signal(signal.SIGTERM)
+        return time.monotonic() + grace
+
+    def kill(self, *, after_grace: bool = False) -> None:
+        """SIGKILL the whole tree and reap what of it was re-parented to this process.
+        `after_grace`: the kill ends a stop (the run is recorded as killed)."""
+        self.killed = self.killed or after_grace
+        adopted = [p for p in self.signal(signal.SIGKILL) if p.pid in _adopted]
+        # SIGKILL is not instant: wait a moment so that the orphans can be reaped now
+        # rather than at some later run's end.
+        psutil.wait_procs(adopted, timeout=KILL_WAIT)
+        reap_orphans()
+
+    def reap(self) -> resource.struct_rusage | None:
+        """Reap the script (child.reap); from then on its pid is not this process's."""
+        try:
+            return child.reap(self.proc)
+        finally:
+            _scripts.pop(self.proc.pid, None)
+            reap_orphans()
+
+
+def reap_orphans() -> int:
+    """Reap the adopted orphans that have exited; how many. Without this they would stay
+    zombies until the server exits. Only orphans seen carrying a run's marker are reaped,
+    so an exit status another part of this process waits for is never taken from it."""
+    reaped = 0
+    for pid in list(_adopted):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _adopted.discard(pid)
+            reaped += 1
+    return reaped
+
+
+def kill_marked(task_id: object, not_before: float) -> int:
+    """SIGKILL every process of this user carrying task `task_id`'s marker that started
+    at or after `not_before` (a Unix time): what is left of a run whose supervisor died,
+    wherever it went. How many were killed."""
+    mark, killed = str(task_id), 0
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):
+            if process.create_time() >= not_before and process.environ().get(MARKER) == mark:
+                process.kill()
+                killed += 1
+    return killed

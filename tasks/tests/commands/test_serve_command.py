@@ -1,0 +1,58 @@
+"""`manage.py serve` (./bin/serve): runserver with a backlog that holds a burst. Its clean
+stop is tested with the other servers' in tests/executor/test_graceful_stop.py."""
+
+import http.client
+import json
+import threading
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from tasks.management.commands.serve import BACKLOG, BurstWSGIServer
+from tasks.models import Task
+from tasks.tests.servers_stop import Server
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+BURST = 100
+
+
+def test_its_server_listens_with_a_deep_backlog():
+    assert BurstWSGIServer.request_queue_size == BACKLOG >= BURST
+
+
+def test_a_burst_of_100_concurrent_posts_is_served_with_none_reset(user, tmp_path):
+    server = Server(
+        "serve-noreload",
+        tmp_path / "server.log",
+        EXECUTOR_BACKEND="record",
+        EXECUTOR_RUN_RATE="off",
+    )
+    token, _ = Token.objects.get_or_create(user=user)
+    headers = {"Authorization": f"Token {token.key}", "Content-Type": "application/json"}
+    body = json.dumps({"script_type": "echo"})
+    start = threading.Barrier(BURST)
+    statuses, errors = [], []
+
+    def post():
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        try:
+            start.wait(30)
+            connection.request("POST", "/api/execute", body, headers)
+            statuses.append(connection.getresponse().status)
+        except OSError as exc:  # ConnectionResetError, ConnectionRefusedError, ...
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(BURST)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(90)
+    finally:
+        server.stop()
+    assert errors == []
+    assert statuses == [201] * BURST
+    assert Task.objects.count() == BURST

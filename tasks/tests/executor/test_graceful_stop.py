@@ -1,0 +1,84 @@
+"""Stopping a server with runs going (runserver via `manage.py serve`, gunicorn, uvicorn):
+each run's tree gets SIGTERM, the grace period, SIGKILL; the row ends interrupted with
+its log kept; a run still pending stays pending; the server exits within grace + 5 s."""
+
+import os
+import signal
+
+import pytest
+
+from tasks.executor.ending import STOPPED_MESSAGE
+from tasks.history import logs
+from tasks.models import EndReason, Status, Task
+from tasks.tests.helpers import pid_alive, read_pids, wait_for
+from tasks.tests.servers_stop import Server
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+GRACE = 2.0
+
+
+@pytest.fixture
+def server_log(tmp_path):
+    return tmp_path / "server.log"
+
+
+def start_runs(server, user, tmp_path):
+    """One run that ignores SIGTERM and has a grandchild, and one left pending behind it."""
+    pidfile = tmp_path / "pids"
+    running = server.post(
+        "/api/execute",
+        user,
+        {"script_type": "sleeper", "params": {"pidfile": str(pidfile), "ignore_term": True}},
+    )["task"]["id"]
+    wait_for(pidfile.exists, timeout=30, message="the script to start")
+    pending = server.post("/api/execute", user, {"script_type": "echo"})["task"]["id"]
+    wait_for(lambda: b"sleeping" in logs.read(running).text.encode(), message="its output")
+    return running, pending, read_pids(pidfile)
+
+
+@pytest.mark.parametrize("kind", ["serve", "serve-noreload", "gunicorn", "uvicorn"])
+@pytest.mark.parametrize("how", ["interrupt", "terminate"])
+def test_a_stop_interrupts_the_runs_and_the_server_exits(kind, how, user, tmp_path, server_log):
+    server = Server(kind, server_log, EXECUTOR_KILL_GRACE=str(GRACE), EXECUTOR_MAX_WORKERS="1")
+    pids = []
+    try:
+        running, pending, pids = start_runs(server, user, tmp_path)
+        getattr(server, how)()
+        took = server.wait(timeout=GRACE + 5)
+    finally:
+        server.stop()
+        output = server_log.read_text(errors="replace")
+    assert took <= GRACE + 5, output
+    assert took >= GRACE - 0.5, "the script ignores SIGTERM: it is killed after the grace"
+    run = Task.objects.get(pk=running)
+    assert (run.status, run.end_reason, run.error) == (
+        Status.FAILED,
+        EndReason.INTERRUPTED,
+        STOPPED_MESSAGE,
+    ), output
+    assert run.killed is True
+    assert "sleeping" in logs.read(run.pk).text
+    assert Task.objects.get(pk=pending).status == Status.PENDING
+    for pid in pids:
+        wait_for(lambda pid=pid: not pid_alive(pid), timeout=5, message=f"{pid} to die")
+
+
+@pytest.mark.parametrize("kind", ["serve", "gunicorn", "uvicorn"])
+def test_a_second_ctrl_c_exits_at_once(kind, user, tmp_path, server_log):
+    server = Server(kind, server_log, EXECUTOR_KILL_GRACE="30", EXECUTOR_MAX_WORKERS="1")
+    pids = []
+    try:
+        running, _, pids = start_runs(server, user, tmp_path)
+        server.interrupt()
+        wait_for(lambda: "Ctrl-C again" in server_log.read_text(), message="the first stop")
+        server.interrupt()
+        took = server.wait(timeout=5)
+    finally:
+        server.stop()
+        for pid in pids:  # left to recovery: this test ends them itself
+            if pid_alive(pid):
+                os.kill(pid, signal.SIGKILL)
+    assert took < 5
+    # What is left is recovery's: the row is still running, its heartbeat will go stale.
+    assert Task.objects.get(pk=running).status == Status.RUNNING
