@@ -268,3 +268,8 @@ CELERY_WORKER_CONCURRENCY = EXECUTOR_MAX_WORKERS
 # (a lost message must not leave a run pending for ever; a duplicate is harmless, since a
 # task is claimed once). Runs whose message could not be sent at all are retried sooner.
 EXECUTOR_REQUEUE_AFTER = env_float("EXECUTOR_REQUEUE_AFTER", 900, minimum=1)
+
+# --- Insight (issue 14) ---
+# GET /metrics answers a scraper that sends `Authorization: Bearer <this>`, and staff
+# signed in; empty: staff only.
+EXECUTOR_METRICS_TOKEN = env_str("EXECUTOR_METRICS_TOKEN", "")

@@ -2,6 +2,7 @@ from django.urls import path
 
 from tasks.web import stream
 from tasks.web.views import dashboard, history, task
+from tasks.web.views import metrics as metrics_view
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -14,4 +15,5 @@ urlpatterns = [
     path("tasks/<uuid:pk>/poll/", stream.task_poll, name="task-poll"),
     path("tasks/<uuid:pk>/cancel/", task.task_cancel, name="task-cancel"),
     path("tasks/<uuid:pk>/rerun/", task.task_rerun, name="task-rerun"),
+    path("metrics", metrics_view.metrics, name="metrics"),
 ]
