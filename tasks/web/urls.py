@@ -3,6 +3,7 @@ from django.urls import path
 from tasks.web import stream
 from tasks.web.views import dashboard, history, task
 from tasks.web.views import metrics as metrics_view
+from tasks.web.views import script as script_view
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -15,5 +16,6 @@ urlpatterns = [
     path("tasks/<uuid:pk>/poll/", stream.task_poll, name="task-poll"),
     path("tasks/<uuid:pk>/cancel/", task.task_cancel, name="task-cancel"),
     path("tasks/<uuid:pk>/rerun/", task.task_rerun, name="task-rerun"),
+    path("scripts/<slug:key>/", script_view.script_detail, name="script-detail"),
     path("metrics", metrics_view.metrics, name="metrics"),
 ]
