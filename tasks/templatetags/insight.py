@@ -21,3 +21,19 @@ def script_glance(glances, key):
         "shortest": min(durations, default=None),
         "longest": max(durations, default=None),
     }
+
+
+@register.inclusion_tag("insight/_compare_form.html", takes_context=True)
+def compare_form(context, task):
+    """On a run's page: a link to compare it with the script's run before it (among the
+    runs the user may see), and a form to compare it with any run."""
+    from tasks import access
+
+    earlier = (
+        access.visible_tasks(context["request"].user)
+        .filter(script=task.script, created_at__lt=task.created_at)
+        .order_by("-created_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return {"task": task, "earlier": earlier}

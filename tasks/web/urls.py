@@ -1,6 +1,7 @@
 from django.urls import path
 
 from tasks.web import stream
+from tasks.web.views import compare as compare_view
 from tasks.web.views import dashboard, history, task
 from tasks.web.views import metrics as metrics_view
 from tasks.web.views import script as script_view
@@ -16,6 +17,8 @@ urlpatterns = [
     path("tasks/<uuid:pk>/poll/", stream.task_poll, name="task-poll"),
     path("tasks/<uuid:pk>/cancel/", task.task_cancel, name="task-cancel"),
     path("tasks/<uuid:pk>/rerun/", task.task_rerun, name="task-rerun"),
+    path("tasks/<uuid:pk>/compare/<uuid:other>/", compare_view.compare_runs, name="task-compare"),
+    path("tasks/<uuid:pk>/compare/", compare_view.compare_with, name="task-compare-with"),
     path("scripts/<slug:key>/", script_view.script_detail, name="script-detail"),
     path("metrics", metrics_view.metrics, name="metrics"),
 ]
