@@ -8,8 +8,7 @@ wins however many web processes or workers race), and that process purges the fi
 runs the policy selects (never an active or pinned run). The thread pool's dispatcher
 thread calls `run_due` every poll interval with a small time budget, so the purge goes a
 little at a time and never holds up the claiming of runs it shares a thread with; each
-Celery worker's
-housekeeping thread does the same (tasks/executor/celery.py).
+Celery worker's housekeeping thread does the same (tasks/executor/celery.py).
 
 A process that dies in the middle of its pass leaves the day unfinished; the next day's
 pass purges everything older than its own cutoff, so nothing is missed for long.
