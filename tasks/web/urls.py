@@ -19,6 +19,7 @@ urlpatterns = [
     path("tasks/<uuid:pk>/rerun/", task.task_rerun, name="task-rerun"),
     path("tasks/<uuid:pk>/compare/<uuid:other>/", compare_view.compare_runs, name="task-compare"),
     path("tasks/<uuid:pk>/compare/", compare_view.compare_with, name="task-compare-with"),
+    path("tasks/<uuid:pk>/keep/", task.task_keep, name="task-keep"),
     path("scripts/<slug:key>/", script_view.script_detail, name="script-detail"),
     path("metrics", metrics_view.metrics, name="metrics"),
 ]
