@@ -139,3 +139,21 @@ def preview(policy: Policy | None = None, now: datetime | None = None) -> purgin
     if not policy.active:
         return purging.PurgeResult(dry_run=True)
     return purging.count(policy.selection(now))
+
+
+def report(policy: Policy | None = None) -> dict:
+    """What the retention page and the admin show: the policy, what it would remove now
+    (in all and per script, biggest first) and what the history holds."""
+    policy = policy or Policy.configured()
+    would = preview(policy)
+    per_script: dict[str, list[int]] = {}
+    for (script, _), (runs, stored) in would.breakdown.items():
+        totals = per_script.setdefault(script, [0, 0])
+        totals[0] += runs
+        totals[1] += stored
+    return {
+        "policy": policy,
+        "would": would,
+        "would_per_script": sorted(per_script.items(), key=lambda item: (-item[1][1], item[0])),
+        "held": holdings(),
+    }

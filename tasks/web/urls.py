@@ -4,6 +4,7 @@ from tasks.web import stream
 from tasks.web.views import compare as compare_view
 from tasks.web.views import dashboard, history, task
 from tasks.web.views import metrics as metrics_view
+from tasks.web.views import retention as retention_view
 from tasks.web.views import script as script_view
 
 urlpatterns = [
@@ -21,5 +22,6 @@ urlpatterns = [
     path("tasks/<uuid:pk>/compare/", compare_view.compare_with, name="task-compare-with"),
     path("tasks/<uuid:pk>/keep/", task.task_keep, name="task-keep"),
     path("scripts/<slug:key>/", script_view.script_detail, name="script-detail"),
+    path("retention/", retention_view.retention, name="retention"),
     path("metrics", metrics_view.metrics, name="metrics"),
 ]
