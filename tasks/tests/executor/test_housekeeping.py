@@ -115,6 +115,8 @@ ALLOWED = (
     "tasks.live",
     "tasks.secret_params",
     "tasks.history.purging",
+    # The retention policy: which runs the daily pass purges (by age, count and size).
+    "tasks.history.policy",
 )
 FORBIDDEN = ("tasks.services", "tasks.web", "tasks.api", "tasks.admin", "executor_site")
 
