@@ -93,6 +93,12 @@ def main():
     parser.add_argument("--tasks", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--database-url", default=None, help="default: a throwaway SQLite file")
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="measure the history already in --database-url (a file an earlier run left); "
+        "no fill, no baseline",
+    )
     options = parser.parse_args()
     token = "bench-metrics-token"
     setup(
@@ -105,9 +111,18 @@ def main():
     from django.db import connection
     from django.test import Client
 
-    staff = User.objects.create_user("staff", is_staff=True)
+    staff, _ = User.objects.get_or_create(username="staff", defaults={"is_staff": True})
     client = Client()
     client.force_login(staff)
+    if options.measure_only:
+        from tasks.models import Task
+
+        found = measure(client, options.requests, token)
+        print(f"history: {Task.objects.count():,} runs on {connection.vendor} (measured only)")
+        for name in urls():
+            p50, p95 = found[name]
+            print(f"{name:22s} {p50 * 1000:7.1f}ms {p95 * 1000:7.1f}ms")
+        return
 
     fill(1000, staff)
     small = measure(client, options.requests, token)

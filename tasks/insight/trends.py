@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Max
-from django.db.models.functions import TruncDay, TruncHour
+from django.db.models.functions import Lower, TruncDay, TruncHour
 from django.utils import timezone
 
 from tasks.models import Status
@@ -100,14 +100,19 @@ def script_trends(visible, script: str, window: str = DEFAULT_WINDOW, now=None) 
     runs = visible.filter(script=script, created_at__gte=since).order_by()
     buckets = {start: Bucket(start) for start in _bucket_starts(since, now, unit)}
     trunc = TruncHour if unit == "hour" else TruncDay
+    # Grouped by Lower(status), the same value, rather than by the column: grouped by the
+    # column, SQLite's planner walks the (script, status) index through every run the
+    # script ever had (3.5 s at 1,000,000 runs) instead of the window's range of the
+    # (script, created_at) index.
     per_bucket = (
-        runs.annotate(bucket=trunc("created_at"))
-        .values("bucket", "status")
+        runs.annotate(bucket=trunc("created_at"), state=Lower("status"))
+        .values("bucket", "state")
         .annotate(runs=Count("id"), memory=Max("peak_memory_kb"))
     )
     # The window's totals come from the same rows: one scan of the window fewer.
     totals = {"runs": 0, Status.SUCCESS: 0, Status.FAILED: 0}
     for row in per_bucket:
+        row["status"] = row["state"]
         totals["runs"] += row["runs"]
         if row["status"] in totals:
             totals[row["status"]] += row["runs"]
