@@ -300,3 +300,17 @@ SPECTACULAR_SETTINGS["APPEND_COMPONENTS"] = {
 # Seconds a run may print nothing before it is flagged stalled (a catalog entry's
 # `stall_after` wins); empty or 0: no watchdog.
 EXECUTOR_STALL_AFTER = env_float("EXECUTOR_STALL_AFTER", 0, minimum=0) or None
+# --- Insight (issue 14) ---
+# GET /metrics answers a scraper that sends `Authorization: Bearer <this>`, and staff
+# signed in; empty: staff only.
+EXECUTOR_METRICS_TOKEN = env_str("EXECUTOR_METRICS_TOKEN", "")
+# Retention by count and size, besides EXECUTOR_RETENTION_DAYS (0: no limit). The daily
+# pass removes the oldest finished runs of a script beyond its newest N, then the oldest
+# finished runs until the logs held fit the budget; pinned ("keep") and active runs stay.
+EXECUTOR_RETENTION_RUNS_PER_SCRIPT = env_int("EXECUTOR_RETENTION_RUNS_PER_SCRIPT", 0, minimum=0)
+# "0" (no limit) is not a size env_bytes takes: it asks for at least 1K.
+EXECUTOR_RETENTION_MAX_BYTES = (
+    0
+    if env_str("EXECUTOR_RETENTION_MAX_BYTES", "0").strip() == "0"
+    else env_bytes("EXECUTOR_RETENTION_MAX_BYTES", 0)
+)

@@ -71,6 +71,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "stalled_at",
             "overran_at",
             "url",
+            "keep",
         ]
         read_only_fields = fields
 
@@ -150,3 +151,9 @@ class ExecuteSerializer(serializers.Serializer):
         if params is not None and not isinstance(params, dict):
             raise serializers.ValidationError({"params": "Must be an object of name -> value."})
         return {"script": script, "args": args or [], "params": params or {}}
+
+
+class KeepSerializer(serializers.Serializer):
+    """POST /api/tasks/<id>/keep: pin the run (true, the default) or unpin it (false)."""
+
+    keep = serializers.BooleanField(default=True, help_text="True: never purged.")

@@ -18,7 +18,12 @@ from rest_framework.views import APIView
 from tasks import access, services
 from tasks.api import schema
 from tasks.api.envelope import failure, ok
-from tasks.api.serializers import ExecuteSerializer, TaskListSerializer, TaskSerializer
+from tasks.api.serializers import (
+    ExecuteSerializer,
+    KeepSerializer,
+    TaskListSerializer,
+    TaskSerializer,
+)
 from tasks.api.throttles import RunThrottleMixin
 from tasks.api.whole_log import whole_log_response
 from tasks.history import filters, logs
@@ -150,6 +155,24 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
         except services.ServiceError as exc:
             return service_failure(exc)
         return ok(status.HTTP_201_CREATED, task=TaskSerializer(task).data, warnings=warnings)
+
+    @extend_schema(
+        request=KeepSerializer,
+        parameters=[schema.TASK_ID],
+        responses={200: schema.TaskEnvelope, **schema.errors(400, 401, 403, 404)},
+        description='Pin the run (`{"keep": true}`, the default) so that no purge takes '
+        'it, or unpin it (`{"keep": false}`).',
+    )
+    @action(detail=True, methods=["post"])
+    def keep(self, request, pk=None):
+        keep = request.data.get("keep", True) if hasattr(request.data, "get") else None
+        if not isinstance(keep, bool):
+            return failure('keep: must be true or false, as JSON: {"keep": true}', 400)
+        try:
+            task = services.set_keep(request.user, self.get_object(), keep)
+        except services.ServiceError as exc:
+            return service_failure(exc)
+        return ok(task=TaskSerializer(task).data)
 
     @extend_schema(
         parameters=[schema.TASK_ID, *schema.LOG_PARAMETERS],

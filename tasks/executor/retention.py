@@ -1,12 +1,14 @@
-"""Keep the history from growing without bound: purge old runs once a day.
+"""Keep the history from growing without bound: apply the retention policy once a day.
 
-With EXECUTOR_RETENTION_DAYS set, the first process to look on a given day claims that
+The policy (tasks/history/policy.py) is by age (EXECUTOR_RETENTION_DAYS), count per
+script (EXECUTOR_RETENTION_RUNS_PER_SCRIPT) and size (EXECUTOR_RETENTION_MAX_BYTES).
+With any of them set, the first process to look on a given day claims that
 day's pass by inserting its RetentionPass row (the day is unique, so exactly one insert
 wins however many web processes or workers race), and that process purges the finished
-runs created before the cutoff. The thread pool's dispatcher thread calls `run_due`
-every poll interval with a small time budget, so the purge goes a little at a time and
-never holds up the claiming of runs it shares a thread with; each Celery worker's
-housekeeping thread does the same (tasks/executor/celery.py).
+runs the policy selects (never an active or pinned run). The thread pool's dispatcher
+thread calls `run_due` every poll interval with a small time budget, so the purge goes a
+little at a time and never holds up the claiming of runs it shares a thread with; each
+Celery worker's housekeeping thread does the same (tasks/executor/celery.py).
 
 A process that dies in the middle of its pass leaves the day unfinished; the next day's
 pass purges everything older than its own cutoff, so nothing is missed for long.
@@ -21,7 +23,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tasks.history import purging
-from tasks.models import RetentionPass, Task
+from tasks.history.policy import Policy
+from tasks.models import RetentionPass
 
 logger = logging.getLogger(__name__)
 
@@ -46,30 +49,35 @@ def run_due(
     Returns the PurgeResult of what was done now, or None when retention is off or the
     day's pass belongs to another worker or is finished. `budget` is in seconds.
     """
-    days = settings.EXECUTOR_RETENTION_DAYS
-    if not days:
+    policy = Policy.configured()
+    if not policy.active:
         return None
     now = now or timezone.now()
     today = timezone.localdate(now)
+    days = settings.EXECUTOR_RETENTION_DAYS
     current = RetentionPass.objects.filter(day=today).first() or _claim(
-        today, cutoff(days, now), worker, now
+        today, cutoff(days, now) if days else None, worker, now
     )
     if current is None or current.worker != worker or current.finished_at is not None:
         return None
     deadline = time.monotonic() + budget if budget is not None else None
     # The system purges: no actor, no access checks (the audit trail says "system").
-    result = purging.purge(
-        None, Task.objects.filter(created_at__lt=current.cutoff), deadline=deadline
-    )
+    # The age rule keeps the cutoff the pass started with; count and size are looked at
+    # afresh each round (what earlier rounds removed is gone from the figures).
+    selection = policy.selection(now, age_cutoff=current.cutoff)
+    result = purging.purge(None, selection, deadline=deadline)
     current.add_progress(runs=result.runs, log_bytes=result.log_bytes, complete=result.complete)
     if result.complete:
         logger.info(
-            "retention pass of %s finished: runs created before %s purged", today, current.cutoff
+            "retention pass of %s finished: runs purged by %s (age cutoff %s)",
+            today,
+            policy,
+            current.cutoff,
         )
     return result
 
 
-def _claim(day: date, before: datetime, worker: str, now: datetime) -> RetentionPass | None:
+def _claim(day: date, before: datetime | None, worker: str, now: datetime) -> RetentionPass | None:
     try:
         with transaction.atomic():
             return RetentionPass.objects.create(

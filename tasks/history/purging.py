@@ -6,8 +6,9 @@ ended. Batches are cut by run count and by log bytes, so a batch of huge logs st
 short as a batch of tiny ones. Memory stays bounded: the runs are taken oldest first, one
 batch of ids at a time, never loaded all at once.
 
-Pending and running runs are never deleted: the status is checked again inside each
-batch's transaction, not only when the batch was chosen.
+Pending and running runs are never deleted, nor pinned ones (`Task.keep`): the status and
+the pin are checked again inside each batch's transaction, not only when the batch was
+chosen.
 """
 
 import logging
@@ -45,6 +46,7 @@ class PurgeResult:
     runs: int = 0
     log_bytes: int = 0  # bytes of stored output (what the log cap kept)
     kept_active: int = 0  # selected runs left alone because they are pending or running
+    kept_pinned: int = 0  # selected finished runs left alone because they are pinned (keep)
     dry_run: bool = False
     complete: bool = True  # False when a deadline stopped it early; run it again to go on
     batches: int = 0
@@ -62,15 +64,25 @@ class PurgeResult:
 
 def stored_bytes():
     """The bytes a run's LogChunk rows hold: what it wrote minus what the cap dropped.
-    Both counters are written in the same transaction as the chunks."""
+    Both counters are written in the same transaction as the chunks.
+
+    Retention by size counts these. Hook for artifacts (the files issue): when runs keep
+    files, add their sizes here (say `+ Coalesce(Subquery(artifact sizes of the run), 0)`),
+    so that the budget, the previews and the purges' byte counts all include them."""
     return F("log_bytes") - F("log_dropped_bytes")
+
+
+def purgeable(tasks):
+    """The runs among `tasks` a purge may take: finished and not pinned."""
+    return tasks.exclude(status__in=ACTIVE).exclude(keep=True)
 
 
 def count(tasks):
     """What deleting `tasks` would remove, in two aggregate queries."""
     result = PurgeResult(dry_run=True, kept_active=tasks.active().count())
+    result.kept_pinned = tasks.exclude(status__in=ACTIVE).filter(keep=True).count()
     rows = (
-        tasks.exclude(status__in=ACTIVE)
+        purgeable(tasks)
         .order_by()
         .values_list("script", "status")
         .annotate(runs=Count("pk"), stored=Sum(stored_bytes()))
@@ -134,14 +146,13 @@ def delete(
     # only hold the lock longer.
     rest = connection.vendor == "sqlite" and not connection.in_atomic_block
     result = PurgeResult(kept_active=tasks.active().count())
+    result.kept_pinned = tasks.exclude(status__in=ACTIVE).filter(keep=True).count()
     # Oldest first, one batch at a time, each chosen afresh: what a batch deletes is gone
     # from the next query, so there is no cursor to keep and memory stays one batch.
     # (Ordering by created_at lets the database walk an index instead of sorting all
     # the remaining runs for every batch.)
     candidates = (
-        tasks.exclude(status__in=ACTIVE)
-        .order_by("created_at")
-        .values_list("pk", "log_bytes", "log_dropped_bytes")
+        purgeable(tasks).order_by("created_at").values_list("pk", "log_bytes", "log_dropped_bytes")
     )
     previous = None
     while True:
@@ -188,11 +199,10 @@ def _delete_batch(pks, result, on_batch=None):
     started = time.monotonic()
     with transaction.atomic():
         # Checked again under the write lock (and, on PostgreSQL, with the rows locked):
-        # whatever the batch was chosen from, a run pending or running now is left alone.
+        # whatever the batch was chosen from, a run pending, running or pinned now is
+        # left alone.
         doomed = (
-            Task.objects.select_for_update()
-            .filter(pk__in=pks)
-            .exclude(status__in=ACTIVE)
+            purgeable(Task.objects.select_for_update().filter(pk__in=pks))
             .order_by()
             .values_list("pk", "script", "status", stored_bytes())
         )

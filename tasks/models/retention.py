@@ -5,14 +5,20 @@ from django.utils import timezone
 
 
 class RetentionPass(models.Model):
-    """One day's automatic purge of runs older than EXECUTOR_RETENTION_DAYS.
+    """One day's automatic purge by the retention policy: runs older than
+    EXECUTOR_RETENTION_DAYS, beyond EXECUTOR_RETENTION_RUNS_PER_SCRIPT of a script, or
+    beyond EXECUTOR_RETENTION_MAX_BYTES in all.
 
     The unique day is how one process among many claims the day's pass: whoever inserts
     the row does the purge, the others see it and leave it alone.
     """
 
     day = models.DateField(unique=True)
-    cutoff = models.DateTimeField(help_text="Finished runs created before this are purged.")
+    cutoff = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Finished runs created before this are purged (empty: no age limit).",
+    )
     worker = models.CharField(max_length=200, help_text="host:pid of the process doing it.")
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -208,6 +208,8 @@ class Task(Watched):
     # The real arguments of a run with secret parameters, encrypted, until it starts
     # (tasks/secret_params.py); params, argv, script_args and env hold them masked.
     sealed_secrets = models.TextField(blank=True, editable=False)
+    # Pinned: no purge takes it, by hand or by the retention policy (tasks/history/purging.py).
+    keep = models.BooleanField(default=False, help_text="Pinned: never purged.")
 
     objects = TaskQuerySet.as_manager()
 
@@ -347,6 +349,11 @@ class Task(Watched):
                 setattr(self, name, value)
             self.refresh_from_db(fields=["duration"])
         return changed == 1
+
+    def set_keep(self, keep: bool) -> bool:
+        """Pin the run (`keep`) so that no purge takes it, or unpin it; False when it was
+        already so. A purge checks the pin again inside its delete transaction."""
+        return self._update_if(models.Q(keep=not keep), keep=keep)
 
     def request_cancel(self) -> bool:
         """Ask for the run to stop. A pending run ends at once; a running one at its

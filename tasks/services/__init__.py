@@ -162,6 +162,16 @@ def cancel(user: "User", task: Task, *, backend: Backend | None = None) -> Task:
     return task
 
 
+def set_keep(user: "User", task: Task, keep: bool) -> Task:
+    """Pin a run so that no purge (by hand or by the retention policy) takes it, or unpin
+    it. Whoever may cancel and re-run a run may pin it."""
+    if not access.can_manage(user, task):
+        raise NotAllowed("You can only pin your own runs.")
+    task.set_keep(keep)
+    task.refresh_from_db(fields=["keep"])
+    return task
+
+
 def rerun(user: "User", task: Task) -> tuple[Task, list[str]]:
     """Run the task's script again with the same parameters and arguments.
 

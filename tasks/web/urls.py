@@ -1,7 +1,11 @@
 from django.urls import path
 
 from tasks.web import stream
+from tasks.web.views import compare as compare_view
 from tasks.web.views import dashboard, history, notifications, task, webhooks
+from tasks.web.views import metrics as metrics_view
+from tasks.web.views import retention as retention_view
+from tasks.web.views import script as script_view
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -18,4 +22,10 @@ urlpatterns = [
     path("notifications/<int:pk>/remove/", notifications.unsubscribe, name="unsubscribe"),
     path("webhooks/", webhooks.webhooks, name="webhooks"),
     path("webhooks/<uuid:pk>/revoke/", webhooks.revoke, name="webhook-revoke"),
+    path("tasks/<uuid:pk>/compare/<uuid:other>/", compare_view.compare_runs, name="task-compare"),
+    path("tasks/<uuid:pk>/compare/", compare_view.compare_with, name="task-compare-with"),
+    path("tasks/<uuid:pk>/keep/", task.task_keep, name="task-keep"),
+    path("scripts/<slug:key>/", script_view.script_detail, name="script-detail"),
+    path("retention/", retention_view.retention, name="retention"),
+    path("metrics", metrics_view.metrics, name="metrics"),
 ]

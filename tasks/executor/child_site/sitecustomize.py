@@ -16,7 +16,6 @@ import importlib.util
 import os
 import sys
 import threading
-import time
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -30,10 +29,33 @@ def _flush():
             pass
 
 
-def _flush_every(interval):
-    while True:
-        time.sleep(interval)
+def _flush_every(interval, stop):
+    while not stop.wait(interval):
         _flush()
+
+
+def _start_flusher(interval):
+    """A daemon thread that flushes, stopped and joined when the interpreter shuts down.
+
+    It must not be running at finalization: a daemon thread frozen while it holds a
+    stream's lock makes the final flush die with "could not acquire lock ... at
+    interpreter shutdown". threading's own exit hooks run before that, while every thread
+    still runs (atexit, the fallback, runs later but still before finalization)."""
+    stop = threading.Event()
+    flusher = threading.Thread(target=_flush_every, args=(interval, stop), daemon=True)
+    flusher.start()
+
+    def stop_flusher():
+        stop.set()
+        flusher.join(timeout=2)
+
+    register = getattr(threading, "_register_atexit", None)
+    if register is not None:
+        register(stop_flusher)
+    else:  # pragma: no cover - every CPython we support has it
+        import atexit
+
+        atexit.register(stop_flusher)
 
 
 def _exit_flushed(code, _exit=os._exit):
@@ -60,14 +82,10 @@ def _start():
     except ValueError:
         interval = 0.05
     if interval > 0:
-        threading.Thread(target=_flush_every, args=(interval,), daemon=True).start()
+        _start_flusher(interval)
         os._exit = _exit_flushed
         # A forked child has no flusher thread: give it one of its own.
-        os.register_at_fork(
-            after_in_child=lambda: threading.Thread(
-                target=_flush_every, args=(interval,), daemon=True
-            ).start()
-        )
+        os.register_at_fork(after_in_child=lambda: _start_flusher(interval))
 
 
 _start()

@@ -6,6 +6,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from tasks import services
+from tasks.history.policy import Policy
 from tasks.models import FINISHED_STATUSES, Status
 
 AGE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw]?)$")
@@ -27,18 +28,25 @@ def parse_age(text):
 class Command(BaseCommand):
     help = (
         "Delete finished runs and their logs: those created longer ago than --older-than, "
-        "optionally only some statuses or scripts. Pending and running runs are never "
-        "deleted. Works in short batches, so the site keeps answering while it runs."
+        "optionally only some statuses or scripts, or those the retention policy selects "
+        "(--policy). Pending, running and pinned runs are never deleted. Works in short "
+        "batches, so the site keeps answering while it runs."
     )
     # A cron job must not stop because an unrelated catalog entry has a problem.
     requires_system_checks = []
 
     def add_arguments(self, parser):
-        parser.add_argument(
+        which = parser.add_mutually_exclusive_group(required=True)
+        which.add_argument(
             "--older-than",
-            required=True,
             metavar="AGE",
             help="Runs created before this long ago: 30d, 12h, 2w, 90m (0d: all of them).",
+        )
+        which.add_argument(
+            "--policy",
+            action="store_true",
+            help="What the retention policy removes now (EXECUTOR_RETENTION_DAYS, "
+            "EXECUTOR_RETENTION_RUNS_PER_SCRIPT, EXECUTOR_RETENTION_MAX_BYTES).",
         )
         parser.add_argument(
             "--status",
@@ -66,7 +74,9 @@ class Command(BaseCommand):
             help="Runs per delete transaction (default 500).",
         )
 
-    def handle(self, *args, older_than, status, script, dry_run, batch_size, **options):
+    def handle(self, *args, older_than, policy, status, script, dry_run, batch_size, **options):
+        if policy:
+            return self._by_policy(status or script, dry_run, batch_size)
         age = parse_age(older_than)
         statuses = _split(status)
         unknown = [value for value in statuses if value not in FINISHED_STATUSES]
@@ -90,8 +100,22 @@ class Command(BaseCommand):
             raise CommandError(exc.message, returncode=2) from None
         self._report(result, cutoff, statuses, scripts)
 
-    def _report(self, result, cutoff, statuses, scripts):
-        what = [f"created before {timezone.localtime(cutoff):%Y-%m-%d %H:%M %Z}"]
+    def _by_policy(self, filtered, dry_run, batch_size):
+        if filtered:
+            raise CommandError("--policy takes no --status or --script", returncode=2)
+        rules = Policy.configured()
+        if not rules.active:
+            self.stdout.write("No retention policy is set: nothing to remove.")
+            return
+        batching = {"batch_runs": batch_size} if batch_size else {}
+        result = services.purge(None, rules.selection(), dry_run=dry_run, **batching)
+        self._report(result, None, [], [], policy=rules)
+
+    def _report(self, result, cutoff, statuses, scripts, policy=None):
+        if policy is not None:
+            what = [f"selected by the retention policy ({_describe(policy)})"]
+        else:
+            what = [f"created before {timezone.localtime(cutoff):%Y-%m-%d %H:%M %Z}"]
         if statuses:
             what.append(f"status {' or '.join(statuses)}")
         if scripts:
@@ -112,12 +136,25 @@ class Command(BaseCommand):
                 f"{_count(result.batches, 'batch', 'batches')}; the longest write transaction took "
                 f"{result.longest_transaction * 1000:.0f} ms."
             )
+        if result.kept_pinned:
+            self.stdout.write(f"Kept {_count(result.kept_pinned, 'pinned run')}.")
         if result.kept_active:
             verb = "is" if result.kept_active == 1 else "are"
             self.stdout.write(
                 f"Kept {_count(result.kept_active, 'matching run')} that {verb} still pending "
                 "or running."
             )
+
+
+def _describe(policy):
+    rules = []
+    if policy.days:
+        rules.append(f"older than {policy.days} days")
+    if policy.runs_per_script:
+        rules.append(f"beyond the newest {policy.runs_per_script:,} of each script")
+    if policy.max_bytes:
+        rules.append(f"the oldest beyond {filesizeformat(policy.max_bytes)} in all")
+    return ", ".join(rules)
 
 
 def _count(number, word, plural=None):

@@ -46,6 +46,7 @@ OPERATIONS = [
     ("GET", "/api/tasks/{id}/logs/"),
     ("GET", "/api/tasks/{id}/logs/download/"),
     ("POST", "/api/tasks/{id}/rerun/"),
+    ("POST", "/api/tasks/{id}/keep/"),
 ]
 
 

@@ -117,6 +117,8 @@ ALLOWED = (
     "tasks.history.purging",
     # The notifier thread sends notifications (a layer below the engine).
     "tasks.notifications",
+    # The retention policy: which runs the daily pass purges (by age, count and size).
+    "tasks.history.policy",
 )
 FORBIDDEN = ("tasks.services", "tasks.web", "tasks.api", "tasks.admin", "executor_site")
 

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tasks import access, services
 from tasks.history import filters
+from tasks.insight.trends import glances
 from tasks.services.rate_limits import run_refusal, run_started
 from tasks.web.forms import RunForm
 from tasks.web.views.common import dashboard_url, visible_task
@@ -76,6 +77,7 @@ def _render(request, entries, entry, form, load_error, current, extra, status=20
         "form": form,
         "load_error": load_error,
         "recent": recent,
+        "glances": glances(access.visible_tasks(request.user), [item.key for item in entries]),
         **extra,
     }
     if current is not None:

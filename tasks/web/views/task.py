@@ -78,3 +78,20 @@ def _page_of(request, task):
     if request.POST.get("return_to") == "dashboard":
         return dashboard_url(task.script, task.pk)
     return reverse("task-detail", args=[task.pk])
+
+
+@require_POST
+def task_keep(request, pk):
+    """Pin the run (`keep=1`) so that no purge takes it, or unpin it (`keep=0`)."""
+    task = visible_task(request.user, pk)
+    keep = request.POST.get("keep") == "1"
+    try:
+        services.set_keep(request.user, task, keep)
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.info(
+            request,
+            "Pinned: no purge will take this run." if keep else "Unpinned: retention may purge it.",
+        )
+    return redirect("task-detail", pk=task.pk)

@@ -1,0 +1,149 @@
+"""The script page (`/scripts/<key>/`, each window) and `GET /metrics` on a large history, p95.
+
+    .venv/bin/python bench/insight.py [--tasks 1000000] [--requests 20]
+
+Runs are spread evenly over 180 days across 5 scripts, so the 90-day window of one script
+holds about a tenth of the history. Requests go through the whole Django stack in-process
+(a staff session; the metrics with the bearer token). Each figure is printed with the
+ratio against the same request on a history of 1,000 runs measured in the same run (the
+baseline: what a nearly empty history costs). Target: the script page under 100 ms at
+1,000,000 runs.
+"""
+
+import argparse
+import random
+import statistics
+import time
+from datetime import timedelta
+
+from common import percentile, setup
+
+SCRIPTS = ["trivial", "million_lines", "heavy", "million_lines_buffered", "ticker"]
+SPAN = timedelta(days=180)
+EXCEPTIONS = ["ValueError: bad row 17", "KeyError: 'id'", "TimeoutError: upstream", ""]
+
+
+def fill(count, user, start=0, total=None):
+    from django.utils import timezone
+
+    from tasks.models import Status, Task
+
+    total = total or count
+    generator = random.Random(start)
+    statuses = [Status.SUCCESS] * 6 + [Status.FAILED] * 2 + [Status.CANCELLED]
+    now = timezone.now()
+    step = SPAN / total
+    batch = []
+    for number in range(start, start + count):
+        created = now - step * number
+        status = generator.choice(statuses)
+        ran = timedelta(seconds=generator.randrange(1, 600))
+        failed = status == Status.FAILED
+        batch.append(
+            Task(
+                script=generator.choice(SCRIPTS),
+                script_path="x.py",
+                interpreter="/usr/bin/python3",
+                timeout=600,
+                user=user,
+                user_name=user.username,
+                status=status,
+                created_at=created,
+                started_at=created,
+                completed_at=created + ran,
+                duration=ran,
+                return_code=1 if failed else 0,
+                end_reason="exit",
+                exception=generator.choice(EXCEPTIONS) if failed else "",
+                peak_memory_kb=generator.randrange(10_000, 500_000),
+                log_bytes=generator.randrange(100, 100_000),
+            )
+        )
+        if len(batch) == 5000:
+            Task.objects.bulk_create(batch)
+            batch = []
+    Task.objects.bulk_create(batch)
+
+
+def urls():
+    pages = {f"script page {window}": f"/scripts/heavy/?window={window}" for window in WINDOWS}
+    return {**pages, "/metrics": "/metrics"}
+
+
+WINDOWS = ("24h", "7d", "30d", "90d")
+
+
+def measure(client, requests, token):
+    results = {}
+    for name, url in urls().items():
+        headers = {"Authorization": f"Bearer {token}"} if url == "/metrics" else {}
+        client.get(url, headers=headers)  # warm: the first request of a URL loads templates
+        timings = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = client.get(url, headers=headers)
+            timings.append(time.perf_counter() - started)
+            assert response.status_code == 200, (url, response.status_code)
+        results[name] = (statistics.median(timings), percentile(timings, 0.95))
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tasks", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--database-url", default=None, help="default: a throwaway SQLite file")
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="measure the history already in --database-url (a file an earlier run left); "
+        "no fill, no baseline",
+    )
+    options = parser.parse_args()
+    token = "bench-metrics-token"
+    setup(
+        options.database_url,
+        EXECUTOR_BACKEND="record",
+        DJANGO_ALLOWED_HOSTS="testserver",
+        EXECUTOR_METRICS_TOKEN=token,
+    )
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+
+    staff, _ = User.objects.get_or_create(username="staff", defaults={"is_staff": True})
+    client = Client()
+    client.force_login(staff)
+    if options.measure_only:
+        from tasks.models import Task
+
+        found = measure(client, options.requests, token)
+        print(f"history: {Task.objects.count():,} runs on {connection.vendor} (measured only)")
+        for name in urls():
+            p50, p95 = found[name]
+            print(f"{name:22s} {p50 * 1000:7.1f}ms {p95 * 1000:7.1f}ms")
+        return
+
+    fill(1000, staff)
+    small = measure(client, options.requests, token)
+    started = time.perf_counter()
+    from tasks.models import Task
+
+    Task.objects.all().delete()
+    fill(options.tasks, staff)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    filled = time.perf_counter() - started
+    large = measure(client, options.requests, token)
+
+    print(f"history: {options.tasks:,} runs on {connection.vendor} (filled in {filled:.0f} s)")
+    print(f"{options.requests} requests each")
+    print(f"{'request':22s} {'p50':>9s} {'p95':>9s}   p95 vs 1,000 runs")
+    for name in urls():
+        p50, p95 = large[name]
+        print(f"{name:22s} {p50 * 1000:7.1f}ms {p95 * 1000:7.1f}ms   {p95 / small[name][1]:6.2f}x")
+
+
+if __name__ == "__main__":
+    main()
