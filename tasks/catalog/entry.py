@@ -25,6 +25,9 @@ class ScriptEntry:
     groups: tuple[str, ...] = ()
     queue: str = "default"
     live_output: bool = True
+    # Caps on what the run may keep of its artifacts; None: EXECUTOR_MAX_*ARTIFACT_BYTES.
+    max_artifact_bytes: int | None = None
+    max_run_artifact_bytes: int | None = None
 
     def param(self, name: str) -> Param | None:
         return next((param for param in self.params if param.name == name), None)

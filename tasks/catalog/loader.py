@@ -122,6 +122,8 @@ ENTRY_KEYS = {
     "groups",
     "queue",
     "live_output",
+    "max_artifact_bytes",
+    "max_run_artifact_bytes",
 }
 PARAM_KEYS = {
     "name",
@@ -187,7 +189,17 @@ def _load_entry(key, raw, folder):
         groups=tuple(groups),
         queue=queue,
         live_output=_get(raw, "live_output", bool, True),
+        max_artifact_bytes=_byte_cap(raw, "max_artifact_bytes"),
+        max_run_artifact_bytes=_byte_cap(raw, "max_run_artifact_bytes"),
     )
+
+
+def _byte_cap(raw, name):
+    """An entry's cap on its artifacts in bytes; None: the global default."""
+    value = _get(raw, name, int, None)
+    if value is not None and value < 0:
+        raise ValueError(f"'{name}' must be a number of bytes, 0 or more")
+    return value
 
 
 def _entry_script(raw, folder):

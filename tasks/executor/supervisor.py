@@ -5,9 +5,9 @@ child's exit (a pidfd), and a wake-up pipe that an in-process cancel writes to. 
 here blocks on a single pipe, so a child flooding stderr can never stall on a full
 stdout pipe, or the other way round.
 
-The child process itself is child.py's; what becomes of its output, output.py's. Every
-change to the row goes through the Task's verbs (start, heartbeat, finish, ...), each a
-compare-and-set on the status, so a run recovered or ended elsewhere is never overwritten.
+The child process is child.py's; its output, output.py's; its working folder, workdir.py's.
+Every change to the row goes through the Task's verbs, each a compare-and-set on the
+status, so a run recovered or ended elsewhere is never overwritten.
 """
 
 import contextlib
@@ -31,6 +31,7 @@ from tasks.executor import child
 from tasks.executor.environment import child_environment
 from tasks.executor.log_writer import LogWriter
 from tasks.executor.output import Echo, Output
+from tasks.executor.workdir import RunFiles
 from tasks.models import MAX_CHUNK, EndReason, LogChunk, Status, Stream, Task
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Supervisor:
         os.set_blocking(self._wake_w, False)
         self.proc: subprocess.Popen | None = None
         self.killed = False
+        self.files = RunFiles(task)  # its working folder: uploads in, artifacts out
 
     def cancel(self, reason: str = EndReason.CANCELLED) -> None:
         """Stop the run: SIGTERM to its process group now, SIGKILL after the grace period."""
@@ -110,6 +112,7 @@ class Supervisor:
         for fd in (self._wake_r, self._wake_w):
             with contextlib.suppress(OSError):
                 os.close(fd)
+        self.files.remove()
         live.notify(self.task.pk)
 
     # Starting.
@@ -135,10 +138,12 @@ class Supervisor:
             if not task.forget_secrets():
                 return self._could_not_start("the run ended before it started")
             script_args, task_env, secrets = opened.script_args, opened.env, opened.values
+        script_args, task_env = self.files.prepare(entry, script_args, task_env, secrets)
         argv = entry.argv(script_args)
         env = child_environment(task_env, task.pk, entry.live_output)
         writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES, secrets=secrets)
-        self.output = Output(writer, (task.progress, task.progress_message), self.echo)
+        progress, echo = (task.progress, task.progress_message), self.files.echo(self.echo)
+        self.output = Output(writer, progress, echo)
         try:
             self.proc = child.spawn(argv, cwd=entry.path.parent, env=env)
         except OSError as exc:
@@ -287,9 +292,8 @@ class Supervisor:
 
     def _schedule_flush(self) -> None:
         # Leading edge: output after a quiet spell is written within COALESCE (a viewer
-        # sees it within milliseconds, and lines printed together, or a last line and the
-        # exit right after it, share one write); during a flood, writes come at most once
-        # per interval.
+        # sees it within milliseconds; lines printed together, or a last line and the exit
+        # right after it, share one write); during a flood, at most once per interval.
         if self._flush_due is not None:
             return
         now = time.monotonic()
@@ -393,7 +397,7 @@ class Supervisor:
             final["error"] = "the server shut down during the run"
         if status == Status.SUCCESS:
             self.output.succeeded()
-        self._write(final)
+        self._write({**final, **self.files.collect()})
 
     def _could_not_start(self, message: str, reason: str = EndReason.SPAWN_ERROR) -> bool:
         logger.warning("task %s could not start: %s", self.task.pk, message)

@@ -3,6 +3,13 @@
 The models live in a module each; everything is importable from here.
 """
 
+from tasks.models.artifact import (
+    ARTIFACT_CHUNK,
+    Artifact,
+    ArtifactChunk,
+    ArtifactKind,
+    artifact_bytes,
+)
 from tasks.models.audit import AuditAction, AuditEvent
 from tasks.models.log import MAX_CHUNK, LogChunk
 from tasks.models.retention import RetentionPass
@@ -19,8 +26,12 @@ from tasks.models.task import (
 )
 
 __all__ = [
+    "ARTIFACT_CHUNK",
     "FINISHED_STATUSES",
     "MAX_CHUNK",
+    "Artifact",
+    "ArtifactChunk",
+    "ArtifactKind",
     "AuditAction",
     "AuditEvent",
     "EndReason",
@@ -32,5 +43,6 @@ __all__ = [
     "Task",
     "TaskQuerySet",
     "Trigger",
+    "artifact_bytes",
     "duration_until",
 ]

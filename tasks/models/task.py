@@ -203,6 +203,13 @@ class Task(models.Model):
     # The real arguments of a run with secret parameters, encrypted, until it starts
     # (tasks/secret_params.py); params, argv, script_args and env hold them masked.
     sealed_secrets = models.TextField(blank=True, editable=False)
+    # Files in and out (tasks/models/artifact.py): the bytes its artifacts and uploads
+    # hold, written with them; the Markdown summary it wrote; what a cap left out.
+    artifact_bytes = models.PositiveBigIntegerField(default=0)
+    summary = models.TextField(
+        blank=True, help_text="Markdown the script wrote (EXECUTOR_SUMMARY)."
+    )
+    files_note = models.TextField(blank=True, help_text="Files a size cap left out.")
 
     objects = TaskQuerySet.as_manager()
 
