@@ -247,7 +247,12 @@ class TaskAdmin(ViewOnlyAdmin):
             self._log_purge(request, result)
             self.message_user(
                 request,
-                f"Purged {_runs(result.runs)} and {filesizeformat(result.log_bytes)} of logs.",
+                f"Purged {_runs(result.runs)} and {filesizeformat(result.log_bytes)} of logs"
+                + (
+                    f" and {filesizeformat(result.artifact_bytes)} of files"
+                    * bool(result.artifact_bytes)
+                )
+                + ".",
                 messages.SUCCESS,
             )
         if result.kept_active:

@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from tasks.api.serializers import TaskListSerializer, TaskSerializer
+from tasks.api.serializers import ArtifactSerializer, TaskListSerializer, TaskSerializer
 from tasks.history.filters import ORDERINGS
 from tasks.models import Status, Trigger
 
@@ -32,6 +32,14 @@ class RerunEnvelope(TaskEnvelope):
         child=serializers.CharField(),
         help_text="Whether the script or the interpreter changed since the original run.",
     )
+
+
+class ArtifactsEnvelope(serializers.Serializer):
+    success = serializers.BooleanField()
+    artifacts = ArtifactSerializer(many=True)
+    summary = serializers.CharField(allow_blank=True, help_text="The run's Markdown summary.")
+    files_note = serializers.CharField(allow_blank=True, help_text="Files a size cap left out.")
+    artifact_bytes = serializers.IntegerField(help_text="Bytes its files (and uploads) hold.")
 
 
 class LogPart(serializers.Serializer):
@@ -117,6 +125,9 @@ def errors(*codes):
 
 TASK_ID = OpenApiParameter(
     "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The run's id."
+)
+ARTIFACT_ID = OpenApiParameter(
+    "artifact_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The file's id."
 )
 
 LIST_FILTERS = [

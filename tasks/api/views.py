@@ -20,8 +20,13 @@ from rest_framework.views import APIView
 from tasks import access, services
 from tasks.api import schema
 from tasks.api.envelope import failure, ok
-from tasks.api.serializers import ExecuteSerializer, TaskListSerializer, TaskSerializer
-from tasks.history import filters, logs
+from tasks.api.serializers import (
+    ArtifactSerializer,
+    ExecuteSerializer,
+    TaskListSerializer,
+    TaskSerializer,
+)
+from tasks.history import artifacts, filters, logs
 from tasks.models import Task, Trigger
 from tasks.services.engine import engine_status
 from tasks.services.rate_limits import RunThrottleMixin
@@ -209,6 +214,43 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"], url_path="logs/download", url_name="logs-download")
     def download(self, request, pk=None):
         return logs.text_response(self.get_object(), attachment=True)
+
+    @extend_schema(
+        parameters=[schema.TASK_ID],
+        responses={200: schema.ArtifactsEnvelope, **schema.errors(401, 404)},
+    )
+    @action(detail=True, methods=["get"])
+    def artifacts(self, request, pk=None):
+        """The run's files: what it left in EXECUTOR_ARTIFACTS, and its uploads."""
+        task = self.get_object()
+        return ok(
+            artifacts=ArtifactSerializer(task.artifacts.all(), many=True).data,
+            summary=task.summary,
+            files_note=task.files_note,
+            artifact_bytes=task.artifact_bytes,
+        )
+
+    @extend_schema(
+        parameters=[schema.TASK_ID, schema.ARTIFACT_ID],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file, as an attachment, with its ETag."
+            ),
+            304: OpenApiResponse(description="If-None-Match named its ETag."),
+            **schema.errors(401, 404),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"artifacts/(?P<artifact_id>[^/]+)",
+        url_name="artifact",
+    )
+    def artifact(self, request, pk=None, artifact_id=None):
+        found = artifacts.artifact_of(self.get_object(), artifact_id)
+        if found is None:
+            raise NotFound(f"This run has no file {str(artifact_id)[:64]!r}.")
+        return artifacts.file_response(request, found)
 
 
 class ScriptListView(APIView):

@@ -44,6 +44,7 @@ class PurgeResult:
 
     runs: int = 0
     log_bytes: int = 0  # bytes of stored output (what the log cap kept)
+    artifact_bytes: int = 0  # bytes of the runs' files: artifacts and uploads
     kept_active: int = 0  # selected runs left alone because they are pending or running
     dry_run: bool = False
     complete: bool = True  # False when a deadline stopped it early; run it again to go on
@@ -52,9 +53,10 @@ class PurgeResult:
     # (script, status) -> [runs, log bytes]
     breakdown: dict = field(default_factory=dict)
 
-    def add(self, script, status, runs, log_bytes):
+    def add(self, script, status, runs, log_bytes, artifact_bytes=0):
         self.runs += runs
         self.log_bytes += log_bytes
+        self.artifact_bytes += artifact_bytes
         totals = self.breakdown.setdefault((script, status), [0, 0])
         totals[0] += runs
         totals[1] += log_bytes
@@ -73,10 +75,10 @@ def count(tasks):
         tasks.exclude(status__in=ACTIVE)
         .order_by()
         .values_list("script", "status")
-        .annotate(runs=Count("pk"), stored=Sum(stored_bytes()))
+        .annotate(runs=Count("pk"), stored=Sum(stored_bytes()), files=Sum("artifact_bytes"))
     )
-    for script, status, runs, stored in rows:
-        result.add(script, status, runs, stored or 0)
+    for script, status, runs, stored, files in rows:
+        result.add(script, status, runs, stored or 0, files or 0)
     return result
 
 
@@ -141,7 +143,7 @@ def delete(
     candidates = (
         tasks.exclude(status__in=ACTIVE)
         .order_by("created_at")
-        .values_list("pk", "log_bytes", "log_dropped_bytes")
+        .values_list("pk", "log_bytes", "log_dropped_bytes", "artifact_bytes")
     )
     previous = None
     while True:
@@ -149,11 +151,11 @@ def delete(
         if not rows:
             break
         batch, stored = [], 0
-        for pk, written, dropped in rows:
-            if batch and stored + written - dropped > batch_bytes:
+        for pk, written, dropped, files in rows:
+            if batch and stored + written - dropped + files > batch_bytes:
                 break
             batch.append(pk)
-            stored += written - dropped
+            stored += written - dropped + files
         deleted, took = _delete_batch(batch, result, on_batch)
         if not deleted and batch == previous:
             break  # the same runs again and none could go: stop rather than spin
@@ -194,13 +196,13 @@ def _delete_batch(pks, result, on_batch=None):
             .filter(pk__in=pks)
             .exclude(status__in=ACTIVE)
             .order_by()
-            .values_list("pk", "script", "status", stored_bytes())
+            .values_list("pk", "script", "status", stored_bytes(), "artifact_bytes")
         )
         batch = PurgeResult()
         ids = []
-        for pk, script, status, stored in doomed:
+        for pk, script, status, stored, files in doomed:
             ids.append(pk)
-            batch.add(script, status, 1, stored)
+            batch.add(script, status, 1, stored, files)
         if ids:
             # Django's collector deletes the LogChunk rows with one statement per batch
             # of ids and clears `rerun_of` on later runs that point here.
@@ -212,4 +214,5 @@ def _delete_batch(pks, result, on_batch=None):
     result.longest_transaction = max(result.longest_transaction, elapsed)
     for (script, status), (runs, stored) in batch.breakdown.items():
         result.add(script, status, runs, stored)
+    result.artifact_bytes += batch.artifact_bytes
     return len(ids), elapsed

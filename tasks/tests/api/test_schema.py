@@ -45,6 +45,8 @@ OPERATIONS = [
     ("POST", "/api/tasks/{id}/cancel/"),
     ("GET", "/api/tasks/{id}/logs/"),
     ("GET", "/api/tasks/{id}/logs/download/"),
+    ("GET", "/api/tasks/{id}/artifacts/"),
+    ("GET", "/api/tasks/{id}/artifacts/{artifact_id}/"),
     ("POST", "/api/tasks/{id}/rerun/"),
 ]
 

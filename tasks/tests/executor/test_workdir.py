@@ -126,3 +126,11 @@ def test_directives_are_whole_lines_even_across_reads():
     assert found.artifacts == ["a/b.txt", "last.txt"]
     assert found.summary == ["from stderr", ""]
     assert ArtifactKind.OUTPUT == "output"
+
+
+def test_a_purge_preview_and_the_purge_count_the_files_bytes(inline, user):
+    task = run(user)
+    queryset = Task.objects.filter(pk=task.pk)
+    preview = services.purge(None, queryset, dry_run=True)
+    assert preview.artifact_bytes == task.artifact_bytes > 0
+    assert services.purge(None, queryset).artifact_bytes == task.artifact_bytes
