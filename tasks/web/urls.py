@@ -1,7 +1,7 @@
 from django.urls import path
 
 from tasks.web import stream
-from tasks.web.views import dashboard, history, task
+from tasks.web.views import dashboard, files, history, task
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -14,4 +14,5 @@ urlpatterns = [
     path("tasks/<uuid:pk>/poll/", stream.task_poll, name="task-poll"),
     path("tasks/<uuid:pk>/cancel/", task.task_cancel, name="task-cancel"),
     path("tasks/<uuid:pk>/rerun/", task.task_rerun, name="task-rerun"),
+    path("tasks/<uuid:pk>/files/<uuid:artifact_id>/", files.task_artifact, name="task-artifact"),
 ]
