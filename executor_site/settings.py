@@ -284,3 +284,8 @@ EXECUTOR_MAX_SUMMARY_BYTES = env_bytes("EXECUTOR_MAX_SUMMARY_BYTES", 64 * 1024)
 # The ceiling on any upload (a `file` parameter's `max_size` is at most this); a larger
 # one is refused with 413 while it streams, before more than this is written.
 EXECUTOR_MAX_UPLOAD_BYTES = env_bytes("EXECUTOR_MAX_UPLOAD_BYTES", 100 * 1024**2)
+FILE_UPLOAD_HANDLERS = [
+    "tasks.services.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]

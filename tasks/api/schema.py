@@ -34,6 +34,23 @@ class RerunEnvelope(TaskEnvelope):
     )
 
 
+class ExecuteUpload(serializers.Serializer):
+    """POST /api/execute as multipart/form-data, for scripts with `file` parameters."""
+
+    script_type = serializers.CharField(help_text="The script's key.")
+    params = serializers.CharField(
+        required=False, help_text='The other parameters, as JSON text: {"name": value}.'
+    )
+    args = serializers.CharField(required=False, help_text='Free arguments, as JSON text: ["a"].')
+    file = serializers.FileField(
+        required=False,
+        help_text=(
+            "One field per file parameter, named after it (`file` stands for any name); "
+            "repeat it for a parameter that takes several files."
+        ),
+    )
+
+
 class ArtifactsEnvelope(serializers.Serializer):
     success = serializers.BooleanField()
     artifacts = ArtifactSerializer(many=True)
@@ -65,7 +82,16 @@ class LogsEnvelope(serializers.Serializer):
 class ParamSchema(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.ChoiceField(
-        choices=["string", "secret", "integer", "number", "boolean", "choice", "multichoice"]
+        choices=[
+            "string",
+            "secret",
+            "integer",
+            "number",
+            "boolean",
+            "choice",
+            "multichoice",
+            "file",
+        ]
     )
     label = serializers.CharField()
     help = serializers.CharField(allow_blank=True)
@@ -78,6 +104,12 @@ class ParamSchema(serializers.Serializer):
     max_length = serializers.IntegerField(required=False)
     pattern = serializers.CharField(required=False, allow_null=True)
     choices = serializers.ListField(child=serializers.CharField(), required=False)
+    # File parameters: sent as multipart uploads to POST /api/execute.
+    extensions = serializers.ListField(child=serializers.CharField(), required=False)
+    media_types = serializers.ListField(child=serializers.CharField(), required=False)
+    max_size = serializers.IntegerField(required=False, allow_null=True)
+    multiple = serializers.BooleanField(required=False)
+    max_files = serializers.IntegerField(required=False)
 
 
 class ScriptSchema(serializers.Serializer):

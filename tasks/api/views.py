@@ -4,6 +4,7 @@ The API authenticates through DRF (token or session) and answers 401 in JSON; DR
 views exempt from LoginRequiredMiddleware, which would redirect to the sign-in page.
 """
 
+import json
 import sys
 
 from django.db import connection
@@ -20,6 +21,7 @@ from rest_framework.views import APIView
 from tasks import access, services
 from tasks.api import schema
 from tasks.api.envelope import failure, ok
+from tasks.api.parsers import SafeJSONParser, UploadParser
 from tasks.api.serializers import (
     ArtifactSerializer,
     ExecuteSerializer,
@@ -30,6 +32,22 @@ from tasks.history import artifacts, filters, logs
 from tasks.models import Task, Trigger
 from tasks.services.engine import engine_status
 from tasks.services.rate_limits import RunThrottleMixin
+
+
+def execute_fields(request):
+    """The execute request's fields: the JSON body, or a multipart form's fields (with
+    `params` and `args` as JSON text)."""
+    if not request.FILES and not request.content_type.startswith("multipart/"):
+        return request.data
+    fields = {key: request.data.get(key) for key in ("script_type", "script", "user_name")}
+    for key in ("params", "args"):
+        raw = request.data.get(key)
+        if raw:
+            try:
+                fields[key] = json.loads(raw)
+            except ValueError:
+                raise ValidationError({key: "must be JSON text"}) from None
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def service_failure(exc):
@@ -67,19 +85,29 @@ class ExecuteViewSet(RunThrottleMixin, viewsets.ViewSet):
     """POST /api/execute: run a catalog script; answers 201 with the task."""
 
     run_actions = ("create",)
+    parser_classes = [SafeJSONParser, UploadParser]
 
     @extend_schema(
         operation_id="execute",
-        request=ExecuteSerializer,
+        request={
+            "application/json": ExecuteSerializer,
+            "multipart/form-data": schema.ExecuteUpload,
+        },
         responses={201: schema.TaskEnvelope, **schema.errors(400, 401, 403, 413, 415, 429, 503)},
     )
     def create(self, request):
-        serializer = ExecuteSerializer(data=request.data)
+        serializer = ExecuteSerializer(data=execute_fields(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        files = {name: request.FILES.getlist(name) for name in request.FILES}
         try:
             task = services.execute(
-                request.user, data["script"], data["params"], data["args"], trigger=Trigger.API
+                request.user,
+                data["script"],
+                data["params"],
+                data["args"],
+                trigger=Trigger.API,
+                files=files,
             )
         except services.ServiceError as exc:
             return service_failure(exc)

@@ -15,6 +15,7 @@ from django.conf import settings
 from tasks.catalog.entry import ScriptEntry
 from tasks.catalog.params import (
     DEFAULT_MAX_ARGS,
+    DEFAULT_MAX_FILES,
     DEFAULT_MAX_STRING,
     ENV_NAME,
     PARAM_NAME,
@@ -141,6 +142,11 @@ PARAM_KEYS = {
     "pass_as",
     "flag",
     "env",
+    "extensions",
+    "media_types",
+    "max_size",
+    "multiple",
+    "max_files",
 }
 
 
@@ -274,6 +280,7 @@ def _build_param(raw, name, kind):
     if not 0 <= min_length <= max_length <= 100_000:
         raise ValueError("need 0 <= min_length <= max_length <= 100000")
     param = Param(
+        **_file_options(raw, kind),
         name=name,
         type=kind,
         label=_get(raw, "label", str, name.replace("_", " ").capitalize()),
@@ -290,6 +297,8 @@ def _build_param(raw, name, kind):
         env_name=env_name if pass_as == "env" else None,
     )
     default = raw.get("default")
+    if default is not None and kind == "file":
+        raise ValueError("a file parameter cannot have a default")
     if default is not None and kind == "secret":
         raise ValueError("a secret parameter cannot have a default (the catalog is not secret)")
     if default is not None:
@@ -299,6 +308,41 @@ def _build_param(raw, name, kind):
             raise ValueError(f"the default {default!r} {exc}") from None
         param = Param(**{**param.__dict__, "default": default})
     return param
+
+
+def _file_options(raw, kind):
+    """A file parameter's limits (and a refusal of them on any other type)."""
+    keys = {"extensions", "media_types", "max_size", "multiple", "max_files"} & set(raw)
+    if kind != "file":
+        if keys:
+            raise ValueError(f"{sorted(keys)} only apply to file parameters")
+        return {}
+    extensions = _get(raw, "extensions", list, [])
+    if not all(
+        isinstance(item, str) and re.fullmatch(r"\.[A-Za-z0-9]{1,10}", item) for item in extensions
+    ):
+        raise ValueError('\'extensions\' must be a list like [".csv", ".txt"]')
+    media_types = _get(raw, "media_types", list, [])
+    if not all(
+        isinstance(item, str) and re.fullmatch(r"[\w.+-]+/[\w.+*-]+", item) for item in media_types
+    ):
+        raise ValueError('\'media_types\' must be a list like ["text/csv", "image/*"]')
+    max_size = _get(raw, "max_size", int, None)
+    if max_size is not None and not 1 <= max_size <= settings.EXECUTOR_MAX_UPLOAD_BYTES:
+        raise ValueError(
+            f"'max_size' must be between 1 and EXECUTOR_MAX_UPLOAD_BYTES "
+            f"({settings.EXECUTOR_MAX_UPLOAD_BYTES}) bytes"
+        )
+    max_files = _get(raw, "max_files", int, DEFAULT_MAX_FILES)
+    if not 1 <= max_files <= 100:
+        raise ValueError("'max_files' must be between 1 and 100")
+    return {
+        "extensions": tuple(item.lower() for item in extensions),
+        "media_types": tuple(media_types),
+        "max_size": max_size,
+        "multiple": _get(raw, "multiple", bool, False),
+        "max_files": max_files,
+    }
 
 
 def _param_passing(raw, name, kind):
