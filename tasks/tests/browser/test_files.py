@@ -68,3 +68,21 @@ def test_the_files_fit_a_phone(live_server, sign_in, files_run, user, page):
     expect(page.locator("[data-files]")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
+
+
+def test_a_file_chosen_in_the_form_reaches_the_script(
+    live_server, sign_in, user, engine, page, tmp_path
+):
+    table = tmp_path / "week.csv"
+    table.write_text("day,total\nmon,3\n")
+    sign_in(page, user)
+    page.goto(f"{live_server.url}/?script=upload")
+    page.get_by_label("Table").set_input_files(str(table))
+    page.get_by_role("button", name="Execute").click()
+    panel = page.locator("[data-run]")
+    expect(panel.locator('[data-bind="status"]')).to_have_text("Success", timeout=20000)
+    expect(panel.locator('[data-bind="log"]')).to_contain_text("day,total")
+    task = Task.objects.get()
+    assert task.params == {"table": ["week.csv"]}
+    page.goto(f"{live_server.url}/tasks/{task.pk}/")
+    expect(page.locator(".uploads")).to_contain_text("week.csv")
