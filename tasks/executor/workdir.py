@@ -122,7 +122,9 @@ class RunFiles:
         base = settings.EXECUTOR_WORK_ROOT or None
         if base:
             os.makedirs(base, mode=0o700, exist_ok=True)
-        self.root = Path(tempfile.mkdtemp(prefix=f"run-{self.task.short_id}-", dir=base))
+        # Its real path: a file named by `::artifact` is kept only if no link leads to it.
+        made = tempfile.mkdtemp(prefix=f"run-{self.task.short_id}-", dir=base)
+        self.root = Path(os.path.realpath(made))
         self.artifacts.mkdir()
         (self.root / "inputs").mkdir(mode=0o700)
         self.summary_file.touch(mode=0o600)
@@ -194,7 +196,9 @@ class RunFiles:
         (path None: named, but outside the working folder)."""
         root = self._root
         seen = set()
-        for folder, dirs, files in os.walk(self.artifacts):
+        # A script that replaced its artifacts folder with a link keeps nothing from it.
+        walked = () if self.artifacts.is_symlink() else os.walk(self.artifacts)
+        for folder, dirs, files in walked:
             dirs.sort()
             for file in sorted(files):
                 path = Path(folder, file)
@@ -208,7 +212,8 @@ class RunFiles:
             if path in seen:
                 continue
             seen.add(path)
-            if not path.is_relative_to(root) or path == self.summary_file:
+            linked = Path(os.path.realpath(path)) != path
+            if linked or not path.is_relative_to(root) or path == self.summary_file:
                 yield named[:NAME_LENGTH], None
             else:
                 yield str(path.relative_to(root)), path

@@ -51,8 +51,28 @@ def test_what_a_script_leaves_is_collected_with_size_type_and_digest(inline, use
 def test_links_and_files_outside_the_working_folder_are_left_out_with_a_note(inline, user):
     task = run(user)
     assert "Left out passwd: a symbolic link" in task.files_note
-    assert "Left out /etc/hostname: only files in the run's working folder" in task.files_note
-    assert not Artifact.objects.filter(task=task, name__in=["passwd", "/etc/hostname"]).exists()
+    outside = "only files in the run's working folder are kept"
+    assert f"Left out /etc/hostname: {outside}" in task.files_note
+    # Through a link to a folder, or up and out of the working folder: the same.
+    assert f"Left out etc/hostname: {outside}" in task.files_note
+    assert f"Left out ../outside.txt: {outside}" in task.files_note
+    assert set(Artifact.objects.filter(task=task).values_list("name", flat=True)).isdisjoint(
+        {"passwd", "/etc/hostname", "etc/hostname", "hostname"}
+    )
+
+
+def test_an_artifacts_folder_replaced_by_a_link_keeps_nothing(inline, user, settings, tmp_path):
+    script = tmp_path / "swap.py"
+    script.write_text(
+        "import os, shutil\n"
+        "shutil.rmtree(os.environ['EXECUTOR_ARTIFACTS'])\n"
+        "os.symlink('/etc', os.environ['EXECUTOR_ARTIFACTS'])\n"
+    )
+    (tmp_path / "catalog.toml").write_text('[scripts.swap]\npath = "swap.py"\n')
+    settings.EXECUTOR_SCRIPTS = str(tmp_path / "catalog.toml")
+    task = wait_finished(services.execute(user, "swap", {}, []).pk)
+    assert task.status == Status.SUCCESS
+    assert not Artifact.objects.filter(task=task).exists()
 
 
 def test_the_working_folder_is_gone_when_the_run_ends(inline, user):

@@ -30,10 +30,13 @@ for index in range(int(options.get("many", 0))):
 if "big" in options:
     (artifacts / "big.bin").write_bytes(b"b" * int(options["big"]))
 (workdir / "extra.txt").write_text("named by a directive\n")
+(workdir / "etc").symlink_to("/etc")
 
 Path(os.environ["EXECUTOR_SUMMARY"]).write_text("## Totals\n\n<b>raw html</b> **3 rows**\n")
 print("::artifact extra.txt")
 print("::artifact /etc/hostname")
+print("::artifact etc/hostname")
+print("::artifact ../outside.txt")
 print("::summary Done: **all** good")
 for name, path in sorted(options.items()):
     if name.startswith("input"):
