@@ -86,3 +86,19 @@ def test_a_file_chosen_in_the_form_reaches_the_script(
     assert task.params == {"table": ["week.csv"]}
     page.goto(f"{live_server.url}/tasks/{task.pk}/")
     expect(page.locator(".uploads")).to_contain_text("week.csv")
+
+
+def test_a_file_past_its_limit_is_refused_beside_its_field_before_it_is_sent(
+    live_server, sign_in, user, page, tmp_path
+):
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"x" * 5000)
+    sign_in(page, user)
+    page.goto(f"{live_server.url}/?script=upload")
+    page.get_by_label("Table").set_input_files(str(big))
+    field = page.locator(".field", has=page.get_by_label("Table"))
+    expect(field.locator(".errorlist")).to_contain_text("big.csv is larger than 1000 bytes.")
+    page.get_by_role("button", name="Execute").click()
+    expect(page.get_by_label("Table")).to_have_attribute("aria-invalid", "true")
+    assert "run=" not in page.url
+    assert not Task.objects.exists()
