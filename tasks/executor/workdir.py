@@ -20,6 +20,8 @@ import re
 import shutil
 import stat
 import tempfile
+import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from tasks.models import ARTIFACT_CHUNK, Artifact, ArtifactChunk, ArtifactKind, Stream
+from tasks.models import ARTIFACT_CHUNK, Artifact, ArtifactChunk, ArtifactKind, Stream, Task
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,8 @@ Echo = Callable[[str, bytes], None]
 DIRECTIVE = re.compile(rb"^::(artifact|summary)(?:[ \t]+(.*?))?[ \t]*\r?$")
 MAX_DIRECTIVE_LINE = 4096  # a longer line is no directive (and is not kept waiting for one)
 NAME_LENGTH = 255
+PREFIX = "executor-run-"  # then the run's id: sweep_orphans finds the folders of dead runs
+ORPHAN_AGE = 60.0  # seconds a folder must be old before a sweep may remove it
 
 
 def upload_token(artifact_id: Any) -> str:
@@ -123,7 +127,7 @@ class RunFiles:
         if base:
             os.makedirs(base, mode=0o700, exist_ok=True)
         # Its real path: a file named by `::artifact` is kept only if no link leads to it.
-        made = tempfile.mkdtemp(prefix=f"run-{self.task.short_id}-", dir=base)
+        made = tempfile.mkdtemp(prefix=f"{PREFIX}{self.task.pk}-", dir=base)
         self.root = Path(os.path.realpath(made))
         self.artifacts.mkdir()
         (self.root / "inputs").mkdir(mode=0o700)
@@ -298,6 +302,37 @@ class RunFiles:
         for secret in self.secrets:
             text = text.replace(secret, "****")
         return text
+
+
+def sweep_orphans(now: float | None = None) -> int:
+    """Remove the working folders that runs which are no longer running left behind on
+    this machine (their supervisor was killed before it could); how many went."""
+    base = settings.EXECUTOR_WORK_ROOT or tempfile.gettempdir()
+    try:
+        entries = [entry for entry in os.scandir(base) if entry.name.startswith(PREFIX)]
+    except OSError:
+        return 0
+    now = now if now is not None else time.time()
+    folders: dict[uuid.UUID, list[str]] = {}
+    for entry in entries:
+        with contextlib.suppress(ValueError, OSError):
+            run_id = uuid.UUID(entry.name[len(PREFIX) : len(PREFIX) + 36])
+            if entry.is_dir(follow_symlinks=False) and now - entry.stat().st_mtime > ORPHAN_AGE:
+                folders.setdefault(run_id, []).append(entry.path)
+    if not folders:
+        return 0
+    running = set(Task.objects.running().filter(pk__in=folders).values_list("pk", flat=True))
+    removed = 0
+    for run_id, paths in folders.items():
+        if run_id not in running:
+            for path in paths:
+                shutil.rmtree(path, ignore_errors=True)
+                removed += 1
+    if removed:
+        logger.info(
+            "removed %d working folders of runs that ended without their supervisor", removed
+        )
+    return removed
 
 
 def substitute(value: str, paths: dict[str, str]) -> str:

@@ -154,3 +154,24 @@ def test_a_purge_preview_and_the_purge_count_the_files_bytes(inline, user):
     preview = services.purge(None, queryset, dry_run=True)
     assert preview.artifact_bytes == task.artifact_bytes > 0
     assert services.purge(None, queryset).artifact_bytes == task.artifact_bytes
+
+
+def test_a_sweep_removes_the_folders_of_runs_that_ended_without_their_supervisor(
+    settings, tmp_path, user
+):
+    from tasks.executor.workdir import PREFIX, sweep_orphans
+    from tasks.tests.factories import make_task
+
+    settings.EXECUTOR_WORK_ROOT = str(tmp_path)
+    ended = make_task(user, status=Status.FAILED)
+    running = make_task(user, status=Status.RUNNING)
+    for task in (ended, running):
+        (tmp_path / f"{PREFIX}{task.pk}-abc").mkdir()
+    (tmp_path / "someone-elses").mkdir()
+    (tmp_path / f"{PREFIX}not-a-run").mkdir()
+    assert sweep_orphans() == 0  # too young: a run may be starting
+    later = __import__("time").time() + 120
+    assert sweep_orphans(now=later) == 1
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [f"{PREFIX}{running.pk}-abc", "someone-elses", f"{PREFIX}not-a-run"]
+    )
