@@ -99,17 +99,15 @@ def execute(
             {"script_type": "unknown script"},
         )
     try:
-        params, sent, copies, file_errors = uploads.file_values(entry, params, files, rerun_of)
+        params, sent, copies, errors = uploads.file_values(entry, params, files, rerun_of)
         params, args = entry.clean(params, args, from_text=from_text)
     except uploads.UploadTooLarge as exc:
         raise TooLarge(str(exc), {"params": str(exc)}) from None
     except RequestInvalid as exc:
-        raise InvalidRequest(
-            f"Invalid request for {entry.key!r}: {exc}", {**exc.errors, **file_errors}
-        ) from None
-    if file_errors:
-        message = "; ".join(f"{name}: {error}" for name, error in file_errors.items())
-        raise InvalidRequest(f"Invalid request for {entry.key!r}: {message}", file_errors)
+        # A file that was refused reads better than the "is required" it leads to.
+        errors = {**exc.errors, **errors}
+    if errors:
+        raise InvalidRequest(f"Invalid request for {entry.key!r}: {RequestInvalid(errors)}", errors)
     limit = settings.EXECUTOR_MAX_PENDING
     if Task.objects.pending().count() >= limit:
         raise QueueFull(f"{limit} runs are already waiting to start; try again later.")
