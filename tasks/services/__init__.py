@@ -105,9 +105,9 @@ def execute(
         raise TooLarge(str(exc), {"params": str(exc)}) from None
     except RequestInvalid as exc:
         # A file that was refused reads better than the "is required" it leads to.
-        errors = {**exc.errors, **errors}
+        raise _invalid(entry, {**exc.errors, **errors}) from None
     if errors:
-        raise InvalidRequest(f"Invalid request for {entry.key!r}: {RequestInvalid(errors)}", errors)
+        raise _invalid(entry, errors)
     limit = settings.EXECUTOR_MAX_PENDING
     if Task.objects.pending().count() >= limit:
         raise QueueFull(f"{limit} runs are already waiting to start; try again later.")
@@ -159,6 +159,10 @@ def execute(
         uploads.store_copies(task.pk, copies)
         transaction.on_commit(partial((backend or get_backend()).submit, task.pk))
     return task
+
+
+def _invalid(entry: Any, errors: dict[str, str]) -> InvalidRequest:
+    return InvalidRequest(f"Invalid request for {entry.key!r}: {RequestInvalid(errors)}", errors)
 
 
 def cancel(user: "User", task: Task, *, backend: Backend | None = None) -> Task:
