@@ -169,8 +169,10 @@ class RunFiles:
         return echo
 
     def collect(self) -> dict[str, Any]:
-        """Store what the script left; the row's fields for the final write (summary,
-        note, bytes). Never raises: a run's end is recorded whatever became of its files."""
+        """Store what the script left, then remove the folder (before the run's final
+        write, so whoever sees the run ended finds it gone); the row's fields for that
+        write (summary, note, bytes). Never raises: a run's end is recorded whatever
+        became of its files."""
         if self.root is None:
             return {}
         self.directives.close()
@@ -181,6 +183,8 @@ class RunFiles:
         except Exception:
             logger.exception("task %s: could not collect its files", self.task.pk)
             return {"files_note": "The run's files could not be collected (see the server log)."}
+        finally:
+            self.remove()
         uploads = Artifact.objects.filter(task_id=self.task.pk).uploads().total_bytes()
         return {
             "summary": summary,
