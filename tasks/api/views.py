@@ -244,6 +244,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
         return logs.text_response(self.get_object(), attachment=True)
 
     @extend_schema(
+        operation_id="tasks_artifacts_list",
         parameters=[schema.TASK_ID],
         responses={200: schema.ArtifactsEnvelope, **schema.errors(401, 404)},
     )
@@ -259,6 +260,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
         )
 
     @extend_schema(
+        operation_id="tasks_artifact_download",
         parameters=[schema.TASK_ID, schema.ARTIFACT_ID],
         responses={
             (200, "application/octet-stream"): OpenApiResponse(

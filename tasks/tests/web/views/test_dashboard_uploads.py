@@ -54,3 +54,16 @@ def test_a_file_over_its_limit_is_a_413_with_the_limit(signed_in, recorded):
     assert response.status_code == 413
     assert "larger than 1000 bytes" in response.content.decode()
     assert not Task.objects.exists()
+
+
+def test_a_file_past_the_ceiling_gets_a_413_naming_it_not_a_generic_400(user, recorded, settings):
+    settings.EXECUTOR_MAX_UPLOAD_BYTES = 100
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    form = client.get("/?script=upload")
+    token = form.cookies["csrftoken"].value
+    big = SimpleUploadedFile("week.csv", b"x" * 5000, content_type="text/csv")
+    response = client.post("/run/upload/", {"csrfmiddlewaretoken": token, "param_table": big})
+    assert response.status_code == 413
+    assert "The file 'week.csv' is larger than 100 bytes." in response.content.decode()
+    assert not Task.objects.exists()
