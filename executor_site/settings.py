@@ -314,3 +314,29 @@ EXECUTOR_RETENTION_MAX_BYTES = (
     if env_str("EXECUTOR_RETENTION_MAX_BYTES", "0").strip() == "0"
     else env_bytes("EXECUTOR_RETENTION_MAX_BYTES", 0)
 )
+
+# --- Files in and out (issue 13) ---
+# Each run's working folder (uploads, artifacts, summary) is made under this folder and
+# removed when the run ends; empty: the system's temporary folder.
+EXECUTOR_WORK_ROOT = env_str("EXECUTOR_WORK_ROOT", "")
+# Caps on what a run's EXECUTOR_ARTIFACTS folder may keep: per file and per run (a catalog
+# entry's `max_artifact_bytes` / `max_run_artifact_bytes` may lower or raise them); files
+# past a cap are left out with a note on the run.
+EXECUTOR_MAX_ARTIFACT_BYTES = env_bytes("EXECUTOR_MAX_ARTIFACT_BYTES", 10 * 1024**2)
+EXECUTOR_MAX_RUN_ARTIFACT_BYTES = env_bytes("EXECUTOR_MAX_RUN_ARTIFACT_BYTES", 50 * 1024**2)
+EXECUTOR_MAX_ARTIFACTS = env_int("EXECUTOR_MAX_ARTIFACTS", 100, minimum=1)
+# The largest Markdown summary kept (EXECUTOR_SUMMARY file plus `::summary` lines).
+EXECUTOR_MAX_SUMMARY_BYTES = env_bytes("EXECUTOR_MAX_SUMMARY_BYTES", 64 * 1024)
+# The ceiling on any upload (a `file` parameter's `max_size` is at most this); a larger
+# one is refused with 413 while it streams, before more than this is written.
+EXECUTOR_MAX_UPLOAD_BYTES = env_bytes("EXECUTOR_MAX_UPLOAD_BYTES", 100 * 1024**2)
+FILE_UPLOAD_HANDLERS = [
+    "tasks.services.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Before the CSRF check, which would read the form first and turn that refusal into a 400.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"),
+    "tasks.web.uploads.UploadLimitMiddleware",
+)

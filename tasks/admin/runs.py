@@ -15,7 +15,7 @@ from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from tasks import access, services
 from tasks.admin.base import ViewOnlyAdmin, pre, status_badge
@@ -111,6 +111,7 @@ class TaskAdmin(ViewOnlyAdmin):
         ),
         ("Resource use", {"fields": ("peak_memory", "cpu_seconds", "killed", "log_size")}),
         ("Output", {"fields": ("progress", "progress_message", "log_tail")}),
+        ("Files", {"fields": ("files", "files_note", "summary")}),
     )
     readonly_fields = [name for _, options in fieldsets for name in options["fields"]]
 
@@ -200,6 +201,28 @@ class TaskAdmin(ViewOnlyAdmin):
             text = f"[… the first {start:,} bytes are on the run's page …]\n{text}"
         return pre(text or "(no output)")
 
+    @admin.display(description="files")
+    def files(self, task):
+        """The run's artifacts and uploads, each a download from the site."""
+        items = list(task.artifacts.all())
+        if not items:
+            return "—"
+        rows = format_html_join(
+            "",
+            '<li><a href="{}" download>{}</a> ({}, {}, {})</li>',
+            (
+                (
+                    reverse("task-artifact", args=[task.pk, item.pk]),
+                    item.name,
+                    item.get_kind_display().lower(),
+                    filesizeformat(item.size),
+                    item.media_type,
+                )
+                for item in items
+            ),
+        )
+        return format_html("<ul>{}</ul>", rows)
+
     # Actions.
 
     @admin.action(
@@ -247,7 +270,12 @@ class TaskAdmin(ViewOnlyAdmin):
             self._log_purge(request, result)
             self.message_user(
                 request,
-                f"Purged {_runs(result.runs)} and {filesizeformat(result.log_bytes)} of logs.",
+                f"Purged {_runs(result.runs)} and {filesizeformat(result.log_bytes)} of logs"
+                + (
+                    f" and {filesizeformat(result.artifact_bytes)} of files"
+                    * bool(result.artifact_bytes)
+                )
+                + ".",
                 messages.SUCCESS,
             )
         if result.kept_active:

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tasks.api.parsers import BodyTooLarge
+from tasks.services.uploads import UploadTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,9 @@ def failure(message, status_code, errors=None, headers=None):
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, RequestDataTooBig):
+    if isinstance(exc, UploadTooLarge):
+        exc = BodyTooLarge(str(exc))
+    elif isinstance(exc, RequestDataTooBig):
         # DRF reads request.body for JSON before our parser sees the stream, so Django's
         # own size check is the one that fires.
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE

@@ -1,11 +1,16 @@
-"""A JSON parser that refuses what would hurt the server before it is parsed."""
+"""Parsers that refuse what would hurt the server before it is parsed: JSON, multipart."""
 
+import html
 import json
 
 from django.conf import settings
+from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
+from django.http.multipartparser import MultiPartParserError
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import DataAndFiles, JSONParser, MultiPartParser
+
+from tasks.services.uploads import BadFileName, check_name
 
 MAX_DEPTH = 32
 
@@ -63,3 +68,34 @@ def _too_deep(body):
 
 def _refuse_constant(name):
     raise ValueError(f"{name} is not valid JSON")
+
+
+class NameCheckingMultiPartParser(DjangoMultiPartParser):
+    """Django's multipart parser, refusing a file name it would otherwise quietly cut
+    down to its last part ("../../etc/passwd" to "passwd") or strip of control
+    characters: a client that sent such a name gets told, not a renamed file."""
+
+    def sanitize_file_name(self, file_name):
+        try:
+            check_name(html.unescape(file_name or ""))
+        except BadFileName as exc:
+            raise MultiPartParserError(str(exc)) from None
+        return super().sanitize_file_name(file_name)
+
+
+class UploadParser(MultiPartParser):
+    """multipart/form-data for runs with files: `script_type`, `params` and `args` (JSON
+    text) and one file field per file parameter. Each file is counted as it streams
+    (tasks.services.uploads.CappedUploadHandler)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {})["request"]
+        meta = request.META.copy()
+        meta["CONTENT_TYPE"] = media_type
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            parser = NameCheckingMultiPartParser(meta, stream, request.upload_handlers, encoding)
+            data, files = parser.parse()
+        except MultiPartParserError as exc:
+            raise ParseError(f"Multipart form parse error - {exc}") from None
+        return DataAndFiles(data, files)

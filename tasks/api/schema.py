@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from tasks.api.serializers import TaskListSerializer, TaskSerializer
+from tasks.api.serializers import ArtifactSerializer, TaskListSerializer, TaskSerializer
 from tasks.history.filters import ORDERINGS
 from tasks.models import Status, Trigger
 
@@ -32,6 +32,31 @@ class RerunEnvelope(TaskEnvelope):
         child=serializers.CharField(),
         help_text="Whether the script or the interpreter changed since the original run.",
     )
+
+
+class ExecuteUpload(serializers.Serializer):
+    """POST /api/execute as multipart/form-data, for scripts with `file` parameters."""
+
+    script_type = serializers.CharField(help_text="The script's key.")
+    params = serializers.CharField(
+        required=False, help_text='The other parameters, as JSON text: {"name": value}.'
+    )
+    args = serializers.CharField(required=False, help_text='Free arguments, as JSON text: ["a"].')
+    file = serializers.FileField(
+        required=False,
+        help_text=(
+            "One field per file parameter, named after it (`file` stands for any name); "
+            "repeat it for a parameter that takes several files."
+        ),
+    )
+
+
+class ArtifactsEnvelope(serializers.Serializer):
+    success = serializers.BooleanField()
+    artifacts = ArtifactSerializer(many=True)
+    summary = serializers.CharField(allow_blank=True, help_text="The run's Markdown summary.")
+    files_note = serializers.CharField(allow_blank=True, help_text="Files a size cap left out.")
+    artifact_bytes = serializers.IntegerField(help_text="Bytes its files (and uploads) hold.")
 
 
 class LogPart(serializers.Serializer):
@@ -57,7 +82,16 @@ class LogsEnvelope(serializers.Serializer):
 class ParamSchema(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.ChoiceField(
-        choices=["string", "secret", "integer", "number", "boolean", "choice", "multichoice"]
+        choices=[
+            "string",
+            "secret",
+            "integer",
+            "number",
+            "boolean",
+            "choice",
+            "multichoice",
+            "file",
+        ]
     )
     label = serializers.CharField()
     help = serializers.CharField(allow_blank=True)
@@ -70,6 +104,12 @@ class ParamSchema(serializers.Serializer):
     max_length = serializers.IntegerField(required=False)
     pattern = serializers.CharField(required=False, allow_null=True)
     choices = serializers.ListField(child=serializers.CharField(), required=False)
+    # File parameters: sent as multipart uploads to POST /api/execute.
+    extensions = serializers.ListField(child=serializers.CharField(), required=False)
+    media_types = serializers.ListField(child=serializers.CharField(), required=False)
+    max_size = serializers.IntegerField(required=False, allow_null=True)
+    multiple = serializers.BooleanField(required=False)
+    max_files = serializers.IntegerField(required=False)
 
 
 class ScriptSchema(serializers.Serializer):
@@ -117,6 +157,9 @@ def errors(*codes):
 
 TASK_ID = OpenApiParameter(
     "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The run's id."
+)
+ARTIFACT_ID = OpenApiParameter(
+    "artifact_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The file's id."
 )
 
 LIST_FILTERS = [

@@ -4,7 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tasks.models import EndReason, Task
+from tasks.models import Artifact, EndReason, Task
 
 LIST_TAIL = 200
 
@@ -20,6 +20,7 @@ class TaskSerializer(serializers.ModelSerializer):
     duration = serializers.SerializerMethodField(help_text="Seconds from start to end (or now).")
     cancel_requested = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField(help_text="The run's page in the dashboard.")
+    artifacts_url = serializers.SerializerMethodField(help_text="The run's files (artifacts).")
     end_reason = serializers.ChoiceField(
         choices=EndReason.choices,
         allow_blank=True,
@@ -72,6 +73,10 @@ class TaskSerializer(serializers.ModelSerializer):
             "overran_at",
             "url",
             "keep",
+            "artifact_bytes",
+            "artifacts_url",
+            "summary",
+            "files_note",
         ]
         read_only_fields = fields
 
@@ -102,6 +107,9 @@ class TaskSerializer(serializers.ModelSerializer):
     def get_url(self, task) -> str:
         return reverse("task-detail", args=[task.pk])
 
+    def get_artifacts_url(self, task) -> str:
+        return reverse("api:task-artifacts", args=[task.pk])
+
 
 class TaskListSerializer(TaskSerializer):
     """Lists carry short tails of output and error, and leave out the argv snapshot."""
@@ -109,8 +117,27 @@ class TaskListSerializer(TaskSerializer):
     tail_chars = LIST_TAIL
 
     class Meta(TaskSerializer.Meta):
-        fields = [name for name in TaskSerializer.Meta.fields if name not in ("argv", "worker")]
+        fields = [
+            name
+            for name in TaskSerializer.Meta.fields
+            if name not in ("argv", "worker", "summary", "files_note")
+        ]
         read_only_fields = fields
+
+
+class ArtifactSerializer(serializers.ModelSerializer):
+    """One of a run's files: an output it left, or a file uploaded for a parameter."""
+
+    download = serializers.SerializerMethodField(help_text="Where to download it.")
+
+    class Meta:
+        model = Artifact
+        fields = ["id", "kind", "name", "param", "size", "media_type", "sha256", "created_at"]
+        fields += ["download"]
+        read_only_fields = fields
+
+    def get_download(self, artifact) -> str:
+        return reverse("api:task-artifact", args=[artifact.task_id, artifact.pk])
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}, "maxItems": 1000})

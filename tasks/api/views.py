@@ -4,6 +4,8 @@ The API authenticates through DRF (token or session) and answers 401 in JSON; DR
 views exempt from LoginRequiredMiddleware, which would redirect to the sign-in page.
 """
 
+import json
+
 from django.db import connection
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -18,7 +20,9 @@ from rest_framework.views import APIView
 from tasks import access, services
 from tasks.api import schema
 from tasks.api.envelope import failure, ok
+from tasks.api.parsers import SafeJSONParser, UploadParser
 from tasks.api.serializers import (
+    ArtifactSerializer,
     ExecuteSerializer,
     KeepSerializer,
     TaskListSerializer,
@@ -26,9 +30,25 @@ from tasks.api.serializers import (
 )
 from tasks.api.throttles import RunThrottleMixin
 from tasks.api.whole_log import whole_log_response
-from tasks.history import filters, logs
+from tasks.history import artifacts, filters, logs
 from tasks.models import Task, Trigger
 from tasks.services.engine import engine_status
+
+
+def execute_fields(request):
+    """The execute request's fields: the JSON body, or a multipart form's fields (with
+    `params` and `args` as JSON text)."""
+    if not request.FILES and not request.content_type.startswith("multipart/"):
+        return request.data
+    fields = {key: request.data.get(key) for key in ("script_type", "script", "user_name")}
+    for key in ("params", "args"):
+        raw = request.data.get(key)
+        if raw:
+            try:
+                fields[key] = json.loads(raw)
+            except ValueError:
+                raise ValidationError({key: "must be JSON text"}) from None
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def service_failure(exc):
@@ -66,19 +86,29 @@ class ExecuteViewSet(RunThrottleMixin, viewsets.ViewSet):
     """POST /api/execute: run a catalog script; answers 201 with the task."""
 
     run_actions = ("create",)
+    parser_classes = [SafeJSONParser, UploadParser]
 
     @extend_schema(
         operation_id="execute",
-        request=ExecuteSerializer,
+        request={
+            "application/json": ExecuteSerializer,
+            "multipart/form-data": schema.ExecuteUpload,
+        },
         responses={201: schema.TaskEnvelope, **schema.errors(400, 401, 403, 413, 415, 429, 503)},
     )
     def create(self, request):
-        serializer = ExecuteSerializer(data=request.data)
+        serializer = ExecuteSerializer(data=execute_fields(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        files = {name: request.FILES.getlist(name) for name in request.FILES}
         try:
             task = services.execute(
-                request.user, data["script"], data["params"], data["args"], trigger=Trigger.API
+                request.user,
+                data["script"],
+                data["params"],
+                data["args"],
+                trigger=Trigger.API,
+                files=files,
             )
         except services.ServiceError as exc:
             return service_failure(exc)
@@ -222,6 +252,45 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"], url_path="logs/download", url_name="logs-download")
     def download(self, request, pk=None):
         return logs.text_response(self.get_object(), attachment=True)
+
+    @extend_schema(
+        operation_id="tasks_artifacts_list",
+        parameters=[schema.TASK_ID],
+        responses={200: schema.ArtifactsEnvelope, **schema.errors(401, 404)},
+    )
+    @action(detail=True, methods=["get"])
+    def artifacts(self, request, pk=None):
+        """The run's files: what it left in EXECUTOR_ARTIFACTS, and its uploads."""
+        task = self.get_object()
+        return ok(
+            artifacts=ArtifactSerializer(task.artifacts.all(), many=True).data,
+            summary=task.summary,
+            files_note=task.files_note,
+            artifact_bytes=task.artifact_bytes,
+        )
+
+    @extend_schema(
+        operation_id="tasks_artifact_download",
+        parameters=[schema.TASK_ID, schema.ARTIFACT_ID],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file, as an attachment, with its ETag."
+            ),
+            304: OpenApiResponse(description="If-None-Match named its ETag."),
+            **schema.errors(401, 404),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"artifacts/(?P<artifact_id>[^/]+)",
+        url_name="artifact",
+    )
+    def artifact(self, request, pk=None, artifact_id=None):
+        found = artifacts.artifact_of(self.get_object(), artifact_id)
+        if found is None:
+            raise NotFound(f"This run has no file {str(artifact_id)[:64]!r}.")
+        return artifacts.file_response(request, found)
 
 
 class ScriptListView(APIView):

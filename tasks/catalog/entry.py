@@ -39,6 +39,9 @@ class ScriptEntry:
     # do): then a free value that looks like an option is passed after "--"; else it
     # is refused.
     double_dash: bool = True
+    # Caps on what the run may keep of its artifacts; None: EXECUTOR_MAX_*ARTIFACT_BYTES.
+    max_artifact_bytes: int | None = None
+    max_run_artifact_bytes: int | None = None
 
     def param(self, name: str) -> Param | None:
         return next((param for param in self.params if param.name == name), None)

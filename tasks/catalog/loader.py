@@ -15,6 +15,7 @@ from django.conf import settings
 from tasks.catalog.entry import ScriptEntry
 from tasks.catalog.params import (
     DEFAULT_MAX_ARGS,
+    DEFAULT_MAX_FILES,
     DEFAULT_MAX_STRING,
     ENV_NAME,
     PARAM_NAME,
@@ -23,6 +24,9 @@ from tasks.catalog.params import (
     SCRIPT_KEY,
     Param,
 )
+from tasks.catalog.values import byte_cap as _byte_cap
+from tasks.catalog.values import get as _get
+from tasks.catalog.values import seconds as _seconds
 
 
 @dataclass
@@ -126,6 +130,8 @@ ENTRY_KEYS = {
     "stall_after",
     "cancel_after_stall",
     "double_dash",
+    "max_artifact_bytes",
+    "max_run_artifact_bytes",
 }
 PARAM_KEYS = {
     "name",
@@ -143,6 +149,11 @@ PARAM_KEYS = {
     "pass_as",
     "flag",
     "env",
+    "extensions",
+    "media_types",
+    "max_size",
+    "multiple",
+    "max_files",
 }
 
 
@@ -195,14 +206,9 @@ def _load_entry(key, raw, folder):
         stall_after=_seconds(raw, "stall_after"),
         cancel_after_stall=_seconds(raw, "cancel_after_stall"),
         double_dash=_get(raw, "double_dash", bool, True),
+        max_artifact_bytes=_byte_cap(raw, "max_artifact_bytes"),
+        max_run_artifact_bytes=_byte_cap(raw, "max_run_artifact_bytes"),
     )
-
-
-def _seconds(raw, name):
-    value = _get(raw, name, (int, float), None)
-    if value is not None and not (isinstance(value, (int, float)) and value > 0):
-        raise ValueError(f"{name!r} must be a number of seconds above 0")
-    return None if value is None else float(value)
 
 
 def _entry_script(raw, folder):
@@ -277,6 +283,7 @@ def _build_param(raw, name, kind):
     if not 0 <= min_length <= max_length <= 100_000:
         raise ValueError("need 0 <= min_length <= max_length <= 100000")
     param = Param(
+        **_file_options(raw, kind),
         name=name,
         type=kind,
         label=_get(raw, "label", str, name.replace("_", " ").capitalize()),
@@ -293,6 +300,8 @@ def _build_param(raw, name, kind):
         env_name=env_name if pass_as == "env" else None,
     )
     default = raw.get("default")
+    if default is not None and kind == "file":
+        raise ValueError("a file parameter cannot have a default")
     if default is not None and kind == "secret":
         raise ValueError("a secret parameter cannot have a default (the catalog is not secret)")
     if default is not None:
@@ -302,6 +311,41 @@ def _build_param(raw, name, kind):
             raise ValueError(f"the default {default!r} {exc}") from None
         param = Param(**{**param.__dict__, "default": default})
     return param
+
+
+def _file_options(raw, kind):
+    """A file parameter's limits (and a refusal of them on any other type)."""
+    keys = {"extensions", "media_types", "max_size", "multiple", "max_files"} & set(raw)
+    if kind != "file":
+        if keys:
+            raise ValueError(f"{sorted(keys)} only apply to file parameters")
+        return {}
+    extensions = _get(raw, "extensions", list, [])
+    if not all(
+        isinstance(item, str) and re.fullmatch(r"\.[A-Za-z0-9]{1,10}", item) for item in extensions
+    ):
+        raise ValueError('\'extensions\' must be a list like [".csv", ".txt"]')
+    media_types = _get(raw, "media_types", list, [])
+    if not all(
+        isinstance(item, str) and re.fullmatch(r"[\w.+-]+/[\w.+*-]+", item) for item in media_types
+    ):
+        raise ValueError('\'media_types\' must be a list like ["text/csv", "image/*"]')
+    max_size = _get(raw, "max_size", int, None)
+    if max_size is not None and not 1 <= max_size <= settings.EXECUTOR_MAX_UPLOAD_BYTES:
+        raise ValueError(
+            f"'max_size' must be between 1 and EXECUTOR_MAX_UPLOAD_BYTES "
+            f"({settings.EXECUTOR_MAX_UPLOAD_BYTES}) bytes"
+        )
+    max_files = _get(raw, "max_files", int, DEFAULT_MAX_FILES)
+    if not 1 <= max_files <= 100:
+        raise ValueError("'max_files' must be between 1 and 100")
+    return {
+        "extensions": tuple(item.lower() for item in extensions),
+        "media_types": tuple(media_types),
+        "max_size": max_size,
+        "multiple": _get(raw, "multiple", bool, False),
+        "max_files": max_files,
+    }
 
 
 def _param_passing(raw, name, kind):
@@ -336,23 +380,3 @@ def _param_choices_and_pattern(raw, kind):
         except re.error as exc:
             raise ValueError(f"'pattern' is not a valid regular expression: {exc}") from None
     return choices, pattern
-
-
-def _get(raw, key, kind, default):
-    if key not in raw:
-        return default
-    value = raw[key]
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    if isinstance(value, bool) and bool not in kinds:
-        raise ValueError(f"'{key}' must be {_kind_name(kinds)}, not a boolean")
-    if not isinstance(value, kinds):
-        raise ValueError(f"'{key}' must be {_kind_name(kinds)}, not {type(value).__name__}")
-    return value
-
-
-def _kind_name(kinds):
-    if set(kinds) == {int, float}:
-        return "a number"
-    names = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
-    names.update({list: "a list", dict: "a table"})
-    return " or ".join(names.get(kind, kind.__name__) for kind in kinds)

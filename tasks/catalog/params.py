@@ -1,6 +1,7 @@
 """Parameter types: how a declared parameter cleans a value and turns into argv or env."""
 
 import math
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -14,10 +15,23 @@ RESERVED_ENV = re.compile(r"^(PATH|HOME|SHELL|IFS|ENV|BASH_ENV|LD_.*|PYTHON.*|EX
 
 # "secret" is a string that is masked in the form, never stored in clear, and replaced by
 # **** wherever the script prints it (see tasks/secret_params.py).
-PARAM_TYPES = ("string", "secret", "integer", "number", "boolean", "choice", "multichoice")
+# "file" is an upload: the script gets the path of a private copy (tasks/services/uploads.py).
+PARAM_TYPES = (
+    "string",
+    "secret",
+    "integer",
+    "number",
+    "boolean",
+    "choice",
+    "multichoice",
+    "file",
+)
 DEFAULT_MAX_STRING = 1000
 DEFAULT_MAX_ARGS = 20
 MAX_ARG_LENGTH = 4096
+DEFAULT_MAX_FILES = 10
+# What a file parameter holds until its run starts: one token per upload (workdir.py).
+UPLOAD_TOKEN = re.compile(r"^\{upload:[0-9a-f-]{36}\}$")
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,13 @@ class Param:
     pass_as: str = "argv"
     flag: str | None = None
     env_name: str | None = None
+    # File parameters: allowed extensions (".csv") and media types, the largest file in
+    # bytes (None: EXECUTOR_MAX_UPLOAD_BYTES), and whether several files may be sent.
+    extensions: tuple = ()
+    media_types: tuple = ()
+    max_size: int | None = None
+    multiple: bool = False
+    max_files: int = DEFAULT_MAX_FILES
 
     def schema(self) -> dict[str, Any]:
         """The parameter as API clients and the run form see it."""
@@ -56,6 +77,14 @@ class Param:
             data["pattern"] = self.pattern
         if self.type in ("choice", "multichoice"):
             data["choices"] = list(self.choices)
+        if self.type == "file":
+            data.update(
+                extensions=list(self.extensions),
+                media_types=list(self.media_types),
+                max_size=self.max_size,
+                multiple=self.multiple,
+                max_files=self.max_files if self.multiple else 1,
+            )
         return data
 
     def clean(self, value: Any, *, from_text: bool = False) -> Any:
@@ -134,6 +163,17 @@ class Param:
             )
         return list(dict.fromkeys(value))
 
+    def _clean_file(self, value, from_text):
+        # Files come with the request as uploads, never as values: services turn each
+        # upload into a token (and a stored file) before the parameters are cleaned.
+        if not isinstance(value, list) or not all(
+            isinstance(item, str) and UPLOAD_TOKEN.match(item) for item in value
+        ):
+            raise ValueError("is a file: send it as a multipart upload")
+        if not value and self.required:
+            raise ValueError("is required")
+        return value
+
     def _check_range(self, value):
         if self.min is not None and value < self.min:
             raise ValueError(f"must be at least {_number(self.min)}")
@@ -144,7 +184,7 @@ class Param:
     def as_argv(self, value: Any) -> list[str]:
         if self.type == "boolean":
             return [self.flag] if value and self.flag else []
-        values = value if self.type == "multichoice" else [value]
+        values = value if self.type in ("multichoice", "file") else [value]
         argv: list[str] = []
         for item in values:
             text = _text(item)
@@ -162,6 +202,8 @@ class Param:
             return "1" if value else "0"
         if self.type == "multichoice":
             return ",".join(value)
+        if self.type == "file":
+            return os.pathsep.join(value)
         return _text(value)
 
 
@@ -173,6 +215,7 @@ _CLEANERS = {
     "boolean": Param._clean_boolean,
     "choice": Param._clean_choice,
     "multichoice": Param._clean_multichoice,
+    "file": Param._clean_file,
 }
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from tasks.executor import process_tree
+from tasks.executor.workdir import sweep_orphans
 from tasks.models import Task
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def recover_stale(now: datetime | None = None) -> int:
                 f"{error}; its script (process group {task.pid}) was still running "
                 "on this machine and was killed",
             )
+    sweep_orphans()  # and the working folders such runs left on this machine
     return ended
 
 

@@ -30,6 +30,7 @@ from tasks.executor.log_writer import LogWriter
 from tasks.executor.output import Echo, Output
 from tasks.executor.resources import TreeSampler, own_high_water_kb
 from tasks.executor.watchdog import Watchdog
+from tasks.executor.workdir import RunFiles
 from tasks.models import MAX_CHUNK, EndReason, LogChunk, Status, Stream, Task
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class Supervisor:
         os.set_blocking(self._wake_w, False)
         self.proc: subprocess.Popen | None = None
         self.tree: process_tree.ProcessTree | None = None
+        self.files = RunFiles(task)  # its working folder: uploads in, artifacts out
 
     def cancel(self, reason: str = EndReason.CANCELLED) -> None:
         """Stop the run: SIGTERM to its whole tree now, SIGKILL after the grace period."""
@@ -110,6 +112,7 @@ class Supervisor:
         for fd in (self._wake_r, self._wake_w):
             with contextlib.suppress(OSError):
                 os.close(fd)
+        self.files.remove()
         live.notify(self.task.pk)
 
     # Starting.
@@ -135,10 +138,12 @@ class Supervisor:
             if not task.forget_secrets():
                 return self._could_not_start("the run ended before it started")
             script_args, task_env, secrets = opened.script_args, opened.env, opened.values
+        script_args, task_env = self.files.prepare(entry, script_args, task_env, secrets)
         argv = entry.argv(script_args)
         env = child_environment(task_env, task.pk, entry.live_output, entry.unbuffered)
         writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES, secrets=secrets)
-        self.output = Output(writer, (task.progress, task.progress_message), self.echo)
+        progress, echo = (task.progress, task.progress_message), self.files.echo(self.echo)
+        self.output = Output(writer, progress, echo)
         inherited_kb = own_high_water_kb()
         self.watchdog = Watchdog(task, entry, self.cancel)
         process_tree.become_subreaper()
@@ -379,7 +384,7 @@ class Supervisor:
         }
         if final["status"] == Status.SUCCESS:
             self.output.succeeded()
-        self._write(final)
+        self._write({**final, **self.files.collect()})
 
     def _could_not_start(self, message: str, reason: str = EndReason.SPAWN_ERROR) -> bool:
         logger.warning("task %s could not start: %s", self.task.pk, message)

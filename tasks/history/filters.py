@@ -20,7 +20,7 @@ from tasks.models import Status, Trigger
 
 # The columns a list of runs leaves out: only a run's own page shows them (they can be
 # large), and a list that shows no output or no request leaves those out too.
-DETAIL_COLUMNS = ("argv", "env", "script_args")
+DETAIL_COLUMNS = ("argv", "env", "script_args", "summary", "files_note")
 OUTPUT_TAILS = ("stdout_tail", "stderr_tail")
 REQUEST_COLUMNS = ("args", "params")
 

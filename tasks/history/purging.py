@@ -45,6 +45,7 @@ class PurgeResult:
 
     runs: int = 0
     log_bytes: int = 0  # bytes of stored output (what the log cap kept)
+    artifact_bytes: int = 0  # bytes of the runs' files: artifacts and uploads
     kept_active: int = 0  # selected runs left alone because they are pending or running
     kept_pinned: int = 0  # selected finished runs left alone because they are pinned (keep)
     dry_run: bool = False
@@ -54,22 +55,22 @@ class PurgeResult:
     # (script, status) -> [runs, log bytes]
     breakdown: dict = field(default_factory=dict)
 
-    def add(self, script, status, runs, log_bytes):
+    def add(self, script, status, runs, log_bytes, artifact_bytes=0):
         self.runs += runs
         self.log_bytes += log_bytes
+        self.artifact_bytes += artifact_bytes
         totals = self.breakdown.setdefault((script, status), [0, 0])
         totals[0] += runs
         totals[1] += log_bytes
 
 
 def stored_bytes():
-    """The bytes a run's LogChunk rows hold: what it wrote minus what the cap dropped.
-    Both counters are written in the same transaction as the chunks.
+    """The bytes a run holds: its LogChunk rows (what it wrote minus what the cap
+    dropped) and its files (uploads and artifacts, `artifact_bytes`). Each counter is
+    written in the same transaction as what it counts.
 
-    Retention by size counts these. Hook for artifacts (the files issue): when runs keep
-    files, add their sizes here (say `+ Coalesce(Subquery(artifact sizes of the run), 0)`),
-    so that the budget, the previews and the purges' byte counts all include them."""
-    return F("log_bytes") - F("log_dropped_bytes")
+    Retention by size counts these, and so do the previews and the purges' byte counts."""
+    return F("log_bytes") - F("log_dropped_bytes") + F("artifact_bytes")
 
 
 def purgeable(tasks):
@@ -85,10 +86,10 @@ def count(tasks):
         purgeable(tasks)
         .order_by()
         .values_list("script", "status")
-        .annotate(runs=Count("pk"), stored=Sum(stored_bytes()))
+        .annotate(runs=Count("pk"), stored=Sum(stored_bytes()), files=Sum("artifact_bytes"))
     )
-    for script, status, runs, stored in rows:
-        result.add(script, status, runs, stored or 0)
+    for script, status, runs, stored, files in rows:
+        result.add(script, status, runs, stored or 0, files or 0)
     return result
 
 
@@ -152,7 +153,9 @@ def delete(
     # (Ordering by created_at lets the database walk an index instead of sorting all
     # the remaining runs for every batch.)
     candidates = (
-        purgeable(tasks).order_by("created_at").values_list("pk", "log_bytes", "log_dropped_bytes")
+        purgeable(tasks)
+        .order_by("created_at")
+        .values_list("pk", "log_bytes", "log_dropped_bytes", "artifact_bytes")
     )
     previous = None
     while True:
@@ -160,11 +163,11 @@ def delete(
         if not rows:
             break
         batch, stored = [], 0
-        for pk, written, dropped in rows:
-            if batch and stored + written - dropped > batch_bytes:
+        for pk, written, dropped, files in rows:
+            if batch and stored + written - dropped + files > batch_bytes:
                 break
             batch.append(pk)
-            stored += written - dropped
+            stored += written - dropped + files
         deleted, took = _delete_batch(batch, result, on_batch)
         if not deleted and batch == previous:
             break  # the same runs again and none could go: stop rather than spin
@@ -204,13 +207,13 @@ def _delete_batch(pks, result, on_batch=None):
         doomed = (
             purgeable(Task.objects.select_for_update().filter(pk__in=pks))
             .order_by()
-            .values_list("pk", "script", "status", stored_bytes())
+            .values_list("pk", "script", "status", stored_bytes(), "artifact_bytes")
         )
         batch = PurgeResult()
         ids = []
-        for pk, script, status, stored in doomed:
+        for pk, script, status, stored, files in doomed:
             ids.append(pk)
-            batch.add(script, status, 1, stored)
+            batch.add(script, status, 1, stored, files)
         if ids:
             # Django's collector deletes the LogChunk rows with one statement per batch
             # of ids and clears `rerun_of` on later runs that point here.
@@ -222,4 +225,5 @@ def _delete_batch(pks, result, on_batch=None):
     result.longest_transaction = max(result.longest_transaction, elapsed)
     for (script, status), (runs, stored) in batch.breakdown.items():
         result.add(script, status, runs, stored)
+    result.artifact_bytes += batch.artifact_bytes
     return len(ids), elapsed

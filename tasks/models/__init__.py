@@ -3,7 +3,15 @@
 The models live in a module each; everything is importable from here.
 """
 
+from tasks.models.artifact import (
+    ARTIFACT_CHUNK,
+    Artifact,
+    ArtifactChunk,
+    ArtifactKind,
+    artifact_bytes,
+)
 from tasks.models.audit import AuditAction, AuditEvent
+from tasks.models.choices import FINISHED_STATUSES, EndReason, Status, Stream, Trigger
 from tasks.models.hooks import Hook, HookCall
 from tasks.models.log import MAX_CHUNK, LogChunk
 from tasks.models.notifications import (
@@ -15,22 +23,16 @@ from tasks.models.notifications import (
     Subscription,
 )
 from tasks.models.retention import RetentionPass
-from tasks.models.task import (
-    FINISHED_STATUSES,
-    EndReason,
-    ScriptCatalog,
-    Status,
-    Stream,
-    Task,
-    TaskQuerySet,
-    Trigger,
-    duration_until,
-)
+from tasks.models.task import ScriptCatalog, Task, TaskQuerySet, duration_until
 from tasks.models.watch import RunEvent
 
 __all__ = [
+    "ARTIFACT_CHUNK",
     "FINISHED_STATUSES",
     "MAX_CHUNK",
+    "Artifact",
+    "ArtifactChunk",
+    "ArtifactKind",
     "AuditAction",
     "AuditEvent",
     "Channel",
@@ -51,5 +53,6 @@ __all__ = [
     "Task",
     "TaskQuerySet",
     "Trigger",
+    "artifact_bytes",
     "duration_until",
 ]

@@ -2,7 +2,8 @@
 
 from django.db import models
 
-from tasks.models.task import Stream, Task
+from tasks.models.choices import Stream
+from tasks.models.task import Task
 
 # The largest slice of output one LogChunk row holds (the engine cuts its writes at it;
 # readers that resume mid-chunk look back this far).

@@ -19,6 +19,7 @@ from tasks.catalog import RequestInvalid, get_catalog, interpreter_version, scri
 from tasks.executor.backends import Backend, get_backend
 from tasks.history import audit, filters, purging
 from tasks.models import Task, Trigger
+from tasks.services import uploads
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -61,6 +62,10 @@ class Conflict(ServiceError):
     status = 409
 
 
+class TooLarge(ServiceError):
+    status = 413
+
+
 def execute(
     user: "User",
     script: str,
@@ -71,12 +76,14 @@ def execute(
     from_text: bool = False,
     backend: Backend | None = None,
     trigger: str | None = None,
+    files: dict[str, list[Any]] | None = None,
 ) -> Task:
     """Validate a run request against the catalog and submit it; return the Task.
 
     `backend` overrides EXECUTOR_BACKEND for this run: `run_script` runs it inline.
     `trigger` says what started it (Trigger: a re-run by default when `rerun_of` is given,
-    else a run by hand).
+    else a run by hand). `files` are the uploads for `file` parameters (name -> files); a
+    re-run without them reuses the original run's.
     """
     catalog = get_catalog()
     if catalog.load_error:
@@ -92,9 +99,15 @@ def execute(
             {"script_type": "unknown script"},
         )
     try:
+        params, sent, copies, errors = uploads.file_values(entry, params, files, rerun_of)
         params, args = entry.clean(params, args, from_text=from_text)
+    except uploads.UploadTooLarge as exc:
+        raise TooLarge(str(exc), {"params": str(exc)}) from None
     except RequestInvalid as exc:
-        raise InvalidRequest(f"Invalid request for {entry.key!r}: {exc}", exc.errors) from None
+        # A file that was refused reads better than the "is required" it leads to.
+        raise _invalid(entry, {**exc.errors, **errors}) from None
+    if errors:
+        raise _invalid(entry, errors)
     limit = settings.EXECUTOR_MAX_PENDING
     if Task.objects.pending().count() >= limit:
         raise QueueFull(f"{limit} runs are already waiting to start; try again later.")
@@ -106,6 +119,7 @@ def execute(
         sealed = secret_params.seal(script_args, env, secrets)
         params = entry.masked(params, secret_params.MASK)
         script_args, env = entry.command(params, args)
+    params = uploads.shown(entry, params, sent, copies)
     with transaction.atomic():
         # The trail first, the run second: both commit together, and the run's row is
         # created (created_at) right before it is handed to the engine.
@@ -139,9 +153,16 @@ def execute(
             rerun_of=rerun_of,
             trigger=trigger or (Trigger.RERUN if rerun_of is not None else Trigger.MANUAL),
             sealed_secrets=sealed,
+            artifact_bytes=sum(item.file.size for item in sent) + sum(c.size for c in copies),
         )
+        uploads.store(task.pk, sent)
+        uploads.store_copies(task.pk, copies)
         transaction.on_commit(partial((backend or get_backend()).submit, task.pk))
     return task
+
+
+def _invalid(entry: Any, errors: dict[str, str]) -> InvalidRequest:
+    return InvalidRequest(f"Invalid request for {entry.key!r}: {RequestInvalid(errors)}", errors)
 
 
 def cancel(user: "User", task: Task, *, backend: Backend | None = None) -> Task:

@@ -3,6 +3,8 @@
 import shlex
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from tasks.catalog import MAX_ARG_LENGTH
 
@@ -41,7 +43,7 @@ class RunForm(forms.Form):
         initial = {
             f"param_{name}": value
             for name, value in task.params.items()
-            if (param := entry.param(name)) is not None and param.type != "secret"
+            if (param := entry.param(name)) is not None and param.type not in ("secret", "file")
         }
         if task.args:
             initial["args"] = shlex.join(task.args)
@@ -54,9 +56,19 @@ class RunForm(forms.Form):
         except ValueError as exc:
             raise forms.ValidationError(f"Cannot split the arguments: {exc}.") from None
 
+    def uploads(self):
+        """The files sent for each file parameter (services check and store them)."""
+        return {
+            param.name: self.files.getlist(f"param_{param.name}")
+            for param in self.entry.params
+            if param.type == "file" and self.files.getlist(f"param_{param.name}")
+        }
+
     def params(self):
         values = {}
         for param in self.entry.params:
+            if param.type == "file":
+                continue
             value = self.cleaned_data.get(f"param_{param.name}")
             if value in (None, "") and param.type != "boolean":
                 continue
@@ -86,9 +98,38 @@ def _default_text(param):
     return str(param.default)
 
 
+class FilesInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class FilesField(forms.FileField):
+    """One or several files; the catalog's limits are checked by services.uploads."""
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(FilesField, self).clean(item, initial) for item in data]
+        return super().clean(data, initial)
+
+
+def _file_field(param, common):
+    limit = param.max_size or settings.EXECUTOR_MAX_UPLOAD_BYTES
+    kinds = [*param.extensions, *param.media_types]
+    limits = f"{', '.join(kinds) + ', ' if kinds else ''}up to {filesizeformat(limit)}"
+    if param.multiple:
+        limits += f" each, {param.max_files} files at most"
+    help_text = f"{param.help} ({limits})" if param.help else f"{limits[0].upper()}{limits[1:]}."
+    attrs = {"data-max-size": str(limit)}
+    if kinds:
+        attrs["accept"] = ",".join(kinds)
+    widget = FilesInput(attrs=attrs) if param.multiple else forms.FileInput(attrs=attrs)
+    return FilesField(**{**common, "help_text": help_text}, widget=widget)
+
+
 def _field(param):
     common = {"label": param.label, "help_text": param.help, "required": param.required}
     initial = param.default
+    if param.type == "file":
+        return _file_field(param, common)
     if param.type == "integer":
         return forms.IntegerField(
             min_value=param.min, max_value=param.max, initial=initial, **common

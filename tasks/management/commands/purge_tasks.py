@@ -123,7 +123,7 @@ class Command(BaseCommand):
         verb = "Would remove" if result.dry_run else "Removed"
         self.stdout.write(
             f"{verb} {_count(result.runs, 'run')} and {filesizeformat(result.log_bytes)} of "
-            f"logs (finished runs {', '.join(what)})."
+            f"logs{_files(result)} (finished runs {', '.join(what)})."
         )
         if result.breakdown:
             width = max(len(script) for script, _ in result.breakdown)
@@ -163,3 +163,10 @@ def _count(number, word, plural=None):
 
 def _split(values):
     return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def _files(result):
+    """ ", and 3.0 MB of files" when the runs had artifacts or uploads."""
+    return (
+        f", and {filesizeformat(result.artifact_bytes)} of files" if result.artifact_bytes else ""
+    )

@@ -1,4 +1,5 @@
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -6,6 +7,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -53,6 +55,13 @@ class Command(BaseCommand):
             help="A parameter, as text (repeat for each; repeat a key for a multichoice).",
         )
         parser.add_argument(
+            "--file",
+            action="append",
+            default=[],
+            metavar="KEY=PATH",
+            help="A file for a file parameter (repeat the key for several files).",
+        )
+        parser.add_argument(
             "--user",
             metavar="USERNAME",
             help="Whose run this is (it must be allowed to run the script). Default: the "
@@ -62,11 +71,22 @@ class Command(BaseCommand):
             "args", nargs="*", metavar="ARG", help="Free arguments, after --, if it takes any."
         )
 
-    def handle(self, *args, script, param, user, **options):
+    def handle(self, *args, script, param, user, file, **options):
         self.verbosity = options["verbosity"]
         owner = _resolve_user(user)
         params = _parse_params(param)
         runner = InlineRunner(echo=self._write)
+        with contextlib.ExitStack() as stack:
+            files = _open_files(file, stack)
+            task = self._submit(owner, script, params, args, files, runner)
+        signalled = self._run(task, owner, runner)
+        task.refresh_from_db()
+        self._say(f"[{task.script} {task.short_id}: {describe(task)}]")
+        code = exit_code(task, signalled)
+        if code:
+            sys.exit(code)
+
+    def _submit(self, owner, script, params, args, files, runner):
         try:
             # The row is written here; the run happens below, once this command is
             # ready to stream it and to cancel it.
@@ -78,17 +98,18 @@ class Command(BaseCommand):
                 from_text=True,
                 backend=runner.recorder,
                 trigger=Trigger.TERMINAL,
+                files=files,
             )
-        except (services.InvalidRequest, services.UnknownScript, services.NotAllowed) as exc:
+        except (
+            services.InvalidRequest,
+            services.UnknownScript,
+            services.NotAllowed,
+            services.TooLarge,
+        ) as exc:
             raise CommandError(exc.message, returncode=EXIT_USAGE) from None
         except services.ServiceError as exc:
             raise CommandError(exc.message, returncode=EXIT_NOT_STARTED) from None
-        signalled = self._run(task, owner, runner)
-        task.refresh_from_db()
-        self._say(f"[{task.script} {task.short_id}: {describe(task)}]")
-        code = exit_code(task, signalled)
-        if code:
-            sys.exit(code)
+        return task
 
     def _run(self, task, owner, runner):
         """Run the task in a thread while this (main) thread waits for Ctrl-C.
@@ -235,6 +256,22 @@ def _resolve_user(username):
         + ("(there are several superusers)" if admins else "(there is no active superuser)"),
         returncode=EXIT_USAGE,
     )
+
+
+def _open_files(pairs, stack):
+    """--file KEY=PATH pairs as the uploads services take (name -> files); the files stay
+    open until the run's row (and its copies of them) are written."""
+    files = {}
+    for pair in pairs:
+        key, sep, path = pair.partition("=")
+        if not sep or not key.strip() or not path:
+            raise CommandError(f"--file {pair!r}: use KEY=PATH", returncode=EXIT_USAGE)
+        try:
+            handle = stack.enter_context(open(path, "rb"))  # noqa: SIM115 - the stack closes it
+        except OSError as exc:
+            raise CommandError(f"--file {pair!r}: {exc.strerror}", returncode=EXIT_USAGE) from None
+        files.setdefault(key.strip(), []).append(File(handle, name=os.path.basename(path)))
+    return files
 
 
 def _parse_params(pairs):

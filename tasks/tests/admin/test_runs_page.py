@@ -78,3 +78,17 @@ def test_the_page_offers_cancel_and_purge_for_this_run(admin_client, user):
 
 def test_adding_runs_by_hand_is_not_possible(admin_client):
     assert admin_client.get("/admin/tasks/task/add/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_lists_the_runs_files_with_downloads_and_notes(admin_client, admin_user, inline):
+    from tasks import services
+    from tasks.models import Artifact
+
+    task = services.execute(admin_user, "files", {}, [])
+    page = admin_client.get(url(task)).content.decode()
+    csv = Artifact.objects.get(task=task, name="report.csv")
+    assert f'<a href="/tasks/{task.pk}/files/{csv.pk}/" download>report.csv</a>' in page
+    assert "(output, " in page
+    assert "Left out passwd: a symbolic link" in page
+    assert "&lt;b&gt;raw html&lt;/b&gt;" in page

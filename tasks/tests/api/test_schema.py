@@ -45,6 +45,8 @@ OPERATIONS = [
     ("POST", "/api/tasks/{id}/cancel/"),
     ("GET", "/api/tasks/{id}/logs/"),
     ("GET", "/api/tasks/{id}/logs/download/"),
+    ("GET", "/api/tasks/{id}/artifacts/"),
+    ("GET", "/api/tasks/{id}/artifacts/{artifact_id}/"),
     ("POST", "/api/tasks/{id}/rerun/"),
     ("POST", "/api/tasks/{id}/keep/"),
 ]
@@ -124,3 +126,10 @@ def _aim_at(pair):
 def test_the_schema_needs_a_signed_in_user_or_a_token(anonymous, user):
     assert anonymous.get("/api/schema/").status_code == 401
     assert token_client(user).get("/api/schema/").status_code == 200
+
+
+def test_the_schema_describes_execute_as_json_or_as_a_multipart_upload(api):
+    operation = api.get("/api/schema/").json()["paths"]["/api/execute/"]["post"]
+    content = operation["requestBody"]["content"]
+    assert set(content) == {"application/json", "multipart/form-data"}
+    assert "413" in operation["responses"]

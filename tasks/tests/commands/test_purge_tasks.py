@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.template.defaultfilters import filesizeformat
 
 from tasks.models import LogChunk, Status, Task
 from tasks.tests.factories import make_task, make_tasks
@@ -88,3 +89,16 @@ def test_it_refuses_bad_arguments_with_a_clear_message(args, message):
 def test_the_age_is_required():
     with pytest.raises(CommandError, match="--older-than"):
         call_command("purge_tasks")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_report_counts_the_bytes_of_the_runs_files(inline, user):
+    from tasks import services
+    from tasks.models import Artifact
+    from tasks.tests.helpers import wait_finished
+
+    task = wait_finished(services.execute(user, "files", {}, []).pk)
+    size = filesizeformat(task.artifact_bytes)
+    assert f"and {size} of files" in purge("--older-than", "0d", "--dry-run")
+    assert f"and {size} of files" in purge("--older-than", "0d")
+    assert not Artifact.objects.exists()

@@ -254,3 +254,22 @@ def test_ctrl_c_cancels_the_run_and_ends_its_process_group(admin_user, pidfile):
 @pytest.mark.django_db
 def test_exit_codes_say_how_the_run_ended(fields, signalled, expected):
     assert exit_code(task_row(None, **fields), signalled) == expected
+
+
+def test_a_file_parameter_takes_a_file_from_the_disk(admin_user, tmp_path):
+    table = tmp_path / "week.csv"
+    table.write_text("a,b\n")
+    code, out, err = run("upload", "--file", f"table={table}")
+    assert code == 0, err
+    assert json.loads(out)["table"]["text"] == "a,b\n"
+    task = Task.objects.get()
+    assert task.params == {"table": ["week.csv"]}
+
+
+def test_a_missing_or_wrong_file_is_a_usage_error(admin_user, tmp_path):
+    with pytest.raises(CommandError, match="No such file"):
+        run("upload", "--file", f"table={tmp_path / 'gone.csv'}")
+    (tmp_path / "x.exe").write_bytes(b"MZ")
+    with pytest.raises(CommandError, match=r"must be one of: \.csv, \.txt"):
+        run("upload", "--file", f"table={tmp_path / 'x.exe'}")
+    assert not Task.objects.exists()

@@ -51,6 +51,10 @@ def test_a_script_sees_none_of_the_servers_secrets(inline, user, settings, monke
         "PYTHONPATH",
         "PYTHONIOENCODING",
         "EXECUTOR_TASK_ID",
+        # The run's working folder, its artifacts folder and its summary file (workdir.py).
+        "EXECUTOR_WORKDIR",
+        "EXECUTOR_ARTIFACTS",
+        "EXECUTOR_SUMMARY",
         "LC_CTYPE",
     } | {name for name in env if name.startswith("LC_")}
 

@@ -9,11 +9,21 @@ from tasks.models import Task
 @pytest.mark.parametrize(
     ("options", "deferred"),
     [
-        ({}, {"argv", "env", "script_args", "stdout_tail", "stderr_tail"}),
-        ({"tails": True}, {"argv", "env", "script_args"}),
+        ({}, {"argv", "env", "script_args", "summary", "files_note", "stdout_tail", "stderr_tail"}),
+        ({"tails": True}, {"argv", "env", "script_args", "summary", "files_note"}),
         (
             {"request": False},
-            {"argv", "env", "script_args", "stdout_tail", "stderr_tail", "args", "params"},
+            {
+                "argv",
+                "env",
+                "script_args",
+                "summary",
+                "files_note",
+                "stdout_tail",
+                "stderr_tail",
+                "args",
+                "params",
+            },
         ),
     ],
 )

@@ -35,22 +35,26 @@ def run(request, script):
     entry = _find(entries, script)
     if entry is None:
         raise Http404("No such script among those you may run.")
-    form = RunForm(entry, request.POST)
+    form = RunForm(entry, request.POST, request.FILES)
     refusal = run_refusal(request)
     if refusal:
         form.add_error(None, refusal)
         return _render(request, entries, entry, form, load_error, None, {}, status=429)
+    status = 400
     if form.is_valid():
         try:
-            task = services.execute(request.user, entry.key, form.params(), form.args())
+            task = services.execute(
+                request.user, entry.key, form.params(), form.args(), files=form.uploads()
+            )
         except services.InvalidRequest as exc:
             form.add_service_errors(exc.errors)
         except services.ServiceError as exc:
             form.add_error(None, exc.message)
+            status = exc.status
         else:
             run_started(request)
             return redirect(dashboard_url(entry.key, task.pk))
-    return _render(request, entries, entry, form, load_error, None, {}, status=400)
+    return _render(request, entries, entry, form, load_error, None, {}, status=status)
 
 
 def _current_run(request):
