@@ -1,4 +1,4 @@
-"""At a 375 px wide phone, every page fits: no sideways scrolling."""
+"""At a 375 px wide phone, every page fits (no sideways scrolling) and passes axe-core."""
 
 import pytest
 
@@ -23,7 +23,7 @@ def overflow(page):
     )
 
 
-def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, user):
+def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, user, axe):
     task = make_task(
         user,
         status=Status.FAILED,
@@ -41,3 +41,4 @@ def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, user):
         phone.goto(f"{live_server.url}{path}")
         phone.wait_for_load_state("load")
         assert overflow(phone) <= 0, path
+        axe(phone)
