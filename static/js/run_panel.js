@@ -139,6 +139,7 @@
       const label = state.cancel_requested && !state.finished ? "Cancelling…" : state.status_display;
       badge.className = "badge " + state.status;
       badge.textContent = label;
+      this.root.dataset.status = state.status; // the progress bar turns red on a failure
       const progress = this.bound.progress;
       if (state.progress === null) {
         progress.removeAttribute("value");
@@ -149,6 +150,9 @@
       }
       progress.setAttribute("aria-valuetext", state.progress === null ? "unknown" : state.progress + " %");
       this.bound.message.textContent = state.progress_message || "";
+      // A finished run that never told its progress has no bar to show.
+      this.bound["progress-row"].hidden = state.finished && state.progress === null;
+      this.root.toggleAttribute("data-finished", state.finished);
       const cancel = this.root.querySelector('[data-action="cancel"]');
       if (cancel) cancel.hidden = state.finished;
       this.bound["log-size"].textContent = state.log_bytes ? formatBytes(state.log_bytes) : "";
@@ -170,17 +174,19 @@
       if (!this.renderedFinished) this.refreshFacts();
     }
 
-    // The task page's details (return code, memory, ...) are rendered by the server:
-    // fetch the page again once the run has ended and take its details section.
+    // The task page's details and failure summary are rendered by the server: fetch the
+    // page again once the run has ended and take each [data-facts] part of it.
     async refreshFacts() {
-      const facts = document.querySelector("[data-facts]");
-      if (!facts) return;
+      const parts = document.querySelectorAll("[data-facts]");
+      if (!parts.length) return;
       try {
         const response = await fetch(location.href, { credentials: "same-origin" });
         if (!response.ok) return;
         const page = new DOMParser().parseFromString(await response.text(), "text/html");
-        const fresh = page.querySelector("[data-facts]");
-        if (fresh) facts.replaceChildren(...document.adoptNode(fresh).childNodes);
+        for (const part of parts) {
+          const fresh = page.querySelector('[data-facts="' + part.dataset.facts + '"]');
+          if (fresh) part.replaceChildren(...document.adoptNode(fresh).childNodes);
+        }
       } catch (error) {
         // The details stay as they were; the panel above is current.
       }
