@@ -235,12 +235,40 @@
       copy.addEventListener("click", () => this.copy());
       this.root.querySelector('[data-action="jump"]').addEventListener("click", () => this.log.jumpToEnd());
       const cancel = this.root.querySelector('[data-action="cancel"]');
-      if (cancel) {
-        cancel.addEventListener("submit", (event) => {
+      if (cancel) this.wireCancel(cancel);
+    }
+
+    // Cancel asks first, in the page (a confirm() dialog is what a phone or a CSP mishandles):
+    // "Yes" cancels; "Keep it running", Escape or a second click on Cancel dismiss the question.
+    wireCancel(form) {
+      const ask = this.bound["cancel-ask"];
+      const question = this.bound["cancel-confirm"];
+      const asking = (open) => {
+        question.hidden = !open;
+        ask.setAttribute("aria-expanded", String(open));
+        if (open) question.querySelector('[data-action="cancel-yes"]').focus();
+      };
+      asking(false);
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        asking(question.hidden);
+      });
+      question.querySelector('[data-action="cancel-yes"]').addEventListener("click", () => {
+        asking(false);
+        ask.focus();
+        this.cancel(form);
+      });
+      question.querySelector('[data-action="cancel-no"]').addEventListener("click", () => {
+        asking(false);
+        ask.focus();
+      });
+      form.addEventListener("keydown", (event) => {
+        if (event.key === "Escape" && !question.hidden) {
           event.preventDefault();
-          this.cancel(cancel);
-        });
-      }
+          asking(false);
+          ask.focus();
+        }
+      });
     }
 
     async cancel(form) {
