@@ -50,7 +50,8 @@ def test_a_link_can_carry_a_ready_run(signed_in):
     assert 'value="5"' in field_block(html, "param_count")
     assert '<option value="green" selected>' in field_block(html, "param_color")
     tags = field_block(html, "param_tags")
-    assert 'value="a"' in tags and tags.count("checked") == 2
+    assert 'value="a"' in tags
+    assert tags.count("checked") == 2
     assert "checked" in field_block(html, "param_loud")
 
 
