@@ -22,7 +22,9 @@
       this.page = null;
       this.pageLines = 0;
       this.lines = 0; // complete lines on screen
-      this.lineNodes = []; // nodes of the line being written, for "\r" (rewrite the line)
+      this.line = null; // the line being written (an element of its own, for "\r" and links)
+      this.lineNo = 1; // the number of the next line: #L120 links to line 120
+      this.hooks = []; // told of each line as it starts and ends (log_tools.js: groups)
       this.last = null; // the node text may be added to, and its style key
       this.lastKey = null;
       this.pendingCR = false;
@@ -109,7 +111,11 @@
     }
 
     skip(item) {
-      if (item.stream !== "gap") this.styles[item.stream].consume(item.text);
+      if (item.stream === "gap") this.lineNo++;
+      else {
+        this.styles[item.stream].consume(item.text);
+        this.lineNo += item.text.split("\n").length - 1; // the lines keep their numbers
+      }
     }
 
     clear() {
@@ -117,7 +123,7 @@
       this.pages = [];
       this.page = null;
       this.pageLines = this.lines = 0;
-      this.lineNodes = [];
+      this.line = null;
       this.last = this.lastKey = null;
       this.pendingCR = false;
       this.trimmed = true;
@@ -125,7 +131,7 @@
 
     write(stream, text) {
       if (stream === "gap") {
-        if (this.lineNodes.length) this.newline();
+        if (this.line) this.newline();
         this.add("gap", text.replace(/^\n+|\n+$/g, ""), "gap");
         this.newline();
         return;
@@ -186,11 +192,23 @@
     }
 
     appendNode(node, key, growable) {
-      if (!this.page || (this.pageLines >= PAGE_LINES && !this.lineNodes.length)) this.newPage();
-      this.page.appendChild(node);
-      this.lineNodes.push(node);
+      if (!this.line) this.startLine();
+      this.line.appendChild(node);
       this.last = growable;
       this.lastKey = growable ? key : null;
+    }
+
+    // Each line is an element numbered in data-n (shown by CSS, so copied text has no
+    // numbers) with the id its #L link names.
+    startLine() {
+      if (!this.page || this.pageLines >= PAGE_LINES) this.newPage();
+      const line = document.createElement("div");
+      line.className = "line";
+      line.dataset.n = this.lineNo;
+      line.id = "L" + this.lineNo;
+      this.page.appendChild(line);
+      this.line = line;
+      for (const hook of this.hooks) hook.started(line);
     }
 
     newPage() {
@@ -204,12 +222,13 @@
     }
 
     newline() {
+      if (!this.line) this.startLine();
+      const line = this.line;
       if (this.last) this.last.appendData("\n");
-      else {
-        if (!this.page) this.newPage();
-        this.page.appendChild(document.createTextNode("\n"));
-      }
-      this.lineNodes = [];
+      else line.appendChild(document.createTextNode("\n"));
+      this.line = null;
+      this.lineNo++;
+      for (const hook of this.hooks) hook.ended(line);
       this.last = this.lastKey = null;
       this.pageLines++;
       this.page.lines++;
@@ -218,8 +237,7 @@
 
     // "\r" without "\n": the script rewrites its line (progress bars do).
     clearLine() {
-      for (const node of this.lineNodes) node.remove();
-      this.lineNodes = [];
+      if (this.line) this.line.replaceChildren();
       this.last = this.lastKey = null;
     }
 
@@ -252,6 +270,13 @@
       requestAnimationFrame(() => {
         if (this.follow) this.el.scrollTop = this.el.scrollHeight;
       });
+    }
+
+    // Scroll the log (not the page) so that `line` shows a third of the way down.
+    reveal(line) {
+      this.follow = false;
+      this.el.scrollTop = line.offsetTop - this.el.offsetTop - this.el.clientHeight / 3;
+      this.onChange();
     }
 
     get text() {

@@ -27,6 +27,8 @@
       this.source = null;
       this.pollTimer = null;
       this.log = new LogView(this.bound.log, () => this.logChanged());
+      // Line links, groups, search and wrapping, where the page loads log_tools.js.
+      this.links = Executor.attachLogTools ? Executor.attachLogTools(this.log, root) : null;
       this.usePolling = !window.EventSource || new URLSearchParams(location.search).get("live") === "poll";
       this.setState(JSON.parse(root.dataset.state), false);
       this.renderedFinished = this.state.finished; // the server drew the page after the end
@@ -225,6 +227,7 @@
     }
 
     logChanged() {
+      if (this.links) this.links.drawn();
       this.root.querySelector('[data-action="jump"]').hidden = this.log.follow;
       if (this.log.trimmed) this.bound["log-note"].hidden = false;
     }

@@ -1,6 +1,8 @@
 """The run page leads with the answer: who started what and when, for a failed run what
 went wrong, and the log within the first screen on a desktop and on a phone."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -29,8 +31,13 @@ def test_a_failed_run_says_why_at_the_top(page, live_server, sign_in, user, engi
     header = page.locator(".run-header")
     expect(header).to_contain_text("by alice")
     expect(header.get_by_role("link", name="fail")).to_be_visible()
+    expect(page.locator('[data-bind="log"]')).to_contain_text("RuntimeError: report failed")
     summary.get_by_role("link", name="Show in the log").click()
-    expect(page).to_have_url(f"{live_server.url}/tasks/{task.pk}/#log-{task.short_id}")
+    # It links to the last line written to stderr, which is the exception's.
+    expect(page).to_have_url(re.compile(r"#L\d+$"))
+    target = page.locator(".log .line.target")
+    expect(target).to_have_text("RuntimeError: report failed\n")
+    expect(target).to_be_in_viewport()
 
 
 def test_a_run_that_succeeded_has_no_failure_summary(page, live_server, sign_in, user):
