@@ -142,6 +142,7 @@
       badge.className = "badge " + state.status;
       badge.textContent = label;
       this.root.dataset.status = state.status; // the progress bar turns red on a failure
+      if (Executor.showTabStatus) Executor.showTabStatus(state, label);
       const progress = this.bound.progress;
       if (state.progress === null) {
         progress.removeAttribute("value");
