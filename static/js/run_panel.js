@@ -18,6 +18,7 @@
       this.bound = {};
       root.querySelectorAll("[data-bind]").forEach((el) => (this.bound[el.dataset.bind] = el));
       this.typical = parseFloat(root.dataset.typical) || null;
+      this.typicalBasis = root.dataset.typicalBasis ? " " + root.dataset.typicalBasis : ""; // "with these parameters"
       this.tail = parseInt(root.dataset.tail, 10) || 0;
       this.position = null; // byte offset of the next output; null: not started
       this.startOffset = null;
@@ -202,7 +203,7 @@
       const estimate = this.bound.estimate;
       if (state.elapsed === null) {
         elapsed.textContent = state.finished ? "" : "Waiting to start";
-        estimate.textContent = this.typical ? "usually takes " + formatDuration(this.typical) : "";
+        estimate.textContent = this.typical ? "usually takes " + formatDuration(this.typical) + this.typicalBasis : "";
         return;
       }
       if (state.finished) {
@@ -212,15 +213,15 @@
       }
       const seconds = state.elapsed + (performance.now() - this.stateAt) / 1000;
       elapsed.textContent = "Running for " + formatDuration(seconds);
+      const fromProgress = state.progress !== null && state.progress > 0 && state.progress < 100 && seconds >= 2;
+      const usual = this.typical ? formatDuration(this.typical) + this.typicalBasis : "";
       let left = null;
-      if (state.progress !== null && state.progress > 0 && state.progress < 100 && seconds >= 2) {
-        left = (seconds * (100 - state.progress)) / state.progress;
-      } else if (this.typical) {
-        left = this.typical - seconds;
-      }
+      if (fromProgress) left = (seconds * (100 - state.progress)) / state.progress;
+      else if (this.typical) left = this.typical - seconds;
       if (left === null) estimate.textContent = "";
-      else if (left > 0) estimate.textContent = "· about " + formatDuration(left) + " left";
-      else estimate.textContent = "· taking longer than usual (" + formatDuration(this.typical) + ")";
+      else if (left > 0) {
+        estimate.textContent = "· about " + formatDuration(left) + " left" + (fromProgress ? " (from its progress)" : " (usually " + usual + ")");
+      } else estimate.textContent = "· taking longer than usual (" + usual + ")";
     }
 
     showMode(text) {

@@ -2,8 +2,10 @@
 went wrong, and the log within the first screen on a desktop and on a phone."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tasks import services
@@ -79,3 +81,16 @@ def test_details_and_parameters_fold_away(page, live_server, sign_in, user):
     page.locator("summary", has_text="Details").click()
     expect(facts).to_be_hidden()
     expect(page.get_by_text("hello", exact=True)).to_be_visible()  # the parameters stay open
+
+
+def test_the_estimate_comes_from_runs_with_the_same_parameters(page, live_server, sign_in, user):
+    now = timezone.now()
+    for count, seconds in [(1, 2), (1, 3), (9, 20), (9, 22), (9, 30)]:
+        end = now + timedelta(seconds=seconds)
+        make_task(user, params={"count": count}, started_at=now, completed_at=end)
+    pending = make_task(user, status=Status.PENDING, params={"count": 9})
+    sign_in(page, user)
+    page.goto(f"{live_server.url}/tasks/{pending.pk}/")
+    expect(page.locator('[data-bind="estimate"]')).to_have_text(
+        "usually takes 22.0 s with these parameters"
+    )

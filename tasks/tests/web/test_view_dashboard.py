@@ -146,4 +146,4 @@ def test_the_panel_estimates_from_the_scripts_recent_successful_runs(signed_in, 
     pending = make_task(user, status=Status.PENDING)
     html = signed_in.get(f"/?script=echo&run={pending.pk}").content.decode()
     assert 'data-typical="20.0"' in html
-    assert "usually takes 20.0 s" in html
+    assert "usually takes 20.0 s with these parameters" in html  # all had none

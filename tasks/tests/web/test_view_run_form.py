@@ -1,10 +1,14 @@
 """The run form on the dashboard: every error in one round, in words, values kept, and a
 form prefilled from its URL."""
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings as django_settings
+from django.utils import timezone
 
-from tasks.models import Task
+from tasks.models import Status, Task
+from tasks.tests.factories import make_task
 from tasks.tests.web.test_view_dashboard import field_block
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +62,23 @@ def test_a_link_can_carry_a_ready_run(signed_in):
 def test_a_link_cannot_prefill_a_secret(signed_in):
     html = signed_in.get("/?script=secret_echo&token=leaked").content.decode()
     assert "leaked" not in html
+
+
+def test_the_estimate_prefers_runs_with_the_same_parameters(signed_in, user):
+    now = timezone.now()
+    for seconds in (2, 3, 4):  # quick runs with other parameters
+        make_task(
+            user, params={"count": 1}, started_at=now, completed_at=now + timedelta(seconds=seconds)
+        )
+    for seconds in (20, 22, 30):
+        make_task(
+            user, params={"count": 9}, started_at=now, completed_at=now + timedelta(seconds=seconds)
+        )
+    pending = make_task(user, status=Status.PENDING, params={"count": 9})
+    html = signed_in.get(f"/?script=echo&run={pending.pk}").content.decode()
+    assert 'data-typical="22.0"' in html
+    assert "usually takes 22.0 s with these parameters" in html
+    other = make_task(user, status=Status.PENDING, params={"count": 5})
+    html = signed_in.get(f"/?script=echo&run={other.pk}").content.decode()
+    assert 'data-typical="12.0"' in html  # no run had count 5: the script's median
+    assert "usually takes 12.0 s for this script" in html
