@@ -1,10 +1,14 @@
-"""Take the README's screenshots: the dashboard, the history and a task page, on a desktop
-and on a phone, in the dark theme, from a throwaway server with a few real runs.
+"""Take the README's screenshots: the dashboard, the history, a failed run's page and the
+sign-in page, on a desktop and on a phone, in the dark and the light theme, from a
+throwaway server with a few real runs.
 
     .venv/bin/python docs/screenshots.py        (writes docs/screenshots/*.png)
+
+Dark pictures are NAME-SIZE.png, light ones NAME-SIZE-light.png.
 """
 
 import sys
+from itertools import product
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -17,6 +21,7 @@ from tasks.tests.browser.chromium import launch_options  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 SIZES = {"desktop": {"width": 1280, "height": 860}, "phone": {"width": 375, "height": 740}}
+SCHEMES = {"dark": "", "light": "-light"}
 
 
 def wait_for_progress(page, at_least):
@@ -39,13 +44,15 @@ def main():
         failing = server.execute(session, "failing", {"steps": 4})
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(**launch_options())
-            for name, viewport in SIZES.items():
+            for (name, viewport), (scheme, suffix) in product(SIZES.items(), SCHEMES.items()):
                 phone = name == "phone"
                 context = browser.new_context(
-                    viewport=viewport, color_scheme="dark", device_scale_factor=2 if phone else 1
+                    viewport=viewport, color_scheme=scheme, device_scale_factor=2 if phone else 1
                 )
-                context.add_cookies(server.cookies_for_browser(session))
                 page = context.new_page()
+                page.goto(f"{server.url}/accounts/login/")
+                page.screenshot(path=OUT / f"sign-in-{name}{suffix}.png")
+                context.add_cookies(server.cookies_for_browser(session))
                 for task_id in [*finished, failing]:
                     page.goto(f"{server.url}/tasks/{task_id}/")
                     page.wait_for_selector("[data-bind=status]:not(.pending):not(.running)")
@@ -56,15 +63,15 @@ def main():
                 wait_for_progress(page, 40)
                 if phone:
                     page.locator("[data-run]").scroll_into_view_if_needed()
-                page.screenshot(path=OUT / f"dashboard-{name}.png", full_page=not phone)
+                page.screenshot(path=OUT / f"dashboard-{name}{suffix}.png", full_page=not phone)
 
                 page.goto(f"{server.url}/history/")
-                page.screenshot(path=OUT / f"history-{name}.png", full_page=not phone)
+                page.screenshot(path=OUT / f"history-{name}{suffix}.png", full_page=not phone)
 
                 page.goto(f"{server.url}/tasks/{failing}/")
                 page.wait_for_selector("[data-bind=status].failed")
-                page.get_by_text("FileNotFoundError").last.wait_for()
-                page.screenshot(path=OUT / f"task-{name}.png", full_page=not phone)
+                page.locator("section.failure").wait_for()
+                page.screenshot(path=OUT / f"task-{name}{suffix}.png", full_page=not phone)
                 context.close()
             browser.close()
     for path in sorted(OUT.glob("*.png")):

@@ -47,6 +47,8 @@ class Param:
     min_length: int = 0
     max_length: int = DEFAULT_MAX_STRING
     pattern: str | None = None
+    # What a person is told when a value does not match `pattern` (instead of the regex).
+    pattern_message: str = ""
     choices: tuple[str, ...] = ()
     pass_as: str = "argv"
     flag: str | None = None
@@ -110,7 +112,7 @@ class Param:
         if len(value) > self.max_length:
             raise ValueError(f"must be at most {self.max_length} characters")
         if self.pattern and not re.fullmatch(self.pattern, value):
-            raise ValueError(f"must match the pattern {self.pattern}")
+            raise ValueError(self.pattern_message or f"must match the pattern {self.pattern}")
         return value
 
     def _clean_integer(self, value, from_text):

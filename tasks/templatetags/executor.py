@@ -1,5 +1,6 @@
-"""Small display helpers for the pages: durations, memory sizes."""
+"""Small display helpers for the pages: durations, memory sizes, the tail of a log."""
 
+import re
 from datetime import timedelta
 
 from django import template
@@ -34,3 +35,14 @@ def kilobytes(value):
     if value < 1024 * 1024:
         return f"{value / 1024:.1f} MiB"
     return f"{value / 1024 / 1024:.2f} GiB"
+
+
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;:?]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]?")
+
+
+@register.filter
+def last_lines(text, count=6):
+    """The last `count` non-empty lines of a captured tail, without terminal escapes
+    (the failure summary shows them as plain text; carriage-return rewrites keep their end)."""
+    lines = [line.rsplit("\r", 1)[-1] for line in ANSI_ESCAPE.sub("", text or "").splitlines()]
+    return "\n".join([line for line in lines if line.strip()][-int(count) :])

@@ -10,6 +10,7 @@ from tasks.catalog import MAX_ARG_LENGTH
 
 # In tasks/templates/: Django's form renderer looks in app folders, not in TEMPLATES' DIRS.
 FIELD_TEMPLATE = "tasks/_field.html"
+BOOLEAN_TRUE = {"1", "true", "yes", "on"}
 
 
 class RunForm(forms.Form):
@@ -49,6 +50,40 @@ class RunForm(forms.Form):
             initial["args"] = shlex.join(task.args)
         return initial
 
+    @staticmethod
+    def initial_from_query(query, entry):
+        """Initial values from a link (`/?script=report&rows=5`), so a URL can carry a ready
+        run; never a secret's (it would sit in browser history and server logs)."""
+        initial = {}
+        for param in entry.params:
+            if param.type == "secret" or param.name not in query:
+                continue
+            if param.type == "multichoice":
+                initial[f"param_{param.name}"] = query.getlist(param.name)
+            elif param.type == "boolean":
+                initial[f"param_{param.name}"] = query[param.name].lower() in BOOLEAN_TRUE
+            else:
+                initial[f"param_{param.name}"] = query[param.name]
+        if entry.allow_args and "args" in query:
+            initial["args"] = query["args"]
+        return initial
+
+    def clean(self):
+        """The catalog's own rules (a pattern, text checks) in the same round as the fields'
+        own, so a person sees every error at once."""
+        cleaned = super().clean()
+        for param in self.entry.params:
+            name = f"param_{param.name}"
+            value = cleaned.get(name)
+            # Files are checked by the upload service as they are stored.
+            if name in self.errors or value in (None, "", []) or param.type == "file":
+                continue
+            try:
+                param.clean(value, from_text=True)
+            except ValueError as exc:
+                self.add_error(name, _sentence(str(exc)))
+        return cleaned
+
     def clean_args(self):
         text = self.cleaned_data.get("args") or ""
         try:
@@ -87,7 +122,13 @@ class RunForm(forms.Form):
             field = f"param_{name}" if f"param_{name}" in self.fields else None
             if key == "args" and "args" in self.fields:
                 field = "args"
-            self.add_error(field, message)
+            self.add_error(field, _sentence(message))
+
+
+def _sentence(message):
+    """The catalog's fragment ("must be at most 10") as a sentence beside its field."""
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith((".", "!", "?")) else message + "."
 
 
 def _default_text(param):

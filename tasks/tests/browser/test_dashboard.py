@@ -85,6 +85,7 @@ def test_a_long_run_is_cancelled_from_its_panel(
     expect(panel.locator('[data-bind="status"]')).to_have_text("Running")
     expect(panel.locator('[data-bind="log"]')).to_contain_text("Starting sample script")
     panel.get_by_role("button", name="Cancel").click()
+    panel.get_by_role("button", name="Yes, stop it").click()  # cancel asks first
     expect(panel.locator('[data-bind="status"]')).to_have_text("Cancelled", timeout=15_000)
     expect(panel.get_by_role("button", name="Cancel")).to_be_hidden()
     task = wait_finished(Task.objects.get().pk)

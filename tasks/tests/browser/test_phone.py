@@ -1,6 +1,7 @@
-"""At a 375 px wide phone, every page fits: no sideways scrolling."""
+"""At a 375 px wide phone, every page fits (no sideways scrolling) and passes axe-core."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tasks.models import Channel, Status
 from tasks.tests.browser.conftest import PHONE
@@ -23,7 +24,7 @@ def overflow(page):
     )
 
 
-def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, user):
+def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, user, axe):
     task = make_task(
         user,
         status=Status.FAILED,
@@ -45,3 +46,58 @@ def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, user):
         phone.goto(f"{live_server.url}{path}")
         phone.wait_for_load_state("load")
         assert overflow(phone) <= 0, path
+        axe(phone)
+
+
+TAP_TARGETS = (
+    "main button, main .button, main input:not([type=checkbox]):not([type=radio]), "
+    "main select, main .chip, .mainnav a, .mainnav button, .script-list a"
+)
+
+
+def small_targets(page):
+    """The visible controls smaller than 44 x 44 px, by their text."""
+    return page.evaluate(
+        """selector => [...document.querySelectorAll(selector)]
+            .filter(el => el.offsetParent !== null)
+            .map(el => [el, el.getBoundingClientRect()])
+            .filter(([el, box]) => box.height < 44 || box.width < 44)
+            .map(([el, box]) => `${el.tagName} "${el.textContent.trim().slice(0, 30)}" `
+                + `${Math.round(box.width)}x${Math.round(box.height)}`)""",
+        TAP_TARGETS,
+    )
+
+
+def test_every_control_is_big_enough_to_tap(phone, live_server, user):
+    task = make_task(user, status=Status.RUNNING, log=[("out", b"working\n")])
+    for path in (
+        "/?script=echo",
+        f"/?script=echo&run={task.pk}",
+        "/history/",
+        "/history/?status=running",
+        f"/tasks/{task.pk}/",
+    ):
+        phone.goto(f"{live_server.url}{path}")
+        phone.wait_for_load_state("load")
+        assert small_targets(phone) == [], path
+
+
+def test_the_history_shows_runs_first_and_filters_behind_a_button(phone, live_server, user):
+    make_task(user, status=Status.FAILED)
+    phone.goto(f"{live_server.url}/history/")
+    form = phone.get_by_role("form", name="Filter runs")
+    expect(form).to_be_hidden()
+    first_run = phone.locator("table.runs tbody tr").first
+    assert first_run.bounding_box()["y"] < PHONE["height"] / 2
+    phone.get_by_text("Filters", exact=True).click()
+    expect(form).to_be_visible()
+    phone.goto(f"{live_server.url}/history/?status=failed")
+    expect(phone.get_by_role("form", name="Filter runs")).to_be_visible()  # filtering: open
+
+
+def test_after_execute_the_live_panel_is_in_view(phone, live_server, user, engine):
+    phone.goto(f"{live_server.url}/?script=echo")
+    phone.get_by_role("button", name="Execute").click()
+    panel = phone.locator("[data-run]")
+    expect(panel).to_be_visible()
+    expect(panel.locator('[data-bind="status"]')).to_be_in_viewport()

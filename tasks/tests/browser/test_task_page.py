@@ -74,7 +74,7 @@ def test_auto_scroll_pauses_when_the_reader_scrolls_up_and_resumes_at_the_bottom
     page.wait_for_function(f"({at_bottom})(document.querySelector('[data-bind=log]'))")
 
 
-def test_a_huge_log_shows_its_tail_and_links_the_whole(page, live_server, sign_in, user):
+def test_a_huge_log_shows_its_tail_and_links_the_whole(page, live_server, sign_in, user, axe):
     lines = b"".join(b"%07d filler filler filler filler filler filler\n" % n for n in range(20_000))
     task = make_task(user, log=[("out", lines[i : i + 65536]) for i in range(0, len(lines), 65536)])
     sign_in(page, user)
@@ -86,3 +86,4 @@ def test_a_huge_log_shows_its_tail_and_links_the_whole(page, live_server, sign_i
     assert re.fullmatch(r"\d{7}( filler){6}", first_line)  # the tail starts on a whole line
     whole = page.get_by_role("link", name="Open the whole log")
     assert whole.get_attribute("href") == f"/tasks/{task.pk}/log/"
+    axe(page)  # the amber note is readable in both themes

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from tasks.catalog import RequestInvalid
-from tasks.tests.catalog.helpers import echo
+from tasks.tests.catalog.helpers import echo, problems
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -67,3 +67,15 @@ def test_the_schema_describes_each_parameter():
         "min": 0,
         "max": 10,
     }
+
+
+def test_a_pattern_can_say_in_words_what_it_allows(tmp_path):
+    catalog, found = problems(
+        tmp_path,
+        '[scripts.job]\npath = "job.py"\n[[scripts.job.params]]\nname = "code"\n'
+        'pattern = "[A-Z]{3}"\npattern_message = "must be three capital letters"\n',
+    )
+    assert found == []
+    with pytest.raises(RequestInvalid) as raised:
+        catalog.get("job").clean({"code": "abc"}, [])
+    assert raised.value.errors == {"params.code": "must be three capital letters"}

@@ -24,7 +24,9 @@ def dashboard(request):
     form = None
     if entry is not None:
         same_script = current is not None and current.script == entry.key
-        form = RunForm(entry, initial=RunForm.initial_from(current, entry) if same_script else None)
+        initial = RunForm.initial_from(current, entry) if same_script else {}
+        initial.update(RunForm.initial_from_query(request.GET, entry))
+        form = RunForm(entry, initial=initial)
     context = {"unknown_script": wanted if wanted and entry is None else ""}
     return _render(request, entries, entry, form, load_error, current, context)
 

@@ -7,29 +7,43 @@ from tasks import access
 from tasks.models import Status
 from tasks.web.state import task_state
 
-ESTIMATE_SAMPLE = 20  # recent successful runs of the same script behind an estimate
+ESTIMATE_SAMPLE = 20  # recent successful runs behind an estimate
+ESTIMATE_SCAN = 200  # recent successful runs of the script searched for the same parameters
 LOG_TAIL_BYTES = 512 * 1024  # a live page starts with this much of a long log
+WITH_THESE_PARAMETERS = "with these parameters"
+FOR_THIS_SCRIPT = "for this script"
 
 
-def typical_seconds(user, script):
-    """The median duration of the script's recent successful runs, or None."""
+def estimate(user, task):
+    """(seconds, basis): the median duration of recent successful runs with the same
+    parameter values, else of the script's recent successful runs; (None, "") without any.
+
+    The parameters are compared in Python: JSON equality differs between databases."""
     rows = (
         access.visible_tasks(user)
-        .filter(script=script, status=Status.SUCCESS)
+        .filter(script=task.script, status=Status.SUCCESS)
+        .exclude(pk=task.pk)
         .exclude(started_at=None)
         .exclude(completed_at=None)
         .order_by("-completed_at")
-        .values_list("started_at", "completed_at")[:ESTIMATE_SAMPLE]
+        .values_list("started_at", "completed_at", "params")[:ESTIMATE_SCAN]
     )
-    durations = [(end - start).total_seconds() for start, end in rows]
-    return round(median(durations), 3) if durations else None
+    runs = [((end - start).total_seconds(), params) for start, end, params in rows]
+    same = [seconds for seconds, params in runs if params == task.params][:ESTIMATE_SAMPLE]
+    if same:
+        return round(median(same), 3), WITH_THESE_PARAMETERS
+    if runs:
+        return round(median(seconds for seconds, _ in runs[:ESTIMATE_SAMPLE]), 3), FOR_THIS_SCRIPT
+    return None, ""
 
 
 def panel_context(user, task):
+    typical, basis = estimate(user, task)
     return {
         "task": task,
         "can_manage": access.can_manage(user, task),
-        "typical_seconds": typical_seconds(user, task.script),
+        "typical_seconds": typical,
+        "typical_basis": basis,
         "initial_state": json.dumps(task_state(task)),
         "log_tail_bytes": LOG_TAIL_BYTES,
     }

@@ -85,7 +85,7 @@ def test_a_bad_value_is_refused_with_the_message_beside_its_field(signed_in):
 def test_the_catalogs_own_rules_put_their_message_beside_the_field(signed_in):
     response = signed_in.post("/run/echo/", {"param_mood": "NOT lower"})
     assert response.status_code == 400
-    assert "must match the pattern" in field_block(response.content.decode(), "param_mood")
+    assert "Must match the pattern" in field_block(response.content.decode(), "param_mood")
     assert not Task.objects.exists()
 
 
@@ -146,4 +146,4 @@ def test_the_panel_estimates_from_the_scripts_recent_successful_runs(signed_in, 
     pending = make_task(user, status=Status.PENDING)
     html = signed_in.get(f"/?script=echo&run={pending.pk}").content.decode()
     assert 'data-typical="20.0"' in html
-    assert "usually takes 20.0 s" in html
+    assert "usually takes 20.0 s with these parameters" in html  # all had none

@@ -1,0 +1,289 @@
+// The log view: appends output as it comes, a frame's worth of work at a time.
+// Everything a script prints reaches the page through text nodes, never as markup.
+// Needs ansi.js.
+"use strict";
+
+(function (Executor) {
+  const { AnsiStyle, ESCAPES } = Executor;
+
+  const MAX_LINES = 5000; // lines kept on screen; older ones give way (the whole log is a link)
+  const PAGE_LINES = 200; // lines per block: the browser skips drawing full blocks out of view
+  const SLICE_CHARS = 8 * 1024; // text rendered in one step; steps fit in a frame's budget
+  const FRAME_BUDGET_MS = 8;
+
+  class LogView {
+    constructor(element, onChange) {
+      this.el = element;
+      this.onChange = onChange;
+      this.el.textContent = ""; // drops the <noscript> note
+      this.styles = { out: new AnsiStyle(), err: new AnsiStyle() };
+      this.queue = [];
+      this.pages = [];
+      this.page = null;
+      this.pageLines = 0;
+      this.lines = 0; // complete lines on screen
+      this.line = null; // the line being written (an element of its own, for "\r" and links)
+      this.lineNo = 1; // the number of the next line: #L120 links to line 120
+      this.hooks = []; // told of each line as it starts and ends (log_tools.js: groups)
+      this.last = null; // the node text may be added to, and its style key
+      this.lastKey = null;
+      this.pendingCR = false;
+      this.trimmed = false;
+      this.follow = true;
+      this.scheduled = false;
+      // Only the reader stops the following: layout (blocks getting their real height,
+      // old lines giving way) moves the scroll position too, and must not.
+      this.userScrollAt = -Infinity;
+      const reader = () => (this.userScrollAt = performance.now());
+      for (const type of ["wheel", "touchmove", "keydown", "mousedown"]) {
+        this.el.addEventListener(type, reader, { passive: true });
+      }
+      this.el.addEventListener("scroll", () => {
+        const atBottom = this.el.scrollTop + this.el.clientHeight >= this.el.scrollHeight - 8;
+        const byReader = performance.now() - this.userScrollAt < 1000;
+        const follow = atBottom || (this.follow && !byReader);
+        if (follow !== this.follow) {
+          this.follow = follow;
+          this.onChange();
+        }
+      });
+    }
+
+    push(stream, text) {
+      if (text) this.queue.push({ stream, text });
+      this.schedule();
+    }
+
+    schedule() {
+      if (this.scheduled) return;
+      this.scheduled = true;
+      requestAnimationFrame(() => {
+        this.scheduled = false;
+        this.render(performance.now() + FRAME_BUDGET_MS);
+      });
+    }
+
+    // Draw queued output until the frame's budget is spent; the rest waits a frame.
+    render(deadline) {
+      this.dropBacklog();
+      let drew = false;
+      while (this.queue.length && performance.now() < deadline) {
+        const item = this.queue[0];
+        let text = item.text;
+        if (text.length > SLICE_CHARS) {
+          let cut = text.lastIndexOf("\n", SLICE_CHARS);
+          cut = cut > 0 ? cut + 1 : SLICE_CHARS;
+          item.text = text.slice(cut);
+          text = text.slice(0, cut);
+        } else {
+          this.queue.shift();
+        }
+        this.write(item.stream, text);
+        drew = true;
+      }
+      if (drew) {
+        this.trim();
+        if (this.follow) this.scrollToEnd();
+        this.onChange();
+      }
+      if (this.queue.length) this.schedule();
+    }
+
+    // When more lines wait than the screen keeps, skip drawing the ones that would give
+    // way at once: a flood costs the page the same as a screenful.
+    dropBacklog() {
+      let lines = 0;
+      for (let i = this.queue.length - 1; i >= 0; i--) {
+        const text = this.queue[i].text;
+        let at = text.length;
+        while ((at = text.lastIndexOf("\n", at - 1)) !== -1) {
+          if (++lines > MAX_LINES) {
+            for (const item of this.queue.slice(0, i)) this.skip(item);
+            this.skip({ stream: this.queue[i].stream, text: text.slice(0, at + 1) });
+            this.queue[i].text = text.slice(at + 1);
+            this.queue.splice(0, i);
+            this.clear();
+            return;
+          }
+          if (at === 0) break;
+        }
+      }
+    }
+
+    skip(item) {
+      if (item.stream === "gap") this.lineNo++;
+      else {
+        this.styles[item.stream].consume(item.text);
+        this.lineNo += item.text.split("\n").length - 1; // the lines keep their numbers
+      }
+    }
+
+    clear() {
+      this.el.textContent = "";
+      this.pages = [];
+      this.page = null;
+      this.pageLines = this.lines = 0;
+      this.line = null;
+      this.last = this.lastKey = null;
+      this.pendingCR = false;
+      this.trimmed = true;
+    }
+
+    write(stream, text) {
+      if (stream === "gap") {
+        if (this.line) this.newline();
+        this.add("gap", text.replace(/^\n+|\n+$/g, ""), "gap");
+        this.newline();
+        return;
+      }
+      const style = this.styles[stream];
+      if (this.pendingCR) {
+        this.pendingCR = false;
+        if (text[0] === "\n") {
+          this.newline();
+          text = text.slice(1);
+        } else {
+          this.clearLine();
+        }
+      }
+      ESCAPES.lastIndex = 0;
+      let start = 0;
+      let match;
+      while ((match = ESCAPES.exec(text)) !== null) {
+        if (match.index > start) this.addStyled(stream, style, text.slice(start, match.index));
+        start = ESCAPES.lastIndex;
+        const token = match[0];
+        if (token === "\n" || token === "\r\n") this.newline();
+        else if (token === "\r") {
+          if (start === text.length) this.pendingCR = true;
+          else this.clearLine();
+        } else if (match[2] === "m") style.apply(match[1]);
+      }
+      if (start < text.length) this.addStyled(stream, style, text.slice(start));
+    }
+
+    addStyled(stream, style, text) {
+      const key = style.key(stream);
+      if (this.last && this.lastKey === key) {
+        this.last.appendData(text);
+        return;
+      }
+      const classes = style.classes(stream);
+      let node;
+      if (!classes && style.plain) {
+        node = document.createTextNode(text);
+        this.appendNode(node, key, node);
+        return;
+      }
+      node = document.createElement("span");
+      node.className = classes;
+      if (style.fgRgb) node.style.color = "rgb(" + style.fgRgb.join(",") + ")";
+      if (style.bgRgb) node.style.backgroundColor = "rgb(" + style.bgRgb.join(",") + ")";
+      const textNode = document.createTextNode(text);
+      node.appendChild(textNode);
+      this.appendNode(node, key, textNode);
+    }
+
+    add(className, text, key) {
+      const node = document.createElement("span");
+      node.className = className;
+      node.textContent = text;
+      this.appendNode(node, key, null);
+    }
+
+    appendNode(node, key, growable) {
+      if (!this.line) this.startLine();
+      this.line.appendChild(node);
+      this.last = growable;
+      this.lastKey = growable ? key : null;
+    }
+
+    // Each line is an element numbered in data-n (shown by CSS, so copied text has no
+    // numbers) with the id its #L link names.
+    startLine() {
+      if (!this.page || this.pageLines >= PAGE_LINES) this.newPage();
+      const line = document.createElement("div");
+      line.className = "line";
+      line.dataset.n = this.lineNo;
+      line.id = "L" + this.lineNo;
+      this.page.appendChild(line);
+      this.line = line;
+      for (const hook of this.hooks) hook.started(line);
+    }
+
+    newPage() {
+      if (this.page) this.page.classList.add("full");
+      this.page = document.createElement("div");
+      this.page.className = "log-page";
+      this.page.lines = 0;
+      this.el.appendChild(this.page);
+      this.pages.push(this.page);
+      this.pageLines = 0;
+    }
+
+    newline() {
+      if (!this.line) this.startLine();
+      const line = this.line;
+      if (this.last) this.last.appendData("\n");
+      else line.appendChild(document.createTextNode("\n"));
+      this.line = null;
+      this.lineNo++;
+      for (const hook of this.hooks) hook.ended(line);
+      this.last = this.lastKey = null;
+      this.pageLines++;
+      this.page.lines++;
+      this.lines++;
+    }
+
+    // "\r" without "\n": the script rewrites its line (progress bars do).
+    clearLine() {
+      if (this.line) this.line.replaceChildren();
+      this.last = this.lastKey = null;
+    }
+
+    // Older lines give way; while the reader is scrolled up, later (they may be reading
+    // them), but not without bound.
+    trim() {
+      const keep = this.follow ? MAX_LINES : MAX_LINES * 4;
+      while (this.lines > keep && this.pages.length > 1) {
+        const page = this.pages.shift();
+        this.lines -= page.lines;
+        page.remove();
+        this.trimmed = true;
+      }
+    }
+
+    flush() {
+      while (this.queue.length) this.render(Infinity);
+    }
+
+    jumpToEnd() {
+      this.follow = true;
+      this.scrollToEnd();
+      this.onChange();
+    }
+
+    // Blocks that come into view get their real height, which moves the end: look again
+    // next frame.
+    scrollToEnd() {
+      this.el.scrollTop = this.el.scrollHeight;
+      requestAnimationFrame(() => {
+        if (this.follow) this.el.scrollTop = this.el.scrollHeight;
+      });
+    }
+
+    // Scroll the log (not the page) so that `line` shows a third of the way down.
+    reveal(line) {
+      this.follow = false;
+      this.el.scrollTop = line.offsetTop - this.el.offsetTop - this.el.clientHeight / 3;
+      this.onChange();
+    }
+
+    get text() {
+      this.flush();
+      return this.el.textContent;
+    }
+  }
+
+  Executor.LogView = LogView;
+})((window.Executor = window.Executor || {}));

@@ -1,0 +1,103 @@
+"""The log viewer: numbered lines, #L links that survive a reload, ::group:: folding,
+search with next/previous and a count, and wrapping on or off."""
+
+from playwright.sync_api import expect
+
+from tasks.models import Status
+from tasks.tests.factories import make_task
+
+FRUIT = b"".join((b"apple %d\n" if n % 10 == 0 else b"pear %d\n") % n for n in range(1, 301))
+GROUPED = b"before\n::group::Set up\nstep a\nstep b\n::endgroup::\nafter\n"
+
+
+def log(page):
+    return page.locator('[data-run] [data-bind="log"]')
+
+
+def line(page, number):
+    return log(page).locator(f"#L{number}")
+
+
+def in_view(page, number):
+    return page.evaluate(
+        """n => {
+            const log = document.querySelector('[data-bind=log]').getBoundingClientRect();
+            const line = document.getElementById('L' + n).getBoundingClientRect();
+            return line.top >= log.top && line.bottom <= log.bottom;
+        }""",
+        number,
+    )
+
+
+def test_lines_are_numbered_and_the_numbers_are_not_text(page, live_server, sign_in, user):
+    task = make_task(user, output=FRUIT)
+    sign_in(page, user)
+    page.goto(f"{live_server.url}/tasks/{task.pk}/")
+    expect(line(page, 300)).to_have_text("apple 300\n")
+    assert line(page, 1).get_attribute("data-n") == "1"
+    assert log(page).text_content() == FRUIT.decode()
+
+
+def test_a_line_link_scrolls_there_and_survives_a_reload(page, live_server, sign_in, user):
+    task = make_task(user, output=FRUIT)
+    sign_in(page, user)
+    page.goto(f"{live_server.url}/tasks/{task.pk}/#L120")
+    expect(line(page, 120)).to_have_class("line target")
+    assert in_view(page, 120)
+    assert not in_view(page, 300)  # it did not follow to the end
+    page.reload()
+    expect(line(page, 120)).to_have_class("line target")
+    assert in_view(page, 120)
+    box = line(page, 125).bounding_box()
+    page.mouse.click(box["x"] + 10, box["y"] + box["height"] / 2)  # on its number
+    expect(page).to_have_url(f"{live_server.url}/tasks/{task.pk}/#L125")
+    expect(line(page, 125)).to_have_class("line target")
+
+
+def test_a_group_folds_and_unfolds(page, live_server, sign_in, user):
+    task = make_task(user, output=GROUPED)
+    sign_in(page, user)
+    page.goto(f"{live_server.url}/tasks/{task.pk}/")
+    fold = log(page).get_by_role("button", name="Set up")
+    expect(fold).to_have_attribute("aria-expanded", "true")
+    expect(log(page).get_by_text("step a")).to_be_visible()
+    fold.click()
+    expect(fold).to_have_attribute("aria-expanded", "false")
+    expect(log(page).get_by_text("step a")).to_be_hidden()
+    expect(log(page).get_by_text("after")).to_be_visible()
+    expect(line(page, 6)).to_have_text("after\n")  # the lines keep their numbers
+    fold.click()
+    expect(log(page).get_by_text("step b")).to_be_visible()
+
+
+def test_search_counts_the_matches_and_steps_through_them(page, live_server, sign_in, user):
+    task = make_task(user, output=FRUIT)
+    sign_in(page, user)
+    page.goto(f"{live_server.url}/tasks/{task.pk}/")
+    expect(line(page, 300)).to_be_attached()
+    count = page.locator('[data-bind="find-count"]')
+    page.get_by_role("searchbox", name="Search the log").fill("APPLE")
+    expect(count).to_have_text("1 of 30")
+    expect(line(page, 10)).to_have_class("line found found-current")
+    assert in_view(page, 10)
+    page.get_by_role("button", name="Next match").click()
+    expect(count).to_have_text("2 of 30")
+    assert in_view(page, 20)
+    page.get_by_role("button", name="Previous match").click()
+    page.get_by_role("button", name="Previous match").click()
+    expect(count).to_have_text("30 of 30")
+    assert in_view(page, 300)
+    page.get_by_role("searchbox", name="Search the log").fill("kiwi")
+    expect(count).to_have_text("No matches")
+
+
+def test_wrapping_can_be_turned_off(page, live_server, sign_in, user):
+    task = make_task(user, status=Status.SUCCESS, output=b"word " * 400 + b"\n")
+    sign_in(page, user)
+    page.goto(f"{live_server.url}/tasks/{task.pk}/")
+    wrap = page.get_by_role("button", name="Wrap lines")
+    expect(wrap).to_have_attribute("aria-pressed", "true")
+    assert log(page).evaluate("el => el.scrollWidth <= el.clientWidth")
+    wrap.click()
+    expect(wrap).to_have_attribute("aria-pressed", "false")
+    assert log(page).evaluate("el => el.scrollWidth > el.clientWidth")
