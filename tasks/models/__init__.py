@@ -6,6 +6,14 @@ The models live in a module each; everything is importable from here.
 from tasks.models.audit import AuditAction, AuditEvent
 from tasks.models.log import MAX_CHUNK, LogChunk
 from tasks.models.retention import RetentionPass
+from tasks.models.schedule import (
+    Firing,
+    FiringOutcome,
+    MissedPolicy,
+    OverlapPolicy,
+    Schedule,
+    TimetableKind,
+)
 from tasks.models.task import (
     FINISHED_STATUSES,
     EndReason,
@@ -24,13 +32,19 @@ __all__ = [
     "AuditAction",
     "AuditEvent",
     "EndReason",
+    "Firing",
+    "FiringOutcome",
     "LogChunk",
+    "MissedPolicy",
+    "OverlapPolicy",
     "RetentionPass",
+    "Schedule",
     "ScriptCatalog",
     "Status",
     "Stream",
     "Task",
     "TaskQuerySet",
+    "TimetableKind",
     "Trigger",
     "duration_until",
 ]

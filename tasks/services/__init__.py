@@ -23,6 +23,8 @@ from tasks.models import Task, Trigger
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+    from tasks.models import Schedule
+
 logger = logging.getLogger(__name__)
 
 
@@ -71,12 +73,13 @@ def execute(
     from_text: bool = False,
     backend: Backend | None = None,
     trigger: str | None = None,
+    schedule: "Schedule | None" = None,
 ) -> Task:
     """Validate a run request against the catalog and submit it; return the Task.
 
     `backend` overrides EXECUTOR_BACKEND for this run: `run_script` runs it inline.
     `trigger` says what started it (Trigger: a re-run by default when `rerun_of` is given,
-    else a run by hand).
+    else a run by hand). `schedule` is the schedule that fired it, if one did.
     """
     catalog = get_catalog()
     if catalog.load_error:
@@ -139,6 +142,7 @@ def execute(
             rerun_of=rerun_of,
             trigger=trigger or (Trigger.RERUN if rerun_of is not None else Trigger.MANUAL),
             sealed_secrets=sealed,
+            schedule=schedule,
         )
         transaction.on_commit(partial((backend or get_backend()).submit, task.pk))
     return task
