@@ -68,7 +68,8 @@ def check(
     timezone: str = "UTC",
     now: datetime | None = None,
 ) -> None:
-    """Raise TimetableError naming the field when this timetable cannot be used."""
+    """Raise TimetableError naming the field when this timetable cannot be used. A
+    one-off must be after `now` when it is given (a changed or new one-off)."""
     zone(timezone)
     if kind == "cron":
         expand(cron)
@@ -78,7 +79,7 @@ def check(
     elif kind == "once":
         if run_at is None:
             raise TimetableError("run_at", "A one-off schedule needs a date and time.")
-        if run_at <= (now or datetime.now(UTC)):
+        if now is not None and run_at <= now:
             raise TimetableError(
                 "run_at", "The date and time of a one-off schedule is in the past."
             )

@@ -20,6 +20,7 @@ from tasks.executor.housekeeping import add_round
 from tasks.executor.supervisor import worker_name
 from tasks.history import audit
 from tasks.models import (
+    Firing,
     MissedPolicy,
     OverlapPolicy,
     Schedule,
@@ -260,11 +261,16 @@ def start_firing(schedule: Schedule) -> Task:
         raise firing.Refused(exc.message) from None
 
 
-def tick(now: datetime | None = None) -> float:
-    """One scheduler round: fire what is due; return the seconds until the next is due."""
-    if not settings.EXECUTOR_SCHEDULER:
-        return firing.MAX_WAIT
-    firing.tick(start_firing, now=now, worker=worker_name())
+def fire_due(now: datetime | None = None) -> list[Firing]:
+    """Fire what is due now (and the queued firings whose last run ended)."""
+    return firing.tick(start_firing, now=now, worker=worker_name())
+
+
+def tick() -> float:
+    """The engine's scheduler round (unless EXECUTOR_SCHEDULER is off): fire what is due;
+    return the seconds until the next is due."""
+    if settings.EXECUTOR_SCHEDULER:
+        fire_due()
     return firing.seconds_until_due()
 
 

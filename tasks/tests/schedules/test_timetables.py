@@ -98,7 +98,7 @@ def test_a_one_off_fires_once():
         ("cron", {"cron": "@sometimes"}, "cron"),
         ("cron", {"cron": "* * * * *", "timezone": "Mars/Olympus"}, "timezone"),
         ("interval", {"interval_seconds": 0}, "interval_seconds"),
-        ("once", {"run_at": datetime(2000, 1, 1, tzinfo=UTC)}, "run_at"),
+        ("once", {"run_at": datetime(2000, 1, 1, tzinfo=UTC), "now": datetime.now(UTC)}, "run_at"),
         ("weekly", {}, "kind"),
     ],
 )
