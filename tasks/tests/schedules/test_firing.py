@@ -9,6 +9,7 @@ from django.utils import timezone
 from tasks.models import AuditEvent, Firing, Schedule, Status, Task, Trigger
 from tasks.schedules import firing
 from tasks.services import schedules
+from tasks.tests.conftest import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +143,23 @@ def test_a_one_off_fires_once_and_then_has_nothing_due(user, recorded):
     schedule.refresh_from_db()
     assert schedule.next_fire_at is None
     assert Firing.objects.get().due_at == at
+
+
+def test_the_history_and_the_api_filter_by_schedule(user, recorded, client):
+    schedule = every(user)
+    schedules.fire_due()
+    by_hand = Task.objects.create(
+        script="echo",
+        script_path="echo.py",
+        interpreter="python",
+        timeout=5,
+        user=user,
+        user_name=user.username,
+    )
+    api = token_client(user)
+    listed = api.get(f"/api/tasks?schedule={schedule.pk}").json()["tasks"]
+    assert [row["id"] for row in listed] == [str(Task.objects.get(schedule=schedule).pk)]
+    assert by_hand.pk not in [row["id"] for row in listed]
+    assert api.get("/api/tasks?schedule=x").status_code == 400
+    client.force_login(user)
+    assert client.get(f"/history/?schedule={schedule.pk}").status_code == 200
