@@ -340,3 +340,10 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"),
     "tasks.web.uploads.UploadLimitMiddleware",
 )
+# --- Schedules (issue 11) ---
+# The engine (thread pool dispatcher, Celery workers' housekeeping) fires due schedules;
+# 0 turns that off in this process (then `manage.py run_scheduler` can do it instead).
+EXECUTOR_SCHEDULER = env_bool("EXECUTOR_SCHEDULER", True)
+# A due time older than this many seconds when the scheduler sees it counts as missed (the
+# scheduler was not running) and follows the schedule's missed-firing policy.
+EXECUTOR_SCHEDULE_MISSED_AFTER = env_float("EXECUTOR_SCHEDULE_MISSED_AFTER", 60, minimum=1)

@@ -14,6 +14,11 @@ class TasksConfig(AppConfig):
         # use (tasks.web.middleware, or a command that needs it).
         from tasks import admin, checks  # noqa: F401
         from tasks.checks import security as security_checks  # noqa: F401
+        from tasks.services import schedules
+
+        # Only registers the scheduler's tick with the engine's loops; it runs when the
+        # engine starts (or a Celery worker's housekeeping does).
+        schedules.install()
 
         create_sqlite_folders()
 

@@ -5,18 +5,21 @@ One module per admin; importing them here registers them all when Django's autod
 imports this package.
 """
 
-from tasks.admin import audit, catalog, hooks, notifications, retention, runs, tokens
+from tasks.admin import audit, catalog, hooks, notifications, retention, runs, schedules, tokens
 from tasks.admin.audit import AuditEventAdmin
 from tasks.admin.base import ViewOnlyAdmin, pre, status_badge
 from tasks.admin.catalog import ScriptCatalogAdmin, script_stats
 from tasks.admin.retention import RetentionPassAdmin
 from tasks.admin.runs import TaskAdmin, TaskChangeList
+from tasks.admin.schedules import FiringAdmin, ScheduleAdmin
 from tasks.admin.tokens import ApiTokenAdmin
 
 __all__ = [
     "ApiTokenAdmin",
     "AuditEventAdmin",
+    "FiringAdmin",
     "RetentionPassAdmin",
+    "ScheduleAdmin",
     "ScriptCatalogAdmin",
     "TaskAdmin",
     "TaskChangeList",
@@ -28,6 +31,7 @@ __all__ = [
     "pre",
     "retention",
     "runs",
+    "schedules",
     "script_stats",
     "status_badge",
     "tokens",

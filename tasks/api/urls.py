@@ -2,6 +2,7 @@ from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from tasks.api import views
+from tasks.api.schedules import ScheduleViewSet
 
 app_name = "api"
 
@@ -10,6 +11,7 @@ router = SimpleRouter()
 router.trailing_slash = "/?"  # the constructor only takes a boolean
 router.register("execute", views.ExecuteViewSet, basename="execute")
 router.register("tasks", views.TaskViewSet, basename="task")
+router.register("schedules", ScheduleViewSet, basename="schedule")
 
 urlpatterns = [
     path("health", views.HealthView.as_view(), name="health"),

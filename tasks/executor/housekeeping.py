@@ -8,6 +8,8 @@ claims; each Celery worker process runs a `Housekeeper` thread that does all thr
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from celery import Celery
@@ -25,7 +27,50 @@ from tasks.models import Task
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Housekeeper", "recover_stale", "retention_round", "send_lost"]
+__all__ = [
+    "Housekeeper",
+    "TimedRounds",
+    "add_round",
+    "recover_stale",
+    "retention_round",
+    "send_lost",
+]
+
+# Rounds that the layers above add to the engine's loops (the scheduler's tick, from
+# tasks.services.schedules): each returns how many seconds may pass before its next call.
+Round = Callable[[], float]
+_rounds: list[Round] = []
+
+
+def add_round(round_: Round) -> None:
+    """Have every engine loop in this process call `round_` when it is due."""
+    if round_ not in _rounds:
+        _rounds.append(round_)
+
+
+class TimedRounds:
+    """The added rounds, each called when the delay it last returned has passed."""
+
+    def __init__(self) -> None:
+        self._due: dict[Round, float] = {}
+
+    def run_due(self, longest: float) -> float:
+        """Call the rounds that are due; return the seconds until the next one (at most
+        `longest`). A round that raises is logged and called again after `longest`."""
+        now = time.monotonic()
+        for round_ in list(_rounds):
+            if self._due.get(round_, 0.0) > now:
+                continue
+            try:
+                delay = round_()
+            except Exception:
+                logger.exception("engine round %s failed; will retry", round_)
+                delay = longest
+            self._due[round_] = time.monotonic() + delay
+        if not self._due:
+            return longest
+        return max(0.0, min(longest, min(self._due.values()) - time.monotonic()))
+
 
 # A new task whose id could not be sent at submission is sent by housekeeping after this
 # many housekeeping rounds (the grace keeps it from racing the submission's own send).
@@ -73,6 +118,7 @@ class Housekeeper:
         self.app = app
         self.interval = interval or settings.EXECUTOR_HEARTBEAT_INTERVAL
         self._stopping = threading.Event()
+        self._rounds = TimedRounds()
         self._thread = threading.Thread(
             target=self._loop, name="executor-housekeeping", daemon=True
         )
@@ -92,14 +138,19 @@ class Housekeeper:
 
     def _loop(self) -> None:
         # A first round at once: a worker restarted after a crash ends its own old runs.
+        next_round = 0.0
         while True:
             try:
-                self.run_once()
+                if time.monotonic() >= next_round:
+                    self.run_once()
+                    next_round = time.monotonic() + self.interval
+                wait = self._rounds.run_due(max(0.0, next_round - time.monotonic()))
             except Exception:
                 logger.exception("housekeeping failed; will retry")
+                wait = self.interval
             finally:
                 # Never hold a connection while idle: a prefork pool forks children from
                 # this process, and a child must not inherit a live connection.
                 connection.close()
-            if self._stopping.wait(self.interval):
+            if self._stopping.wait(wait):
                 return

@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import close_old_connections, connection
 
-from tasks.executor.housekeeping import recover_stale, retention_round
+from tasks.executor.housekeeping import TimedRounds, recover_stale, retention_round
 from tasks.executor.notifier import Notifier
 from tasks.executor.scheduling import claim, claim_next
 from tasks.executor.supervisor import Supervisor, worker_name
@@ -174,6 +174,7 @@ class ThreadPoolEngine:
 
     def _dispatch_loop(self):
         next_recovery = next_retention = 0.0
+        rounds = TimedRounds()  # the scheduler's tick among them, at most ~1 s apart
         while not self._stopping.is_set():
             seen = self._generation
             try:
@@ -191,10 +192,11 @@ class ThreadPoolEngine:
                     logger.exception("retention pass failed; will retry")
                     close_old_connections()
                 next_retention = time.monotonic() + self.poll_interval
+            wait = rounds.run_due(self.poll_interval)
             with self._work:
                 self._work.wait_for(
                     lambda seen=seen: self._generation != seen or self._stopping.is_set(),
-                    timeout=self.poll_interval,
+                    timeout=wait,
                 )
         connection.close()
 

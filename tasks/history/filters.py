@@ -58,9 +58,20 @@ class FilterError(ValueError):
     """A filter value that cannot be understood; the message says which and why."""
 
 
+def _by_schedule(queryset, params):
+    """The runs fired by the schedules named by id in `schedule` (issue 11)."""
+    schedules = _list(params, "schedule")
+    if not schedules:
+        return queryset
+    if not all(value.isdigit() for value in schedules):
+        raise FilterError("schedule: must be the id of a schedule (a whole number)")
+    return queryset.filter(schedule_id__in=[int(value) for value in schedules])
+
+
 def apply(queryset, params):
     """Return the queryset filtered and ordered by `params` (a QueryDict or dict)."""
     names = ("status", "trigger", "script", "user", "created_after", "created_before", "ordering")
+    names += ("schedule",)
     for name in (*names, "q", "search"):
         values = params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]
         if any("\x00" in (value or "") for value in values):
@@ -70,6 +81,7 @@ def apply(queryset, params):
         chosen = _choices(params, name, choices.values)
         if chosen:
             queryset = queryset.filter(**{f"{name}__in": chosen})
+    queryset = _by_schedule(queryset, params)
     scripts = _list(params, "script")
     if scripts:
         queryset = queryset.filter(script__in=scripts)

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,86 +16,208 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('script', models.CharField(max_length=100)),
-                ('script_path', models.CharField(help_text='Relative to the catalog folder.', max_length=500)),
-                ('script_sha256', models.CharField(blank=True, max_length=64)),
-                ('interpreter', models.CharField(max_length=500)),
-                ('interpreter_version', models.CharField(blank=True, max_length=100)),
-                ('argv', models.JSONField(default=list, help_text='The whole command line, interpreter first.')),
-                ('script_args', models.JSONField(default=list, help_text="What follows the script's path: parameters, then free args.")),
-                ('args', models.JSONField(default=list, help_text='Free arguments given with the request.')),
-                ('params', models.JSONField(default=dict, help_text='Typed parameters after validation.')),
-                ('env', models.JSONField(default=dict, help_text='Parameters passed as environment variables.')),
-                ('timeout', models.FloatField(help_text='Seconds before the run is stopped.')),
-                ('queue', models.CharField(default='default', max_length=100)),
-                ('user_name', models.CharField(max_length=150)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('success', 'Success'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='pending', max_length=10)),
-                ('progress', models.PositiveSmallIntegerField(blank=True, help_text='Empty: unknown.', null=True)),
-                ('progress_message', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('return_code', models.IntegerField(blank=True, null=True)),
-                ('end_reason', models.CharField(blank=True, choices=[('exit', 'Exited'), ('timeout', 'Timed out'), ('cancelled', 'Cancelled'), ('interrupted', 'Interrupted'), ('spawn_error', 'Could not start')], max_length=12)),
-                ('error', models.TextField(blank=True, help_text='Why it could not start or was interrupted.')),
-                ('exception', models.CharField(blank=True, help_text='The last exception line of a Python traceback.', max_length=500)),
-                ('killed', models.BooleanField(default=False, help_text='SIGKILL was needed to stop it.')),
-                ('peak_memory_kb', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('cpu_seconds', models.FloatField(blank=True, null=True)),
-                ('cancel_requested_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('worker', models.CharField(blank=True, help_text='host:pid of the supervisor.', max_length=200)),
-                ('pid', models.IntegerField(blank=True, null=True)),
-                ('log_bytes', models.PositiveBigIntegerField(default=0)),
-                ('log_dropped_bytes', models.PositiveBigIntegerField(default=0)),
-                ('stdout_tail', models.TextField(blank=True)),
-                ('stderr_tail', models.TextField(blank=True)),
-                ('rerun_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reruns', to='tasks.task')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tasks', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("script", models.CharField(max_length=100)),
+                (
+                    "script_path",
+                    models.CharField(help_text="Relative to the catalog folder.", max_length=500),
+                ),
+                ("script_sha256", models.CharField(blank=True, max_length=64)),
+                ("interpreter", models.CharField(max_length=500)),
+                ("interpreter_version", models.CharField(blank=True, max_length=100)),
+                (
+                    "argv",
+                    models.JSONField(
+                        default=list, help_text="The whole command line, interpreter first."
+                    ),
+                ),
+                (
+                    "script_args",
+                    models.JSONField(
+                        default=list,
+                        help_text="What follows the script's path: parameters, then free args.",
+                    ),
+                ),
+                (
+                    "args",
+                    models.JSONField(
+                        default=list, help_text="Free arguments given with the request."
+                    ),
+                ),
+                (
+                    "params",
+                    models.JSONField(default=dict, help_text="Typed parameters after validation."),
+                ),
+                (
+                    "env",
+                    models.JSONField(
+                        default=dict, help_text="Parameters passed as environment variables."
+                    ),
+                ),
+                ("timeout", models.FloatField(help_text="Seconds before the run is stopped.")),
+                ("queue", models.CharField(default="default", max_length=100)),
+                ("user_name", models.CharField(max_length=150)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Running"),
+                            ("success", "Success"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "progress",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="Empty: unknown.", null=True
+                    ),
+                ),
+                ("progress_message", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("return_code", models.IntegerField(blank=True, null=True)),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("exit", "Exited"),
+                            ("timeout", "Timed out"),
+                            ("cancelled", "Cancelled"),
+                            ("interrupted", "Interrupted"),
+                            ("spawn_error", "Could not start"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "error",
+                    models.TextField(
+                        blank=True, help_text="Why it could not start or was interrupted."
+                    ),
+                ),
+                (
+                    "exception",
+                    models.CharField(
+                        blank=True,
+                        help_text="The last exception line of a Python traceback.",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "killed",
+                    models.BooleanField(default=False, help_text="SIGKILL was needed to stop it."),
+                ),
+                ("peak_memory_kb", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("cpu_seconds", models.FloatField(blank=True, null=True)),
+                ("cancel_requested_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "worker",
+                    models.CharField(
+                        blank=True, help_text="host:pid of the supervisor.", max_length=200
+                    ),
+                ),
+                ("pid", models.IntegerField(blank=True, null=True)),
+                ("log_bytes", models.PositiveBigIntegerField(default=0)),
+                ("log_dropped_bytes", models.PositiveBigIntegerField(default=0)),
+                ("stdout_tail", models.TextField(blank=True)),
+                ("stderr_tail", models.TextField(blank=True)),
+                (
+                    "rerun_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reruns",
+                        to="tasks.task",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tasks",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'permissions': [('run_any_script', 'Can run every script in the catalog'), ('view_all_runs', 'Can see the runs of every user'), ('manage_all_runs', 'Can cancel and re-run the runs of every user')],
+                "ordering": ["-created_at"],
+                "permissions": [
+                    ("run_any_script", "Can run every script in the catalog"),
+                    ("view_all_runs", "Can see the runs of every user"),
+                    ("manage_all_runs", "Can cancel and re-run the runs of every user"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LogChunk',
+            name="LogChunk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('offset', models.PositiveBigIntegerField()),
-                ('stream', models.CharField(choices=[('out', 'stdout'), ('err', 'stderr')], max_length=3)),
-                ('data', models.BinaryField()),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='tasks.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("offset", models.PositiveBigIntegerField()),
+                (
+                    "stream",
+                    models.CharField(choices=[("out", "stdout"), ("err", "stderr")], max_length=3),
+                ),
+                ("data", models.BinaryField()),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chunks",
+                        to="tasks.task",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['offset'],
+                "ordering": ["offset"],
             },
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['-created_at'], name='task_created'),
+            model_name="task",
+            index=models.Index(fields=["-created_at"], name="task_created"),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['status', '-created_at'], name='task_status_created'),
+            model_name="task",
+            index=models.Index(fields=["status", "-created_at"], name="task_status_created"),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['script', '-created_at'], name='task_script_created'),
+            model_name="task",
+            index=models.Index(fields=["script", "-created_at"], name="task_script_created"),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['user', '-created_at'], name='task_user_created'),
+            model_name="task",
+            index=models.Index(fields=["user", "-created_at"], name="task_user_created"),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['user_name', '-created_at'], name='task_username_created'),
+            model_name="task",
+            index=models.Index(fields=["user_name", "-created_at"], name="task_username_created"),
         ),
         migrations.AddConstraint(
-            model_name='logchunk',
-            constraint=models.UniqueConstraint(fields=('task', 'offset'), name='logchunk_task_offset'),
+            model_name="logchunk",
+            constraint=models.UniqueConstraint(
+                fields=("task", "offset"), name="logchunk_task_offset"
+            ),
         ),
     ]

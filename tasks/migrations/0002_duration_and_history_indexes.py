@@ -5,24 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks', '0001_initial'),
+        ("tasks", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='duration',
+            model_name="task",
+            name="duration",
             field=models.DurationField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['script', 'status'], name='task_script_status'),
+            model_name="task",
+            index=models.Index(fields=["script", "status"], name="task_script_status"),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['-duration'], name='task_duration'),
+            model_name="task",
+            index=models.Index(fields=["-duration"], name="task_duration"),
         ),
     ]

@@ -7,33 +7,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks', '0002_duration_and_history_indexes'),
+        ("tasks", "0002_duration_and_history_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='sealed_secrets',
+            model_name="task",
+            name="sealed_secrets",
             field=models.TextField(blank=True, editable=False),
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor_name', models.CharField(help_text='Kept when the user is deleted.', max_length=150)),
-                ('action', models.CharField(choices=[('run', 'Ran a script'), ('rerun', 'Re-ran a run'), ('cancel', 'Cancelled a run'), ('purge', 'Purged runs'), ('revoke_token', 'Revoked an API token')], max_length=20)),
-                ('task_id', models.UUIDField(blank=True, db_index=True, null=True)),
-                ('script', models.CharField(blank=True, max_length=100)),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='audit_events', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "actor_name",
+                    models.CharField(help_text="Kept when the user is deleted.", max_length=150),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("run", "Ran a script"),
+                            ("rerun", "Re-ran a run"),
+                            ("cancel", "Cancelled a run"),
+                            ("purge", "Purged runs"),
+                            ("revoke_token", "Revoked an API token"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("task_id", models.UUIDField(blank=True, db_index=True, null=True)),
+                ("script", models.CharField(blank=True, max_length=100)),
+                ("details", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="audit_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at'],
-                'indexes': [models.Index(fields=['action', '-at'], name='audit_action_at')],
+                "ordering": ["-at"],
+                "indexes": [models.Index(fields=["action", "-at"], name="audit_action_at")],
             },
         ),
     ]

@@ -5,42 +5,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks', '0003_audit_events_and_sealed_secrets'),
+        ("tasks", "0003_audit_events_and_sealed_secrets"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RetentionPass',
+            name="RetentionPass",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(unique=True)),
-                ('cutoff', models.DateTimeField(help_text='Finished runs created before this are purged.')),
-                ('worker', models.CharField(help_text='host:pid of the process doing it.', max_length=200)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('runs', models.PositiveBigIntegerField(default=0, help_text='Runs purged so far.')),
-                ('log_bytes', models.PositiveBigIntegerField(default=0, help_text='Bytes of logs purged.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(unique=True)),
+                (
+                    "cutoff",
+                    models.DateTimeField(help_text="Finished runs created before this are purged."),
+                ),
+                (
+                    "worker",
+                    models.CharField(help_text="host:pid of the process doing it.", max_length=200),
+                ),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "runs",
+                    models.PositiveBigIntegerField(default=0, help_text="Runs purged so far."),
+                ),
+                (
+                    "log_bytes",
+                    models.PositiveBigIntegerField(default=0, help_text="Bytes of logs purged."),
+                ),
             ],
             options={
-                'verbose_name_plural': 'retention passes',
-                'ordering': ['-day'],
-                'default_permissions': ('view',),
+                "verbose_name_plural": "retention passes",
+                "ordering": ["-day"],
+                "default_permissions": ("view",),
             },
         ),
         migrations.CreateModel(
-            name='ScriptCatalog',
-            fields=[
-            ],
+            name="ScriptCatalog",
+            fields=[],
             options={
-                'verbose_name': 'script catalog',
-                'verbose_name_plural': 'script catalog',
-                'proxy': True,
-                'default_permissions': ('view',),
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "script catalog",
+                "verbose_name_plural": "script catalog",
+                "proxy": True,
+                "default_permissions": ("view",),
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('tasks.task',),
+            bases=("tasks.task",),
         ),
     ]

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks', '0004_catalog_page_and_retention_pass'),
+        ("tasks", "0004_catalog_page_and_retention_pass"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='enqueued_at',
-            field=models.DateTimeField(blank=True, help_text='When its id was last sent to the broker (Celery).', null=True),
+            model_name="task",
+            name="enqueued_at",
+            field=models.DateTimeField(
+                blank=True, help_text="When its id was last sent to the broker (Celery).", null=True
+            ),
         ),
     ]

@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks', '0005_task_enqueued_at'),
+        ("tasks", "0005_task_enqueued_at"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='trigger',
-            field=models.CharField(choices=[('manual', 'by hand'), ('rerun', 're-run'), ('schedule', 'schedule'), ('api', 'API'), ('terminal', 'terminal'), ('webhook', 'webhook')], db_index=True, default='manual', max_length=10),
+            model_name="task",
+            name="trigger",
+            field=models.CharField(
+                choices=[
+                    ("manual", "by hand"),
+                    ("rerun", "re-run"),
+                    ("schedule", "schedule"),
+                    ("api", "API"),
+                    ("terminal", "terminal"),
+                    ("webhook", "webhook"),
+                ],
+                db_index=True,
+                default="manual",
+                max_length=10,
+            ),
         ),
     ]

@@ -9,126 +9,337 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('tasks', '0006_task_trigger'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("tasks", "0006_task_trigger"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Channel',
+            name="Channel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('kind', models.CharField(choices=[('email', 'E-mail'), ('webhook', 'Webhook'), ('apprise', 'Apprise (chat services)')], max_length=10)),
-                ('target', models.TextField(blank=True, help_text="E-mail: addresses, one a line (empty: the subscriber's). Webhook: the URL. Apprise: URLs, one a line.")),
-                ('secret', models.CharField(default=tasks.models.notifications.new_secret, help_text='Webhook: the key of its HMAC signature.', max_length=100)),
-                ('enabled', models.BooleanField(default=True)),
-                ('self_service', models.BooleanField(default=True, help_text='Users may subscribe themselves to it.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("email", "E-mail"),
+                            ("webhook", "Webhook"),
+                            ("apprise", "Apprise (chat services)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "target",
+                    models.TextField(
+                        blank=True,
+                        help_text="E-mail: addresses, one a line (empty: the subscriber's). Webhook: the URL. Apprise: URLs, one a line.",
+                    ),
+                ),
+                (
+                    "secret",
+                    models.CharField(
+                        default=tasks.models.notifications.new_secret,
+                        help_text="Webhook: the key of its HMAC signature.",
+                        max_length=100,
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "self_service",
+                    models.BooleanField(
+                        default=True, help_text="Users may subscribe themselves to it."
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RunEvent',
+            name="RunEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('task_id', models.UUIDField()),
-                ('event', models.CharField(max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("task_id", models.UUIDField()),
+                ("event", models.CharField(max_length=10)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.AddField(
-            model_name='task',
-            name='overran_at',
-            field=models.DateTimeField(blank=True, help_text='Ran past three times its median duration then.', null=True),
+            model_name="task",
+            name="overran_at",
+            field=models.DateTimeField(
+                blank=True, help_text="Ran past three times its median duration then.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='task',
-            name='stalled_at',
-            field=models.DateTimeField(blank=True, help_text='Printed nothing for its stall_after seconds since.', null=True),
+            model_name="task",
+            name="stalled_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="Printed nothing for its stall_after seconds since.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('run', 'Ran a script'), ('rerun', 'Re-ran a run'), ('cancel', 'Cancelled a run'), ('purge', 'Purged runs'), ('revoke_token', 'Revoked an API token'), ('hook_call', 'Called an inbound webhook')], max_length=20),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("run", "Ran a script"),
+                    ("rerun", "Re-ran a run"),
+                    ("cancel", "Cancelled a run"),
+                    ("purge", "Purged runs"),
+                    ("revoke_token", "Revoked an API token"),
+                    ("hook_call", "Called an inbound webhook"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='Hook',
+            name="Hook",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=100)),
-                ('script', models.CharField(max_length=100)),
-                ('params', models.JSONField(blank=True, default=dict, help_text='Fixed parameter values.')),
-                ('body_params', models.JSONField(blank=True, default=list, help_text="Names of parameters that may come from the request body's JSON object.")),
-                ('token_hash', models.CharField(editable=False, max_length=64)),
-                ('signing_key', models.CharField(blank=True, editable=False, max_length=100)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_called_at', models.DateTimeField(blank=True, null=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hooks', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("script", models.CharField(max_length=100)),
+                (
+                    "params",
+                    models.JSONField(blank=True, default=dict, help_text="Fixed parameter values."),
+                ),
+                (
+                    "body_params",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Names of parameters that may come from the request body's JSON object.",
+                    ),
+                ),
+                ("token_hash", models.CharField(editable=False, max_length=64)),
+                ("signing_key", models.CharField(blank=True, editable=False, max_length=100)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_called_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="hooks",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('script', models.CharField(blank=True, help_text='Empty: every run the subscriber may see.', max_length=100)),
-                ('events', models.JSONField(default=list, help_text='Event names: failed, recovered, ...')),
-                ('damping', models.PositiveIntegerField(default=0, help_text='Seconds: at most one message per this window (0: every event).')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('held_back', models.PositiveIntegerField(default=0)),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='tasks.channel')),
-                ('group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='auth.group')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notification_subscriptions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "script",
+                    models.CharField(
+                        blank=True,
+                        help_text="Empty: every run the subscriber may see.",
+                        max_length=100,
+                    ),
+                ),
+                (
+                    "events",
+                    models.JSONField(default=list, help_text="Event names: failed, recovered, ..."),
+                ),
+                (
+                    "damping",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Seconds: at most one message per this window (0: every event).",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_sent_at", models.DateTimeField(blank=True, null=True)),
+                ("held_back", models.PositiveIntegerField(default=0)),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subscriptions",
+                        to="tasks.channel",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="auth.group",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_subscriptions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event', models.CharField(choices=[('failed', 'failed'), ('succeeded', 'succeeded'), ('recovered', 'recovered'), ('cancelled', 'cancelled'), ('stalled', 'stalled'), ('overran', 'overran')], max_length=10)),
-                ('recipients', models.JSONField(default=list, help_text='E-mail addresses, for e-mail.')),
-                ('payload', models.JSONField(default=dict, help_text='What is sent (see the README).')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=8)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='tasks.channel')),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tasks.task')),
-                ('subscription', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deliveries', to='tasks.subscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[
+                            ("failed", "failed"),
+                            ("succeeded", "succeeded"),
+                            ("recovered", "recovered"),
+                            ("cancelled", "cancelled"),
+                            ("stalled", "stalled"),
+                            ("overran", "overran"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "recipients",
+                    models.JSONField(default=list, help_text="E-mail addresses, for e-mail."),
+                ),
+                (
+                    "payload",
+                    models.JSONField(default=dict, help_text="What is sent (see the README)."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("next_attempt_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="tasks.channel",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tasks.task",
+                    ),
+                ),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="deliveries",
+                        to="tasks.subscription",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'deliveries',
-                'ordering': ['-created_at'],
+                "verbose_name_plural": "deliveries",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='HookCall',
+            name="HookCall",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('hook', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calls', to='tasks.hook')),
-                ('task', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tasks.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "hook",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calls",
+                        to="tasks.hook",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tasks.task",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('hook', 'key'), name='hookcall_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("hook", "key"), name="hookcall_once")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('group__isnull', True), ('user__isnull', False)), models.Q(('group__isnull', False), ('user__isnull', True)), _connector='OR'), name='subscription_user_or_group'),
+            model_name="subscription",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("group__isnull", True), ("user__isnull", False)),
+                    models.Q(("group__isnull", False), ("user__isnull", True)),
+                    _connector="OR",
+                ),
+                name="subscription_user_or_group",
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='delivery_due'),
+            model_name="delivery",
+            index=models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
         ),
     ]

@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks', '0007_notify'),
+        ("tasks", "0007_notify"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='keep',
-            field=models.BooleanField(default=False, help_text='Pinned: never purged.'),
+            model_name="task",
+            name="keep",
+            field=models.BooleanField(default=False, help_text="Pinned: never purged."),
         ),
         migrations.AlterField(
-            model_name='retentionpass',
-            name='cutoff',
-            field=models.DateTimeField(blank=True, help_text='Finished runs created before this are purged (empty: no age limit).', null=True),
+            model_name="retentionpass",
+            name="cutoff",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="Finished runs created before this are purged (empty: no age limit).",
+                null=True,
+            ),
         ),
     ]

@@ -7,60 +7,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks', '0008_insight'),
+        ("tasks", "0008_insight"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='artifact_bytes',
+            model_name="task",
+            name="artifact_bytes",
             field=models.PositiveBigIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='task',
-            name='files_note',
-            field=models.TextField(blank=True, help_text='Files a size cap left out.'),
+            model_name="task",
+            name="files_note",
+            field=models.TextField(blank=True, help_text="Files a size cap left out."),
         ),
         migrations.AddField(
-            model_name='task',
-            name='summary',
-            field=models.TextField(blank=True, help_text='Markdown the script wrote (EXECUTOR_SUMMARY).'),
+            model_name="task",
+            name="summary",
+            field=models.TextField(
+                blank=True, help_text="Markdown the script wrote (EXECUTOR_SUMMARY)."
+            ),
         ),
         migrations.CreateModel(
-            name='Artifact',
+            name="Artifact",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('output', 'Output'), ('upload', 'Upload')], max_length=6)),
-                ('name', models.CharField(max_length=255)),
-                ('param', models.CharField(blank=True, help_text='Uploads: the parameter.', max_length=64)),
-                ('position', models.PositiveSmallIntegerField(default=0, help_text='Uploads: its place.')),
-                ('size', models.PositiveBigIntegerField()),
-                ('media_type', models.CharField(max_length=100)),
-                ('sha256', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='artifacts', to='tasks.task')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("output", "Output"), ("upload", "Upload")], max_length=6
+                    ),
+                ),
+                ("name", models.CharField(max_length=255)),
+                (
+                    "param",
+                    models.CharField(
+                        blank=True, help_text="Uploads: the parameter.", max_length=64
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(default=0, help_text="Uploads: its place."),
+                ),
+                ("size", models.PositiveBigIntegerField()),
+                ("media_type", models.CharField(max_length=100)),
+                ("sha256", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="artifacts",
+                        to="tasks.task",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind', 'param', 'position', 'name'],
+                "ordering": ["kind", "param", "position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='ArtifactChunk',
+            name="ArtifactChunk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.PositiveIntegerField()),
-                ('data', models.BinaryField()),
-                ('artifact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='tasks.artifact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("index", models.PositiveIntegerField()),
+                ("data", models.BinaryField()),
+                (
+                    "artifact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chunks",
+                        to="tasks.artifact",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='artifact',
-            index=models.Index(fields=['task', 'kind'], name='artifact_task_kind'),
+            model_name="artifact",
+            index=models.Index(fields=["task", "kind"], name="artifact_task_kind"),
         ),
         migrations.AddConstraint(
-            model_name='artifactchunk',
-            constraint=models.UniqueConstraint(fields=('artifact', 'index'), name='artifactchunk_order'),
+            model_name="artifactchunk",
+            constraint=models.UniqueConstraint(
+                fields=("artifact", "index"), name="artifactchunk_order"
+            ),
         ),
     ]

@@ -23,6 +23,14 @@ from tasks.models.notifications import (
     Subscription,
 )
 from tasks.models.retention import RetentionPass
+from tasks.models.schedule import (
+    Firing,
+    FiringOutcome,
+    MissedPolicy,
+    OverlapPolicy,
+    Schedule,
+    TimetableKind,
+)
 from tasks.models.task import ScriptCatalog, Task, TaskQuerySet, duration_until
 from tasks.models.watch import RunEvent
 
@@ -41,17 +49,23 @@ __all__ = [
     "DeliveryStatus",
     "EndReason",
     "Event",
+    "Firing",
+    "FiringOutcome",
     "Hook",
     "HookCall",
     "LogChunk",
+    "MissedPolicy",
+    "OverlapPolicy",
     "RetentionPass",
     "RunEvent",
+    "Schedule",
     "ScriptCatalog",
     "Status",
     "Stream",
     "Subscription",
     "Task",
     "TaskQuerySet",
+    "TimetableKind",
     "Trigger",
     "artifact_bytes",
     "duration_until",

@@ -15,6 +15,12 @@ class AuditAction(models.TextChoices):
     PURGE = "purge", "Purged runs"
     REVOKE_TOKEN = "revoke_token", "Revoked an API token"
     HOOK_CALL = "hook_call", "Called an inbound webhook"
+    SCHEDULE_CREATE = "schedule_create", "Created a schedule"
+    SCHEDULE_CHANGE = "schedule_change", "Changed a schedule"
+    SCHEDULE_PAUSE = "schedule_pause", "Paused a schedule"
+    SCHEDULE_RESUME = "schedule_resume", "Resumed a schedule"
+    SCHEDULE_DELETE = "schedule_delete", "Deleted a schedule"
+    SCHEDULE_RUN_NOW = "schedule_run_now", "Ran a schedule now"
 
 
 class AuditEvent(models.Model):

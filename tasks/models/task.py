@@ -115,6 +115,15 @@ class Task(Watched):
         max_length=10, choices=Trigger.choices, default=Trigger.MANUAL, db_index=True
     )
 
+    schedule = models.ForeignKey(
+        "tasks.Schedule",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+        help_text="The schedule that started this run, if one did.",
+    )
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

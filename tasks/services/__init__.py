@@ -24,6 +24,8 @@ from tasks.services import uploads
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+    from tasks.models import Schedule
+
 logger = logging.getLogger(__name__)
 
 
@@ -77,6 +79,7 @@ def execute(
     backend: Backend | None = None,
     trigger: str | None = None,
     files: dict[str, list[Any]] | None = None,
+    schedule: "Schedule | None" = None,
 ) -> Task:
     """Validate a run request against the catalog and submit it; return the Task.
 
@@ -84,6 +87,7 @@ def execute(
     `trigger` says what started it (Trigger: a re-run by default when `rerun_of` is given,
     else a run by hand). `files` are the uploads for `file` parameters (name -> files); a
     re-run without them reuses the original run's.
+    else a run by hand). `schedule` is the schedule that fired it, if one did.
     """
     catalog = get_catalog()
     if catalog.load_error:
@@ -154,6 +158,7 @@ def execute(
             trigger=trigger or (Trigger.RERUN if rerun_of is not None else Trigger.MANUAL),
             sealed_secrets=sealed,
             artifact_bytes=sum(item.file.size for item in sent) + sum(c.size for c in copies),
+            schedule=schedule,
         )
         uploads.store(task.pk, sent)
         uploads.store_copies(task.pk, copies)
