@@ -268,3 +268,11 @@ CELERY_WORKER_CONCURRENCY = EXECUTOR_MAX_WORKERS
 # (a lost message must not leave a run pending for ever; a duplicate is harmless, since a
 # task is claimed once). Runs whose message could not be sent at all are retried sooner.
 EXECUTOR_REQUEUE_AFTER = env_float("EXECUTOR_REQUEUE_AFTER", 900, minimum=1)
+
+# --- API clients and sign-in (issue 15) ---
+# The live stream and the poll are plain Django views; a hook adds them to the schema
+# (after drf-spectacular's own hook, which names the enums).
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "tasks.api.live_schema.add_live_paths",
+]

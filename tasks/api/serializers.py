@@ -4,7 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tasks.models import EndReason, Task
+from tasks.models import EndReason, Status, Task
 
 LIST_TAIL = 200
 
@@ -20,6 +20,13 @@ class TaskSerializer(serializers.ModelSerializer):
     duration = serializers.SerializerMethodField(help_text="Seconds from start to end (or now).")
     cancel_requested = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField(help_text="The run's page in the dashboard.")
+    progress = serializers.SerializerMethodField(
+        help_text="Percent, always a number (the seed's clients print it): the last value the "
+        "script reported, 0 until it reports one, 100 once it has succeeded."
+    )
+    progress_reported = serializers.SerializerMethodField(
+        help_text="Whether the script reported progress; false means `progress` is a stand-in."
+    )
     end_reason = serializers.ChoiceField(
         choices=EndReason.choices,
         allow_blank=True,
@@ -52,6 +59,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "params",
             "argv",
             "progress_message",
+            "progress_reported",
             "end_reason",
             "exception",
             "killed",
@@ -92,6 +100,14 @@ class TaskSerializer(serializers.ModelSerializer):
     def get_duration(self, task) -> float | None:
         duration = task.elapsed()
         return None if duration is None else round(duration.total_seconds(), 3)
+
+    def get_progress(self, task) -> int:
+        if task.status == Status.SUCCESS:
+            return 100
+        return task.progress or 0
+
+    def get_progress_reported(self, task) -> bool:
+        return task.progress is not None
 
     def get_cancel_requested(self, task) -> bool:
         return task.cancel_requested_at is not None

@@ -46,6 +46,8 @@ OPERATIONS = [
     ("GET", "/api/tasks/{id}/logs/"),
     ("GET", "/api/tasks/{id}/logs/download/"),
     ("POST", "/api/tasks/{id}/rerun/"),
+    ("GET", "/tasks/{id}/events/"),
+    ("GET", "/tasks/{id}/poll/"),
 ]
 
 
