@@ -276,3 +276,17 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "tasks.api.live_schema.add_live_paths",
 ]
+
+# CORS (django-cors-headers): pages on these origins may call the API and follow runs
+# live with a token. Off by default (no origin listed: no CORS header sent). Cookies are
+# never allowed cross-origin, so another site cannot act with a user's session. The
+# middleware answers a preflight itself, before sign-in is asked for.
+INSTALLED_APPS.append("corsheaders")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"),
+    "corsheaders.middleware.CorsMiddleware",
+)
+CORS_ALLOWED_ORIGINS = env_list("DJANGO_CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/(api/|tasks/[0-9a-f-]+/(events|poll)/)"
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["Retry-After", "WWW-Authenticate"]
