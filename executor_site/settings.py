@@ -290,3 +290,9 @@ CORS_ALLOWED_ORIGINS = env_list("DJANGO_CORS_ALLOWED_ORIGINS", [])
 CORS_URLS_REGEX = r"^/(api/|tasks/[0-9a-f-]+/(events|poll)/)"
 CORS_ALLOW_CREDENTIALS = False
 CORS_EXPOSE_HEADERS = ["Retry-After", "WWW-Authenticate"]
+
+# Scoped tokens (several per user, expiry, read-only or some scripts) come before DRF's
+# own token, which keeps working.
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].insert(
+    0, "tasks.api.authentication.ScopedTokenAuthentication"
+)

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from tasks import access, services
 from tasks.api import schema
+from tasks.api.authentication import require_script_scope
 from tasks.api.envelope import failure, ok
 from tasks.api.serializers import ExecuteSerializer, TaskListSerializer, TaskSerializer
 from tasks.history import filters, logs
@@ -72,6 +73,7 @@ class ExecuteViewSet(RunThrottleMixin, viewsets.ViewSet):
         serializer = ExecuteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        require_script_scope(request, data["script"])
         try:
             task = services.execute(
                 request.user, data["script"], data["params"], data["args"], trigger=Trigger.API
@@ -134,7 +136,9 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         try:
-            task = services.cancel(request.user, self.get_object())
+            task = self.get_object()
+            require_script_scope(request, task.script)
+            task = services.cancel(request.user, task)
         except services.ServiceError as exc:
             return service_failure(exc)
         return ok(task=TaskSerializer(task).data)
@@ -147,7 +151,9 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def rerun(self, request, pk=None):
         try:
-            task, warnings = services.rerun(request.user, self.get_object())
+            task = self.get_object()
+            require_script_scope(request, task.script)
+            task, warnings = services.rerun(request.user, task)
         except services.ServiceError as exc:
             return service_failure(exc)
         return ok(status.HTTP_201_CREATED, task=TaskSerializer(task).data, warnings=warnings)

@@ -17,6 +17,7 @@ from tasks.models.task import (
     Trigger,
     duration_until,
 )
+from tasks.models.tokens import ScopedToken
 
 __all__ = [
     "FINISHED_STATUSES",
@@ -26,6 +27,7 @@ __all__ = [
     "EndReason",
     "LogChunk",
     "RetentionPass",
+    "ScopedToken",
     "ScriptCatalog",
     "Status",
     "Stream",

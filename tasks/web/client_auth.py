@@ -56,8 +56,8 @@ def session_or_token(view):
         if not request.user.is_authenticated:
             try:
                 user = token_user(request)
-            except exceptions.AuthenticationFailed as exc:
-                return refused(str(exc.detail))
+            except exceptions.APIException as exc:  # refused credentials, or out of scope
+                return refused(str(exc.detail), status=exc.status_code)
             if user is None:
                 if wants_machine_answer(request):
                     return refused(NOT_SIGNED_IN)
