@@ -1,7 +1,7 @@
 from django.urls import path
 
 from tasks.web import stream
-from tasks.web.views import dashboard, history, task
+from tasks.web.views import dashboard, history, task, tokens
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -14,4 +14,6 @@ urlpatterns = [
     path("tasks/<uuid:pk>/poll/", stream.task_poll, name="task-poll"),
     path("tasks/<uuid:pk>/cancel/", task.task_cancel, name="task-cancel"),
     path("tasks/<uuid:pk>/rerun/", task.task_rerun, name="task-rerun"),
+    path("account/tokens/", tokens.token_list, name="tokens"),
+    path("account/tokens/<int:pk>/revoke/", tokens.token_revoke, name="token-revoke"),
 ]

@@ -37,6 +37,7 @@ def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, user):
         "/history/?status=failed&ordering=script",
         f"/tasks/{task.pk}/",
         "/accounts/login/",
+        "/account/tokens/",
     ):
         phone.goto(f"{live_server.url}{path}")
         phone.wait_for_load_state("load")
