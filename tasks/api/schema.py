@@ -122,13 +122,15 @@ TASK_ID = OpenApiParameter(
 LIST_FILTERS = [
     OpenApiParameter(
         "status",
-        str,
-        description=f"Comma-separated: {', '.join(Status.values)}.",
+        {"type": "array", "items": {"type": "string", "enum": Status.values}},
+        explode=False,
+        description="One or more, comma-separated.",
     ),
     OpenApiParameter(
         "trigger",
-        str,
-        description=f"What started the run, comma-separated: {', '.join(Trigger.values)}.",
+        {"type": "array", "items": {"type": "string", "enum": Trigger.values}},
+        explode=False,
+        description="What started the run; one or more, comma-separated.",
     ),
     OpenApiParameter("script", str, description="Comma-separated script keys."),
     OpenApiParameter("user", str, description="Comma-separated user names."),
@@ -138,7 +140,8 @@ LIST_FILTERS = [
     OpenApiParameter(
         "ordering",
         str,
-        description=f"One of {', '.join(ORDERINGS)}; a leading '-' for descending.",
+        enum=[f"{sign}{name}" for name in ORDERINGS for sign in ("", "-")],
+        description="A column; a leading '-' for descending.",
     ),
 ]
 

@@ -37,6 +37,31 @@ class TaskPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_page_size(self, request):
+        """DRF falls back to the default for a bad page_size; a client that asked for
+        something else must hear that its value was not used."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            limit = self.max_page_size
+            message = f"must be a whole number from 1 to {limit}, got {raw[:40]!r}."
+            raise ValidationError({"page_size": message})
+        return size
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"].update(minimum=1)
+        return parameters
+
     def get_paginated_response_schema(self, schema):
         return {
             "type": "object",
