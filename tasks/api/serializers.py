@@ -156,7 +156,10 @@ class ExecuteSerializer(serializers.Serializer):
     def validate(self, data):
         script = data.get("script_type") or data.get("script")
         if not script:
-            raise serializers.ValidationError({"script_type": "This field is required."})
+            # The view knows which scripts this user may run; the message names them.
+            missing = self.context.get("missing_script")
+            message = missing() if missing else "This field is required."
+            raise serializers.ValidationError({"script_type": message})
         args = data.get("args")
         if args is not None and not isinstance(args, list):
             raise serializers.ValidationError({"args": "Must be a list of strings."})

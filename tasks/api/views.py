@@ -84,6 +84,12 @@ class TaskPagination(PageNumberPagination):
         )
 
 
+def missing_script(user):
+    entries, _ = services.scripts_for(user)
+    names = ", ".join(entry.key for entry in entries) or "none"
+    return f"This field is required: the script to run, one of {names}."
+
+
 class ExecuteViewSet(RunThrottleMixin, viewsets.ViewSet):
     """POST /api/execute: run a catalog script; answers 201 with the task."""
 
@@ -95,7 +101,9 @@ class ExecuteViewSet(RunThrottleMixin, viewsets.ViewSet):
         responses={201: schema.TaskEnvelope, **schema.errors(400, 401, 403, 413, 415, 429, 503)},
     )
     def create(self, request):
-        serializer = ExecuteSerializer(data=request.data)
+        serializer = ExecuteSerializer(
+            data=request.data, context={"missing_script": lambda: missing_script(request.user)}
+        )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         require_script_scope(request, data["script"])

@@ -1,5 +1,6 @@
-"""`progress` in the seed's task object is always an integer (the seed's browser client
-prints it: "null%" otherwise); `progress_reported` says whether the script sent it."""
+"""The seed's clients: `progress` in the task object is always an integer (the browser client
+prints it: "null%" otherwise), `progress_reported` says whether the script sent it; a
+missing `script_type` names the scripts."""
 
 import pytest
 
@@ -38,3 +39,13 @@ def test_the_schema_says_progress_is_an_integer(api):
     assert task["progress"]["type"] == "integer"
     assert task["progress_reported"]["type"] == "boolean"
     assert "progress" in schema["components"]["schemas"]["Task"]["required"]
+
+
+@pytest.mark.django_db
+def test_a_missing_script_type_is_a_400_naming_the_scripts(api):
+    response = api.post("/api/execute", {"args": []}, format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error.startswith("script_type: This field is required: the script to run, one of ")
+    assert "echo" in error
+    assert "lines" in error
