@@ -7,6 +7,7 @@ a legacy DRF token keeps working. A refused token is logged with its name and ow
 
 import logging
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.permissions import SAFE_METHODS
@@ -49,3 +50,18 @@ def require_script_scope(request, script):
         raise exceptions.PermissionDenied(
             f"This token ({token.name!r}) may act only on the scripts {allowed}, not {script!r}."
         )
+
+
+class ScopedTokenScheme(OpenApiAuthenticationExtension):
+    """The schema's name for scoped tokens (DRF's token is `tokenAuth`)."""
+
+    target_class = ScopedTokenAuthentication
+    name = "scopedTokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "A scoped token: `Token exk_...` (see /account/tokens/).",
+        }

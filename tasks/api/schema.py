@@ -10,8 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 from tasks.api.serializers import TaskListSerializer, TaskSerializer
-from tasks.history.filters import ORDERINGS
-from tasks.models import Status, Trigger
+from tasks.models import Status
 
 
 class ErrorEnvelope(serializers.Serializer):
@@ -118,32 +117,6 @@ def errors(*codes):
 TASK_ID = OpenApiParameter(
     "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The run's id."
 )
-
-LIST_FILTERS = [
-    OpenApiParameter(
-        "status",
-        {"type": "array", "items": {"type": "string", "enum": Status.values}},
-        explode=False,
-        description="One or more, comma-separated.",
-    ),
-    OpenApiParameter(
-        "trigger",
-        {"type": "array", "items": {"type": "string", "enum": Trigger.values}},
-        explode=False,
-        description="What started the run; one or more, comma-separated.",
-    ),
-    OpenApiParameter("script", str, description="Comma-separated script keys."),
-    OpenApiParameter("user", str, description="Comma-separated user names."),
-    OpenApiParameter("created_after", str, description="A date (2026-11-29) or a date and time."),
-    OpenApiParameter("created_before", str, description="A date or a date and time."),
-    OpenApiParameter("q", str, description="Search in id, script, user, arguments, exception."),
-    OpenApiParameter(
-        "ordering",
-        str,
-        enum=[f"{sign}{name}" for name in ORDERINGS for sign in ("", "-")],
-        description="A column; a leading '-' for descending.",
-    ),
-]
 
 LOG_PARAMETERS = [
     OpenApiParameter(

@@ -7,6 +7,7 @@ views exempt from LoginRequiredMiddleware, which would redirect to the sign-in p
 import sys
 
 from django.db import connection
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
@@ -21,6 +22,7 @@ from tasks import access, services
 from tasks.api import schema
 from tasks.api.authentication import require_script_scope
 from tasks.api.envelope import failure, ok
+from tasks.api.filtersets import TaskFilterSet
 from tasks.api.serializers import ExecuteSerializer, TaskListSerializer, TaskSerializer
 from tasks.history import filters, logs
 from tasks.models import Task, Trigger
@@ -125,6 +127,8 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = TaskSerializer
     pagination_class = TaskPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TaskFilterSet
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
@@ -143,14 +147,10 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
         return task
 
     @extend_schema(
-        parameters=schema.LIST_FILTERS,
         responses={200: TaskListSerializer(many=True), **schema.errors(400, 401, 404)},
     )
     def list(self, request):
-        try:
-            queryset = filters.apply(self.get_queryset(), request.query_params)
-        except filters.FilterError as exc:
-            raise ValidationError(str(exc)) from None
+        queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(filters.listed(queryset, tails=True))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
