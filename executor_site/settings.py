@@ -347,3 +347,30 @@ EXECUTOR_SCHEDULER = env_bool("EXECUTOR_SCHEDULER", True)
 # A due time older than this many seconds when the scheduler sees it counts as missed (the
 # scheduler was not running) and follows the schedule's missed-firing policy.
 EXECUTOR_SCHEDULE_MISSED_AFTER = env_float("EXECUTOR_SCHEDULE_MISSED_AFTER", 60, minimum=1)
+# --- API clients and sign-in (issue 15) ---
+# The live stream and the poll are plain Django views; a hook adds them to the schema
+# (after drf-spectacular's own hook, which names the enums).
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "tasks.api.live_schema.add_live_paths",
+]
+
+# CORS (django-cors-headers): pages on these origins may call the API and follow runs
+# live with a token. Off by default (no origin listed: no CORS header sent). Cookies are
+# never allowed cross-origin, so another site cannot act with a user's session. The
+# middleware answers a preflight itself, before sign-in is asked for.
+INSTALLED_APPS.append("corsheaders")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"),
+    "corsheaders.middleware.CorsMiddleware",
+)
+CORS_ALLOWED_ORIGINS = env_list("DJANGO_CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/(api/|tasks/[0-9a-f-]+/(events|poll)/)"
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["Retry-After", "WWW-Authenticate"]
+
+# Scoped tokens (several per user, expiry, read-only or some scripts) come before DRF's
+# own token, which keeps working.
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].insert(
+    0, "tasks.api.authentication.ScopedTokenAuthentication"
+)

@@ -1,8 +1,10 @@
 """API tokens in the admin, next to Django's users and groups."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
+
+from tasks.models import ScopedToken
 
 # each token's user, so fetch the users with the tokens instead of one query per row.
 admin.site.unregister(TokenProxy)
@@ -11,3 +13,40 @@ admin.site.unregister(TokenProxy)
 @admin.register(TokenProxy)
 class ApiTokenAdmin(TokenAdmin):
     list_select_related = ("user",)
+
+
+@admin.register(ScopedToken)
+class ScopedTokenAdmin(admin.ModelAdmin):
+    """Scoped tokens: the key is shown once, in the message after "Save"; the row keeps
+    only its digest. Revoking keeps the row (who had which token, until when)."""
+
+    list_display = ("name", "user", "prefix", "read_only", "expires_at", "revoked_at")
+    list_filter = ("read_only",)
+    list_select_related = ("user",)
+    search_fields = ("name", "user__username", "prefix")
+    readonly_fields = ("prefix", "created_at", "revoked_at", "last_used_at")
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        editable = ["user", "name", "read_only", "scripts", "expires_at"]
+        return editable if obj is None else [*editable, *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        token, key = ScopedToken.issue(
+            obj.user,
+            obj.name,
+            expires_at=obj.expires_at,
+            read_only=obj.read_only,
+            scripts=obj.scripts or (),
+        )
+        obj.pk = token.pk
+        self.message_user(
+            request, f"The key of {token.name!r}, shown only now: {key}", messages.WARNING
+        )
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        revoked = sum(token.revoke() for token in queryset)
+        self.message_user(request, f"Revoked {revoked} token(s).")

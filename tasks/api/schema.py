@@ -10,8 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 from tasks.api.serializers import ArtifactSerializer, TaskListSerializer, TaskSerializer
-from tasks.history.filters import ORDERINGS
-from tasks.models import Status, Trigger
+from tasks.models import Status
 
 
 class ErrorEnvelope(serializers.Serializer):
@@ -161,29 +160,6 @@ TASK_ID = OpenApiParameter(
 ARTIFACT_ID = OpenApiParameter(
     "artifact_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The file's id."
 )
-
-LIST_FILTERS = [
-    OpenApiParameter(
-        "status",
-        str,
-        description=f"Comma-separated: {', '.join(Status.values)}.",
-    ),
-    OpenApiParameter(
-        "trigger",
-        str,
-        description=f"What started the run, comma-separated: {', '.join(Trigger.values)}.",
-    ),
-    OpenApiParameter("script", str, description="Comma-separated script keys."),
-    OpenApiParameter("user", str, description="Comma-separated user names."),
-    OpenApiParameter("created_after", str, description="A date (2026-11-29) or a date and time."),
-    OpenApiParameter("created_before", str, description="A date or a date and time."),
-    OpenApiParameter("q", str, description="Search in id, script, user, arguments, exception."),
-    OpenApiParameter(
-        "ordering",
-        str,
-        description=f"One of {', '.join(ORDERINGS)}; a leading '-' for descending.",
-    ),
-]
 
 LOG_PARAMETERS = [
     OpenApiParameter(

@@ -4,7 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tasks.models import Artifact, EndReason, Task
+from tasks.models import Artifact, EndReason, Status, Task
 
 LIST_TAIL = 200
 
@@ -21,6 +21,13 @@ class TaskSerializer(serializers.ModelSerializer):
     cancel_requested = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField(help_text="The run's page in the dashboard.")
     artifacts_url = serializers.SerializerMethodField(help_text="The run's files (artifacts).")
+    progress = serializers.SerializerMethodField(
+        help_text="Percent, always a number (the seed's clients print it): the last value the "
+        "script reported, 0 until it reports one, 100 once it has succeeded."
+    )
+    progress_reported = serializers.SerializerMethodField(
+        help_text="Whether the script reported progress; false means `progress` is a stand-in."
+    )
     end_reason = serializers.ChoiceField(
         choices=EndReason.choices,
         allow_blank=True,
@@ -53,6 +60,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "params",
             "argv",
             "progress_message",
+            "progress_reported",
             "end_reason",
             "exception",
             "killed",
@@ -100,6 +108,14 @@ class TaskSerializer(serializers.ModelSerializer):
     def get_duration(self, task) -> float | None:
         duration = task.elapsed()
         return None if duration is None else round(duration.total_seconds(), 3)
+
+    def get_progress(self, task) -> int:
+        if task.status == Status.SUCCESS:
+            return 100
+        return task.progress or 0
+
+    def get_progress_reported(self, task) -> bool:
+        return task.progress is not None
 
     def get_cancel_requested(self, task) -> bool:
         return task.cancel_requested_at is not None
@@ -170,7 +186,10 @@ class ExecuteSerializer(serializers.Serializer):
     def validate(self, data):
         script = data.get("script_type") or data.get("script")
         if not script:
-            raise serializers.ValidationError({"script_type": "This field is required."})
+            # The view knows which scripts this user may run; the message names them.
+            missing = self.context.get("missing_script")
+            message = missing() if missing else "This field is required."
+            raise serializers.ValidationError({"script_type": message})
         args = data.get("args")
         if args is not None and not isinstance(args, list):
             raise serializers.ValidationError({"args": "Must be a list of strings."})

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from tasks.api import views
+from tasks.api import meta_views, views
 from tasks.api.schedules import ScheduleViewSet
 
 app_name = "api"
@@ -14,11 +14,11 @@ router.register("tasks", views.TaskViewSet, basename="task")
 router.register("schedules", ScheduleViewSet, basename="schedule")
 
 urlpatterns = [
-    path("health", views.HealthView.as_view(), name="health"),
-    path("health/", views.HealthView.as_view()),
-    path("schema/", views.SchemaView.as_view(), name="schema"),
+    path("health", meta_views.HealthView.as_view(), name="health"),
+    path("health/", meta_views.HealthView.as_view()),
+    path("schema/", meta_views.SchemaView.as_view(), name="schema"),
     re_path(r"^scripts/?$", views.ScriptListView.as_view(), name="script-list"),
-    path("docs/", views.DocsView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", meta_views.DocsView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
-    re_path(r"^.*$", views.NotFoundView.as_view(), name="not-found"),
+    re_path(r"^.*$", meta_views.NotFoundView.as_view(), name="not-found"),
 ]

@@ -6,20 +6,20 @@ views exempt from LoginRequiredMiddleware, which would redirect to the sign-in p
 
 import json
 
-from django.db import connection
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
-from rest_framework import permissions, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tasks import access, services
 from tasks.api import schema
+from tasks.api.authentication import require_script_scope
 from tasks.api.envelope import failure, ok
+from tasks.api.filtersets import TaskFilterSet
 from tasks.api.parsers import SafeJSONParser, UploadParser
 from tasks.api.serializers import (
     ArtifactSerializer,
@@ -32,7 +32,6 @@ from tasks.api.throttles import RunThrottleMixin
 from tasks.api.whole_log import whole_log_response
 from tasks.history import artifacts, filters, logs
 from tasks.models import Task, Trigger
-from tasks.services.engine import engine_status
 
 
 def execute_fields(request):
@@ -60,6 +59,31 @@ class TaskPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_page_size(self, request):
+        """DRF falls back to the default for a bad page_size; a client that asked for
+        something else must hear that its value was not used."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            limit = self.max_page_size
+            message = f"must be a whole number from 1 to {limit}, got {raw[:40]!r}."
+            raise ValidationError({"page_size": message})
+        return size
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"].update(minimum=1)
+        return parameters
+
     def get_paginated_response_schema(self, schema):
         return {
             "type": "object",
@@ -82,6 +106,12 @@ class TaskPagination(PageNumberPagination):
         )
 
 
+def missing_script(user):
+    entries, _ = services.scripts_for(user)
+    names = ", ".join(entry.key for entry in entries) or "none"
+    return f"This field is required: the script to run, one of {names}."
+
+
 class ExecuteViewSet(RunThrottleMixin, viewsets.ViewSet):
     """POST /api/execute: run a catalog script; answers 201 with the task."""
 
@@ -97,9 +127,13 @@ class ExecuteViewSet(RunThrottleMixin, viewsets.ViewSet):
         responses={201: schema.TaskEnvelope, **schema.errors(400, 401, 403, 413, 415, 429, 503)},
     )
     def create(self, request):
-        serializer = ExecuteSerializer(data=execute_fields(request))
+        serializer = ExecuteSerializer(
+            data=execute_fields(request),
+            context={"missing_script": lambda: missing_script(request.user)},
+        )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        require_script_scope(request, data["script"])
         files = {name: request.FILES.getlist(name) for name in request.FILES}
         try:
             task = services.execute(
@@ -124,6 +158,8 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = TaskSerializer
     pagination_class = TaskPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TaskFilterSet
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
@@ -142,14 +178,10 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
         return task
 
     @extend_schema(
-        parameters=schema.LIST_FILTERS,
         responses={200: TaskListSerializer(many=True), **schema.errors(400, 401, 404)},
     )
     def list(self, request):
-        try:
-            queryset = filters.apply(self.get_queryset(), request.query_params)
-        except filters.FilterError as exc:
-            raise ValidationError(str(exc)) from None
+        queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(filters.listed(queryset, tails=True))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -168,7 +200,9 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         try:
-            task = services.cancel(request.user, self.get_object())
+            task = self.get_object()
+            require_script_scope(request, task.script)
+            task = services.cancel(request.user, task)
         except services.ServiceError as exc:
             return service_failure(exc)
         return ok(task=TaskSerializer(task).data)
@@ -181,7 +215,9 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def rerun(self, request, pk=None):
         try:
-            task, warnings = services.rerun(request.user, self.get_object())
+            task = self.get_object()
+            require_script_scope(request, task.script)
+            task, warnings = services.rerun(request.user, task)
         except services.ServiceError as exc:
             return service_failure(exc)
         return ok(status.HTTP_201_CREATED, task=TaskSerializer(task).data, warnings=warnings)
@@ -311,66 +347,3 @@ class ScriptListView(APIView):
                 status.HTTP_503_SERVICE_UNAVAILABLE,
             )
         return ok(scripts=[entry.schema() for entry in entries])
-
-
-class HealthView(APIView):
-    """GET /api/health: answers without authentication; 503 when the database is down."""
-
-    authentication_classes = []
-    permission_classes = [permissions.AllowAny]
-
-    @extend_schema(
-        operation_id="health",
-        auth=[],
-        responses={200: schema.HealthEnvelope, 503: schema.HealthEnvelope},
-    )
-    def get(self, request):
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-            database = "ok"
-        except Exception as exc:
-            database = f"unavailable: {type(exc).__name__}"
-        engine = engine_status()
-        healthy = database == "ok"
-        data = {
-            "success": healthy,
-            "status": "healthy" if healthy else "unhealthy",
-            "database": database,
-            "engine": engine,
-        }
-        if not healthy:
-            data["error"] = f"The database is {database}."
-        return Response(data, status=status.HTTP_200_OK if healthy else 503)
-
-
-class SchemaView(SpectacularJSONAPIView):
-    """GET /api/schema/: the OpenAPI 3 schema of this API, for signed-in users and tokens."""
-
-    permission_classes = [permissions.IsAuthenticated]
-
-
-class DocsView(SpectacularSwaggerSplitView):
-    """GET /api/docs/: Swagger UI, a page behind sign-in like every other page. Its
-    assets come from drf-spectacular-sidecar's static files and its start-up script from
-    this same URL, so it runs under our Content Security Policy."""
-
-    permission_classes = [permissions.IsAuthenticated]
-
-    @classmethod
-    def as_view(cls, *args, **kwargs):
-        # DRF exempts its views from LoginRequiredMiddleware; a page sends an anonymous
-        # visitor to the sign-in form instead of answering 401.
-        view = super().as_view(*args, **kwargs)
-        view.login_required = True
-        return view
-
-
-@extend_schema(exclude=True)
-class NotFoundView(APIView):
-    """Any other URL under /api/: a JSON 404 rather than an HTML page."""
-
-    def _not_found(self, request, *args, **kwargs):
-        raise NotFound(f"No API endpoint at {request.path[:200]}.")
-
-    get = post = put = patch = delete = head = options = _not_found

@@ -32,6 +32,7 @@ from tasks.models.schedule import (
     TimetableKind,
 )
 from tasks.models.task import ScriptCatalog, Task, TaskQuerySet, duration_until
+from tasks.models.tokens import ScopedToken
 from tasks.models.watch import RunEvent
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "RetentionPass",
     "RunEvent",
     "Schedule",
+    "ScopedToken",
     "ScriptCatalog",
     "Status",
     "Stream",

@@ -29,6 +29,7 @@ from tasks import live
 from tasks.history import logs
 from tasks.models import LogChunk, Task
 from tasks.services.engine import this_worker
+from tasks.web.client_auth import session_or_token
 from tasks.web.state import STATE_FIELDS, VOLATILE, task_state
 from tasks.web.views.common import visible_task
 
@@ -184,6 +185,7 @@ def line_start_after(task_id, offset):
     return offset
 
 
+@session_or_token
 @require_GET
 def task_events(request, pk):
     """GET /tasks/<id>/events: Server-Sent Events `log`, `state` and `end`."""
@@ -203,6 +205,7 @@ def task_events(request, pk):
     return response
 
 
+@session_or_token
 @require_GET
 def task_poll(request, pk):
     """GET /tasks/<id>/poll?offset=N: one batch of what the stream would send, as JSON.
@@ -212,7 +215,7 @@ def task_poll(request, pk):
     try:
         position = start_position(request, task)
     except logs.BadPosition as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
+        return JsonResponse({"success": False, "error": str(exc)}, status=400)
     follower = Follower(task.pk, position)
     events, more, ended = follower.step()
     log = next((data for name, _, data in events if name == "log"), None)

@@ -2,7 +2,7 @@ from django.urls import path
 
 from tasks.web import stream
 from tasks.web.views import compare as compare_view
-from tasks.web.views import dashboard, files, history, notifications, task, webhooks
+from tasks.web.views import dashboard, files, history, notifications, task, tokens, webhooks
 from tasks.web.views import metrics as metrics_view
 from tasks.web.views import retention as retention_view
 from tasks.web.views import script as script_view
@@ -29,4 +29,6 @@ urlpatterns = [
     path("retention/", retention_view.retention, name="retention"),
     path("metrics", metrics_view.metrics, name="metrics"),
     path("tasks/<uuid:pk>/files/<uuid:artifact_id>/", files.task_artifact, name="task-artifact"),
+    path("account/tokens/", tokens.token_list, name="tokens"),
+    path("account/tokens/<int:pk>/revoke/", tokens.token_revoke, name="token-revoke"),
 ]

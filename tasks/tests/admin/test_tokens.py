@@ -4,6 +4,8 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tasks.models import ScopedToken
+
 pytestmark = pytest.mark.django_db
 
 URL = "/admin/authtoken/tokenproxy/"
@@ -37,3 +39,22 @@ def test_the_token_list_fetches_users_with_their_tokens(
         Token.objects.create(user=django_user_model.objects.create_user(f"user{number}"))
     with django_assert_max_num_queries(8):
         assert admin_client.get(URL).status_code == 200
+
+
+SCOPED = "/admin/tasks/scopedtoken/"
+
+
+def test_an_admin_issues_a_scoped_token_shown_once_and_revokes_it(admin_client, user):
+    form = {"user": user.pk, "name": "ci", "read_only": "on", "scripts": '["echo"]'}
+    response = admin_client.post(SCOPED + "add/", form, follow=True)
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    key = shown[0].rsplit(": ", 1)[1]
+    token = ScopedToken.objects.get(user=user)
+    assert (token.name, token.read_only, token.scripts) == ("ci", True, ["echo"])
+    assert key not in admin_client.get(f"{SCOPED}{token.pk}/change/").content.decode()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/tasks").status_code == 200
+    admin_client.post(SCOPED, {"action": "revoke", "_selected_action": [token.pk]})
+    assert api.get("/api/tasks").json()["error"] == "This token ('ci') was revoked."

@@ -49,6 +49,8 @@ OPERATIONS = [
     ("GET", "/api/tasks/{id}/artifacts/{artifact_id}/"),
     ("POST", "/api/tasks/{id}/rerun/"),
     ("POST", "/api/tasks/{id}/keep/"),
+    ("GET", "/tasks/{id}/events/"),
+    ("GET", "/tasks/{id}/poll/"),
 ]
 
 

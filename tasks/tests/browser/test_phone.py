@@ -42,6 +42,7 @@ def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, user, axe):
         "/notifications/",
         "/webhooks/",
         "/accounts/login/",
+        "/account/tokens/",
     ):
         phone.goto(f"{live_server.url}{path}")
         phone.wait_for_load_state("load")
