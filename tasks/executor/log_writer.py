@@ -39,6 +39,7 @@ class LogWriter:
         )  # [offset, size] of tail chunks, written or not, oldest first
         self._tail_bytes = 0
         self._doomed = []  # offsets of written chunks the cap dropped
+        self._ended_line = False  # whether the last byte added was a newline
 
     @property
     def has_pending(self):
@@ -52,11 +53,31 @@ class LogWriter:
         stored, rest = data, data
         while rest:
             in_tail = self.received >= self.head_limit
-            room = self.tail_chunk if in_tail else min(MAX_CHUNK, self.head_limit - self.received)
+            head_room = self.head_limit - self.received
+            if not in_tail and len(rest) > head_room <= MAX_CHUNK:
+                rest = self._end_head(stream, rest, head_room)
+                continue
+            room = self.tail_chunk if in_tail else min(MAX_CHUNK, head_room)
             piece = rest if len(rest) <= room else rest[: _cut(rest, room)]
             self._add(stream, piece, in_tail)
             rest = rest[len(piece) :]
         return stored
+
+    def _end_head(self, stream, rest, room):
+        """The head's last piece: up to its last whole line, so the kept beginning ends at
+        a line boundary (the reader's gap marker says when a single line was cut); from
+        here on everything is tail. Returns what is left of `rest`."""
+        newline = rest.rfind(b"\n", 0, room)
+        if newline >= 0:
+            end = newline + 1
+        elif self.received and self._ended_line:
+            end = 0  # the head already ends a line: this one starts in the tail
+        else:
+            end = utf8_boundary(rest, room)  # one line longer than the head: cut
+        if end:
+            self._add(stream, rest[:end], False)
+        self.head_limit = self.received
+        return rest[end:]
 
     def mask(self, data):
         for secret in self.secrets:
@@ -76,6 +97,7 @@ class LogWriter:
 
     def _add(self, stream, piece, in_tail):
         offset = self.received
+        self._ended_line = piece.endswith(b"\n")
         self.received += len(piece)
         self.pending_bytes += len(piece)
         growing = self._pending.get(self._growing) if self._growing is not None else None

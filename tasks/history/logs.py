@@ -29,9 +29,13 @@ def whole_number(raw, name):
     return number
 
 
-def gap_marker(size):
+def gap_marker(size, line_cut=False):
+    # The kept beginning ends at a line boundary (tasks/executor/log_writer.py) unless one
+    # line was longer than all of it: then the marker says that line was cut.
+    cut = " (the line above was cut)" if line_cut else ""
     return (
-        f"\n[… {size:,} bytes of output dropped here: the log keeps its beginning and its end …]\n"
+        f"\n[… {size:,} bytes of output dropped here{cut}: "
+        "the log keeps its beginning and its end …]\n"
     )
 
 
@@ -72,7 +76,8 @@ def read(task_id, offset=0, limit=DEFAULT_LIMIT):
         if end <= position:
             continue
         if start > position:
-            result.parts.append(Part(position, GAP, gap_marker(start - position)))
+            cut = bool(result.parts) and not result.parts[-1].text.endswith("\n")
+            result.parts.append(Part(position, GAP, gap_marker(start - position, cut)))
         elif start < position:
             data = data[position - start :]
             start = position
@@ -93,7 +98,7 @@ def iter_text(task_id):
 def iter_pieces(task_id):
     """The whole log as (text piece, byte offset after it), chunk by chunk from the
     database: a reader of any size holds a few chunks at a time."""
-    position = 0
+    position, ended_line = 0, True
     chunks = (
         LogChunk.objects.filter(task_id=task_id)
         .order_by("offset")
@@ -102,8 +107,8 @@ def iter_pieces(task_id):
     )
     for start, data in chunks:
         if start > position:
-            yield gap_marker(start - position), start
-        position = start + len(data)
+            yield gap_marker(start - position, not ended_line), start
+        position, ended_line = start + len(data), bytes(data).endswith(b"\n")
         yield bytes(data).decode("utf-8", "replace"), position
 
 
