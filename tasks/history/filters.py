@@ -52,6 +52,8 @@ DEFAULT_ORDERING = "-created_at"
 NULLABLE = {"started_at", "completed_at", "progress", "return_code", "duration"}
 MAX_SEARCH = 200
 _HEX = re.compile(r"^[0-9a-fA-F-]{4,36}$")
+PARAM_PREFIX = "param."
+_PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
 class FilterError(ValueError):
@@ -94,6 +96,7 @@ def apply(queryset, params):
     before = _moment(params, "created_before", end_of_day=True)
     if before is not None:
         queryset = queryset.filter(created_at__lte=before)
+    queryset = by_param_values(queryset, params)
     search = (params.get("q") or params.get("search") or "").strip()
     if search:
         if len(search) > MAX_SEARCH:
@@ -106,6 +109,41 @@ def apply(queryset, params):
             match |= Q(id__istartswith=_uuid_prefix(search))
         queryset = queryset.filter(match)
     return queryset.order_by(*ordering(params))
+
+
+def by_param_values(queryset, params):
+    """`?param.region=eu`: runs whose parameter `region` had the value `eu`. A value that
+    reads as a number or a boolean also matches the parameter stored as one (`param.count=3`
+    finds 3 and "3"); several values of one name match any of them."""
+    for key in params:
+        if not key.startswith(PARAM_PREFIX):
+            continue
+        name = key[len(PARAM_PREFIX) :]
+        if not _PARAM_NAME.match(name):
+            raise FilterError(f"{key}: a parameter name is letters, digits and underscores")
+        values = params.getlist(key) if hasattr(params, "getlist") else [params.get(key)]
+        match = Q()
+        for value in values:
+            value = value or ""
+            if "\x00" in value or len(value) > MAX_SEARCH:
+                raise FilterError(f"{key}: must be under {MAX_SEARCH} characters, without NUL")
+            for form in _param_forms(value):
+                match |= Q(**{f"params__{name}": form})
+        queryset = queryset.filter(match)
+    return queryset
+
+
+def _param_forms(value):
+    forms = [value]
+    with_type = {"true": True, "false": False}.get(value.lower())
+    if with_type is None:
+        try:
+            with_type = json.loads(value)
+        except ValueError:
+            with_type = None
+    if isinstance(with_type, bool | int | float) and with_type is not value:
+        forms.append(with_type)
+    return forms
 
 
 def _json_forms(text):
