@@ -35,9 +35,9 @@ class Output:
         self.echo = echo  # callable(stream, bytes): run_script tees output to the terminal
         self.progress = progress
         self._progress_dirty = False
-        self._partial = {Stream.STDOUT: b"", Stream.STDERR: b""}
-        self._last_data = {Stream.STDOUT: 0.0, Stream.STDERR: 0.0}
-        self._tails = {Stream.STDOUT: b"", Stream.STDERR: b""}
+        self._partial: dict[str, bytes] = {Stream.STDOUT: b"", Stream.STDERR: b""}
+        self._last_data: dict[str, float] = {Stream.STDOUT: 0.0, Stream.STDERR: 0.0}
+        self._tails: dict[str, bytes] = {Stream.STDOUT: b"", Stream.STDERR: b""}
         self._tails_dirty = False
         self._exceptions = ExceptionLineFinder()
 

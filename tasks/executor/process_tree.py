@@ -44,7 +44,7 @@ _lock = threading.Lock()
 _subreaper: bool | None = None
 # Scripts this process's supervisors spawned and will reap themselves (pid -> task id):
 # the orphan reaper leaves them alone.
-_scripts: dict[int, int] = {}
+_scripts: dict[int, object] = {}  # script pid -> its task id
 # Orphans of runs that were re-parented to this process, seen alive: reaped once they exit.
 _adopted: set[int] = set()
 
@@ -69,7 +69,7 @@ def become_subreaper() -> bool:
 class ProcessTree:
     """The process tree of one run's script (`proc`, spawned for task `task_id`)."""
 
-    def __init__(self, proc: subprocess.Popen, task_id: int) -> None:
+    def __init__(self, proc: subprocess.Popen, task_id: object) -> None:
         self.proc = proc
         self.task_id = task_id
         self.killed = False  # whether SIGKILL had to end a stop the script did not obey

@@ -120,7 +120,7 @@ def run_refusal(request):
     """For pages: a message when this user has started too many runs, else None.
     Counts against the same limit as the API's execute and re-run."""
     throttle = RunRateThrottle()
-    if throttle.allow_request(request, None):
+    if throttle.allow_request(request, None):  # type: ignore[arg-type]  # no DRF view here
         return None
     wait = throttle.wait() or 1
     return (
