@@ -44,6 +44,10 @@ NOTIFICATION_PAYLOAD = {
         "subject": _text,
         "run": RUN,
         "log_tail": {"type": "array", "items": _text, "maxItems": 20},
+        "summary": {
+            "type": "string",
+            "description": "The Markdown summary the script wrote (EXECUTOR_SUMMARY), or empty.",
+        },
         "held_back": {"type": "integer", "minimum": 0},
         "text": _text,
     },

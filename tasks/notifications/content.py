@@ -62,6 +62,9 @@ def payload(task: Task, event: str, *, held_back: int = 0) -> dict[str, Any]:
             "url": run_url(task),
         },
         "log_tail": last_lines(task.pk),
+        # The Markdown summary the script wrote (EXECUTOR_SUMMARY), as it wrote it: masked
+        # and size-capped when the run ended.
+        "summary": task.summary,
         "held_back": held_back,
     }
     data["text"] = text(data)
@@ -87,6 +90,8 @@ def text(data: dict[str, Any]) -> str:
     if data["held_back"]:
         lines.append(f"({data['held_back']} earlier message(s) held back by damping)")
     lines.append(f"Run: {run['url']}")
+    if data["summary"]:
+        lines += ["", "Summary:", data["summary"].rstrip()]
     if data["log_tail"]:
         lines += ["", f"Last {len(data['log_tail'])} line(s) of the log:", *data["log_tail"]]
     return "\n".join(lines)

@@ -117,6 +117,15 @@ def test_the_message_carries_the_run_and_its_last_twenty_lines(user, settings):
     assert data["subject"] == "fail failed"
 
 
+def test_the_message_carries_the_summary_the_script_wrote(user):
+    task = make_task(user, "fail", status=Status.FAILED)
+    task.summary = "## Import\n\n3 of 5 files failed"
+    task.save(update_fields=["summary"])
+    data = content.payload(task, "failed")
+    assert data["summary"] == "## Import\n\n3 of 5 files failed"
+    assert "Summary:\n## Import\n\n3 of 5 files failed" in data["text"]
+
+
 def test_an_end_that_is_rolled_back_raises_nothing(user, subscribe):
     subscribe(user=user, events=["failed"])
     task = make_task(user, status=Status.RUNNING, completed_at=None, duration=None)
