@@ -25,7 +25,7 @@ class SubscriptionForm(forms.ModelForm):
 
     class Meta:
         model = Subscription
-        fields = ["channel", "user", "group", "script", "events", "damping"]
+        fields = ["channel", "user", "group", "script", "schedule", "events", "damping"]
 
     def clean(self):
         data = super().clean()
@@ -37,7 +37,15 @@ class SubscriptionForm(forms.ModelForm):
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     form = SubscriptionForm
-    list_display = ["__str__", "script", "events", "damping", "held_back", "last_sent_at"]
+    list_display = [
+        "__str__",
+        "script",
+        "schedule",
+        "events",
+        "damping",
+        "held_back",
+        "last_sent_at",
+    ]
     list_filter = ["channel", "group"]
     search_fields = ["script", "user__username", "group__name"]
     autocomplete_fields = ["user", "group"]

@@ -59,11 +59,9 @@ class Channel(models.Model):
 
 
 class Subscription(models.Model):
-    """Which runs (a script, or every run the subscriber may see), which events, where.
-
-    A schedule (issue 11) is meant to become a third kind of "which runs": a nullable
-    `schedule` foreign key next to `script`, matched the same way.
-    """
+    """Which runs (a script, a schedule's, or every run the subscriber may see), which
+    events, where. With a schedule, only the runs that schedule fired are told, and
+    "recovered" compares with that schedule's earlier runs."""
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="subscriptions")
     user = models.ForeignKey(
@@ -78,6 +76,14 @@ class Subscription(models.Model):
     )
     script = models.CharField(
         max_length=100, blank=True, help_text="Empty: every run the subscriber may see."
+    )
+    schedule = models.ForeignKey(
+        "tasks.Schedule",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        help_text="Only the runs this schedule fired (empty: however they started).",
     )
     events = models.JSONField(default=list, help_text="Event names: failed, recovered, ...")
     damping = models.PositiveIntegerField(

@@ -68,9 +68,14 @@ def events_of_end(task: Task) -> list[str]:
         return [Event.CANCELLED]
     if task.status != Status.SUCCESS:
         return []
-    # A schedule (issue 11) will narrow this to the runs of the same schedule.
+    # The same script and the same schedule (none for runs started otherwise).
     previous = (
         Task.objects.filter(script=task.script, status__in=(Status.SUCCESS, Status.FAILED))
+        .filter(
+            Q(schedule__isnull=True)
+            if task.schedule_id is None
+            else Q(schedule_id=task.schedule_id)
+        )
         .filter(completed_at__lt=task.completed_at)
         .exclude(pk=task.pk)
         .order_by("-completed_at")
@@ -86,6 +91,7 @@ def matching(task: Task):
     return (
         Subscription.objects.filter(channel__enabled=True)
         .filter(Q(script="") | Q(script=task.script))
+        .filter(Q(schedule__isnull=True) | Q(schedule_id=task.schedule_id))
         .select_related("channel", "user", "group")
     )
 

@@ -168,3 +168,23 @@ def test_a_stall_raises_its_event_with_the_flag(user, subscribe):
     assert not task.mark_stalled()  # once
     events.raise_pending()
     assert events_sent() == ["stalled"]
+
+
+def test_a_schedule_subscription_hears_only_of_that_schedules_runs(user, subscribe, end):
+    from tasks.models import Schedule, TimetableKind
+
+    nightly, hourly = (
+        Schedule.objects.create(
+            name=name, script="echo", owner=user, kind=TimetableKind.INTERVAL, interval_seconds=60
+        )
+        for name in ("nightly", "hourly")
+    )
+    subscribe(user=user, events=["failed", "recovered"], schedule=nightly)
+    end(user, status=Status.FAILED, schedule=hourly)
+    end(user, status=Status.FAILED)  # by hand
+    assert events_sent() == []
+    end(user, status=Status.FAILED, schedule=nightly)
+    # The hourly schedule's success is not the nightly one's recovery.
+    end(user, status=Status.SUCCESS, schedule=hourly)
+    end(user, status=Status.SUCCESS, schedule=nightly)
+    assert events_sent() == ["failed", "recovered"]
