@@ -52,6 +52,15 @@ class TaskFilterSet(django_filters.FilterSet):
         model = Task
         fields: list[str] = []
 
+    def is_valid(self):
+        # NUL first, with the history's own message (a choice filter would call it an
+        # unknown value, a text filter something else).
+        try:
+            filters.refuse_nul(self.data)
+        except filters.FilterError as exc:
+            raise ValidationError(str(exc)) from None
+        return super().is_valid()
+
     def filter_queryset(self, queryset):
         try:
             return filters.apply(queryset, self.data)

@@ -70,15 +70,20 @@ def _by_schedule(queryset, params):
     return queryset.filter(schedule_id__in=[int(value) for value in schedules])
 
 
-def apply(queryset, params):
-    """Return the queryset filtered and ordered by `params` (a QueryDict or dict)."""
+def refuse_nul(params):
+    """FilterError for a NUL character in any parameter: PostgreSQL cannot hold NUL in a
+    text value, so it is refused here, on every database, before anything else."""
     names = ("status", "trigger", "script", "user", "created_after", "created_before", "ordering")
     names += ("schedule",)
     for name in (*names, "q", "search"):
         values = params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]
         if any("\x00" in (value or "") for value in values):
-            # PostgreSQL cannot hold NUL in a text value: refuse it here, on every database.
             raise FilterError(f"{name}: must not contain NUL characters")
+
+
+def apply(queryset, params):
+    """Return the queryset filtered and ordered by `params` (a QueryDict or dict)."""
+    refuse_nul(params)
     for name, choices in (("status", Status), ("trigger", Trigger)):
         chosen = _choices(params, name, choices.values)
         if chosen:
