@@ -7,7 +7,6 @@ claims; each Celery worker process runs a `Housekeeper` thread that does all thr
 """
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from tasks.executor.background import BackgroundThread
 from tasks.executor.messages import send_once
 from tasks.executor.recovery import recover_stale
 from tasks.executor.retention import HOUSEKEEPING_BUDGET, run_due
@@ -110,26 +110,17 @@ def send_lost(app: Celery, now: datetime | None = None) -> int:
     return sent
 
 
-class Housekeeper:
+class Housekeeper(BackgroundThread):
     """A thread in each worker process: ends runs whose worker died, sends lost ids,
     purges old runs once a day (EXECUTOR_RETENTION_DAYS)."""
+
+    thread_name = "executor-housekeeping"
 
     def __init__(self, app: Celery, interval: float | None = None) -> None:
         self.app = app
         self.interval = interval or settings.EXECUTOR_HEARTBEAT_INTERVAL
-        self._stopping = threading.Event()
         self._rounds = TimedRounds()
-        self._thread = threading.Thread(
-            target=self._loop, name="executor-housekeeping", daemon=True
-        )
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        super().__init__()
 
     def run_once(self) -> None:
         recover_stale()

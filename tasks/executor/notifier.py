@@ -4,30 +4,23 @@ each Celery worker's. A thread of its own, because a slow SMTP or webhook server
 delay neither the claiming of runs nor recovery, nor any run's supervisor."""
 
 import logging
-import threading
 
 from django.conf import settings
 from django.db import connection
 
+from tasks.executor.background import BackgroundThread
 from tasks.notifications.delivery import deliver_due
 from tasks.notifications.events import raise_pending
 
 logger = logging.getLogger(__name__)
 
 
-class Notifier:
+class Notifier(BackgroundThread):
+    thread_name = "executor-notifier"
+
     def __init__(self, interval: float | None = None) -> None:
         self.interval = interval or settings.EXECUTOR_NOTIFY_INTERVAL
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="executor-notifier", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        super().__init__()
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
