@@ -16,6 +16,10 @@ from tasks.tests.servers_stop import Server
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 GRACE = 2.0
+# The bound is grace + 5 s. Beside other test processes on a 2-core machine (the
+# suite runs one per core, with Chromium and Celery workers) a stop has been seen to take
+# 7 s, spent waiting for a CPU, not for a run; there the bound gets that much room.
+LIMIT = GRACE + 5 + (8 if os.environ.get("PYTEST_XDIST_WORKER") else 0)
 
 
 @pytest.fixture
@@ -45,11 +49,11 @@ def test_a_stop_interrupts_the_runs_and_the_server_exits(kind, how, user, tmp_pa
     try:
         running, pending, pids = start_runs(server, user, tmp_path)
         getattr(server, how)()
-        took = server.wait(timeout=GRACE + 5)
+        took = server.wait(timeout=LIMIT + 10)
     finally:
         server.stop()
         output = server_log.read_text(errors="replace")
-    assert took <= GRACE + 5, output
+    assert took <= LIMIT, output
     assert took >= GRACE - 0.5, "the script ignores SIGTERM: it is killed after the grace"
     run = Task.objects.get(pk=running)
     assert (run.status, run.end_reason, run.error) == (
