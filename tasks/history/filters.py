@@ -73,9 +73,8 @@ def _by_schedule(queryset, params):
 def refuse_nul(params):
     """FilterError for a NUL character in any parameter: PostgreSQL cannot hold NUL in a
     text value, so it is refused here, on every database, before anything else."""
-    names = ("status", "trigger", "script", "user", "created_after", "created_before", "ordering")
-    names += ("schedule",)
-    for name in (*names, "q", "search"):
+    names = ("status", "trigger", "schedule", "script", "user", "created_after", "created_before")
+    for name in (*names, "ordering", "q", "search"):
         values = params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]
         if any("\x00" in (value or "") for value in values):
             raise FilterError(f"{name}: must not contain NUL characters")
