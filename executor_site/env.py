@@ -91,11 +91,14 @@ def env_float(name: str, default: float, minimum: float | None = None) -> float:
     return number
 
 
-def env_bytes(name: str, default: int) -> int:
-    """A size such as 10485760, 512K, 10M or 1G (at least 1K)."""
+def env_bytes(name: str, default: int, *, zero_means_off: bool = False) -> int:
+    """A size such as 10485760, 512K, 10M or 1G (at least 1K); with `zero_means_off`,
+    also "0", for a limit that can be turned off."""
     value = _raw(name)
     if value is None:
         return default
+    if zero_means_off and value.strip() == "0":
+        return 0
     text = value.strip().upper().removesuffix("B").removesuffix("I")
     multiplier = SIZE_UNITS.get(text[-1:], 1)
     digits = text[:-1] if text[-1:] in SIZE_UNITS else text

@@ -308,12 +308,7 @@ EXECUTOR_METRICS_TOKEN = env_str("EXECUTOR_METRICS_TOKEN", "")
 # pass removes the oldest finished runs of a script beyond its newest N, then the oldest
 # finished runs until the logs held fit the budget; pinned ("keep") and active runs stay.
 EXECUTOR_RETENTION_RUNS_PER_SCRIPT = env_int("EXECUTOR_RETENTION_RUNS_PER_SCRIPT", 0, minimum=0)
-# "0" (no limit) is not a size env_bytes takes: it asks for at least 1K.
-EXECUTOR_RETENTION_MAX_BYTES = (
-    0
-    if env_str("EXECUTOR_RETENTION_MAX_BYTES", "0").strip() == "0"
-    else env_bytes("EXECUTOR_RETENTION_MAX_BYTES", 0)
-)
+EXECUTOR_RETENTION_MAX_BYTES = env_bytes("EXECUTOR_RETENTION_MAX_BYTES", 0, zero_means_off=True)
 
 # --- Files in and out (issue 13) ---
 # Each run's working folder (uploads, artifacts, summary) is made under this folder and
