@@ -106,8 +106,7 @@ class ProcessTree:
         members signalled."""
         # The group first: while the script is unreaped its pid (the group's id) is ours.
         if self.proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, sig)
+            child.kill_group(self.proc, sig)
         members = self.members()
         for process in members:
             with contextlib.suppress(psutil.Error):
