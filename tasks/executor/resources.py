@@ -11,8 +11,9 @@ process's VmHWM (the kernel's own peak of that process since its exec: exact, ho
 briefly it was reached) and the tree's summed VmRSS (for a tree whose processes peak
 together). The peak is the largest of those. What sampling cannot see is a peak reached
 and left between the last sample and the exit of a process; wait4's figure covers that
-whenever it is larger than what the server itself had before the spawn, since only then
-can it not be the server's. Error bars (README, "Resource figures"): the figure is never
+whenever it is larger than the server's own high-water mark read right after the spawn
+(the mark only grows, so it bounds what the child took over): only then can it not be
+the server's. Error bars (README, "Resource figures"): the figure is never
 above the script's true peak except for pages shared between processes of one tree
 (counted once per process in the sum), and below it only for a process that grew in its
 last SAMPLE_INTERVAL and stayed under the server's own high-water mark.

@@ -144,14 +144,14 @@ class Supervisor:
         writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES, secrets=secrets)
         progress, echo = (task.progress, task.progress_message), self.files.echo(self.echo)
         self.output = Output(writer, progress, echo)
-        inherited_kb = own_high_water_kb()
         self.watchdog = Watchdog(task, entry, self.cancel)
         process_tree.become_subreaper()
         try:
             self.proc = child.spawn(argv, cwd=entry.path.parent, env=env)
         except OSError as exc:
             return self._could_not_start(f"could not start {argv[0]}: {exc.strerror or exc}")
-        self.memory = TreeSampler(self.proc.pid, inherited_kb=inherited_kb)
+        # Read after the fork: the mark is monotonic, so it bounds what the child took over.
+        self.memory = TreeSampler(self.proc.pid, inherited_kb=own_high_water_kb())
         self.tree = process_tree.ProcessTree(self.proc, task.pk)
         # What actually ran, on this machine (which may not be the one that took the
         # request): written with the first update of the row where it differs.
