@@ -124,6 +124,9 @@ class ThreadPoolEngine:
             # now (a reloader passing the first one on) changes nothing.
             signal.signal(signal.SIGINT, _exit_now)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            # gunicorn's master answers the same Ctrl-C with SIGQUIT to its worker, late on
+            # a loaded machine: its handler's sys.exit() would abort this stop half-way.
+            signal.signal(signal.SIGQUIT, signal.SIG_IGN)
         if self._supervisors:
             logger.warning(
                 "stopping: interrupting %d run(s), up to %g s (Ctrl-C again to exit now)",
