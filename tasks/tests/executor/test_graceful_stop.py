@@ -76,11 +76,12 @@ def test_a_second_ctrl_c_exits_at_once(kind, user, tmp_path, server_log):
         running, _, pids = start_runs(server, user, tmp_path)
         server.interrupt()
         # Only the wait for the first stop to start; what is checked is the second one.
-        wait_for(
-            lambda: "Ctrl-C again" in server_log.read_text(),
-            timeout=30,
-            message="the first stop",
-        )
+        try:
+            wait_for(lambda: "Ctrl-C again" in server_log.read_text(), timeout=30)
+        except AssertionError:
+            raise AssertionError(
+                "the first stop did not begin:\n" + server_log.read_text(errors="replace")
+            ) from None
         server.interrupt()
         took = server.wait(timeout=15)
     finally:
