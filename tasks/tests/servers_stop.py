@@ -62,7 +62,15 @@ class Server:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_for(self._answers, timeout=60, interval=0.1, message=f"{kind} to listen")
+        try:
+            wait_for(self._answers, timeout=60, interval=0.1, message=f"{kind} to listen")
+        except BaseException:
+            # A server that never listened (a port taken meanwhile, a failed start) must not
+            # outlive the test: it would hold the test database the next test recreates.
+            self.stop()
+            raise AssertionError(
+                f"{kind} did not start:\n" + Path(log_path).read_text(errors="replace")
+            ) from None
 
     def _answers(self):
         assert self.process.poll() is None, "the server exited"
