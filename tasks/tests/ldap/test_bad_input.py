@@ -12,7 +12,6 @@ from django.contrib.auth.models import User
 from django_auth_ldap.backend import LDAPBackend
 from ldap.filter import escape_filter_chars
 
-from tasks.tests.ldap.directory import free_port
 from tasks.web.ldap_backend import DIRECTORY_FAILED, NAME_REFUSED, UNREACHABLE
 
 pytestmark = pytest.mark.django_db
@@ -113,9 +112,9 @@ def test_a_directory_that_does_not_answer_is_given_up_on_within_the_timeout(
     # A port that accepts connections and never answers, like a firewall that drops.
     directory.stop()
     with socket.socket() as silent:
-        silent.bind(("127.0.0.1", free_port()))
+        silent.bind(("127.0.0.1", 0))
         silent.listen()
-        directory.url = "ldap://127.0.0.1:%d" % silent.getsockname()[1]
+        directory.url = f"ldap://127.0.0.1:{silent.getsockname()[1]}"
         use_directory(directory, EXECUTOR_LDAP_TIMEOUT="1")
         started = time.monotonic()
         response = sign_in(client, "alice", "alice-pw")
