@@ -49,10 +49,11 @@ def group_dn(name):
 
 
 def slapd_path():
-    """slapd, or None when it is not installed (Debian: apt-get install slapd)."""
-    return shutil.which("slapd") or next(
-        (str(path) for path in (Path("/usr/sbin/slapd"),) if path.exists()), None
-    )
+    """slapd, or None when it is not installed (Debian: apt-get install slapd). Looked
+    for in /usr/sbin too, which an ordinary user's PATH may leave out."""
+    if found := shutil.which("slapd"):
+        return found
+    return "/usr/sbin/slapd" if Path("/usr/sbin/slapd").exists() else None
 
 
 def _member_dn(member):
@@ -133,7 +134,13 @@ class Directory:
         conf.write_text(slapd_conf(self.folder, self.tls))
         (self.folder / "directory.ldif").write_text(directory_ldif())
         subprocess.run(
-            ["slapadd", "-f", str(conf), "-l", str(self.folder / "directory.ldif")],
+            [
+                str(Path(slapd_path()).with_name("slapadd")),
+                "-f",
+                str(conf),
+                "-l",
+                str(self.folder / "directory.ldif"),
+            ],
             check=True,
             capture_output=True,
             timeout=60,
