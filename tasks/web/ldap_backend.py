@@ -3,7 +3,7 @@ page needs on top (settings: executor_site/ldap_settings.py).
 
 django-auth-ldap does the work: it escapes the user name in the search filter, binds as
 the user to check the password, and applies staff/superuser flags and mirrored groups.
-This subclass adds three things it leaves to its caller:
+This subclass adds what it leaves to its caller:
 
 - A user name holding LDAP filter characters (`*`, `(`, `)`, `\\`, NUL) is refused before
   the directory is asked, and logged: escaping already makes `*)(uid=*` match nothing,
@@ -13,6 +13,7 @@ This subclass adds three things it leaves to its caller:
 - When the directory could not be asked (down, a timeout, a refused service bind), the
   sign-in form says that instead of "wrong password" (and does not count it as a failed
   attempt: no password was checked).
+- A session of a user deactivated in the admin ends, as with Django's own backend.
 """
 
 import logging
@@ -49,6 +50,12 @@ class DirectoryBackend(LDAPBackend):
             note_problem(request, NAME_REFUSED)
             return None
         return super().authenticate(request, username, password, **kwargs)
+
+    def get_user(self, user_id):
+        # As Django's own backend: a session of a user deactivated in the admin ends at
+        # their next request (django-auth-ldap's get_user returns them regardless).
+        user = super().get_user(user_id)
+        return user if user is not None and user.is_active else None
 
     def authenticate_ldap_user(self, ldap_user, password):
         user = super().authenticate_ldap_user(ldap_user, password)

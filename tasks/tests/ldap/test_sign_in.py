@@ -154,3 +154,12 @@ def test_a_wrong_password_or_an_unknown_user_is_refused_clearly_and_logged(
     assert "_auth_user_id" not in client.session
     assert any(logged in message for message in caplog.messages)
     assert not User.objects.filter(username=username).exists()
+
+
+def test_deactivating_a_directory_user_ends_their_session(client, directory, use_directory):
+    use_directory(directory)
+    sign_in(client, "alice", "alice-pw")
+    assert client.get("/").status_code == 200
+    User.objects.filter(username="alice").update(is_active=False)
+    assert client.get("/").status_code == 302
+    assert sign_in(client, "alice", "alice-pw").status_code == 200
