@@ -10,9 +10,9 @@ This subclass adds what it leaves to its caller:
   and no directory or local account has such a name, so it can only be a probe.
 - A failed sign-in is logged at WARNING with its reason (unknown user, or a password or
   group the directory refused); the library says so only at DEBUG.
-- When the directory could not be asked (down, a timeout, a refused service bind), the
-  sign-in form says that instead of "wrong password" (and does not count it as a failed
-  attempt: no password was checked).
+- When the directory could not be asked (down, a timeout, a failed StartTLS, a refused
+  service bind), the sign-in form says that instead of "wrong password" (and does not
+  count it as a failed attempt: no password was checked).
 - A session of a user deactivated in the admin ends, as with Django's own backend.
 """
 
@@ -34,6 +34,10 @@ NAME_REFUSED = (
 UNREACHABLE = (
     "The directory (LDAP) cannot be reached, so your password could not be checked. "
     "Try again in a minute; if it persists, tell the administrator."
+)
+UNVERIFIED = (
+    "No secure (TLS) connection to the directory (LDAP) could be made, so your password "
+    "was not sent: its certificate may not verify. Tell the administrator."
 )
 DIRECTORY_FAILED = (
     "The directory (LDAP) refused to look you up, so your password could not be checked. "
@@ -74,5 +78,11 @@ class DirectoryBackend(LDAPBackend):
 @receiver(ldap_error, sender=DirectoryBackend)
 def _directory_error(sender, context, request=None, exception=None, **kwargs):
     # django-auth-ldap has logged the error itself (logger django_auth_ldap, WARNING).
-    unreachable = isinstance(exception, (ldap.SERVER_DOWN, ldap.TIMEOUT, ldap.CONNECT_ERROR))
-    note_problem(request, UNREACHABLE if unreachable else DIRECTORY_FAILED, counts=False)
+    if isinstance(exception, ldap.CONNECT_ERROR):
+        # What libldap raises when StartTLS fails (a certificate that does not verify).
+        problem = UNVERIFIED
+    elif isinstance(exception, (ldap.SERVER_DOWN, ldap.TIMEOUT)):
+        problem = UNREACHABLE
+    else:
+        problem = DIRECTORY_FAILED
+    note_problem(request, problem, counts=False)

@@ -18,13 +18,17 @@ from tasks.tests.requirements import require_or_skip
 BACKENDS = ["tasks.web.ldap_backend.DirectoryBackend", "django.contrib.auth.backends.ModelBackend"]
 
 
-@pytest.fixture
-def directory(tmp_path):
+def require_slapd():
     require_or_skip(
         "ldap",
         slapd_path() is not None,
         "slapd is not installed (Debian: apt-get install slapd ldap-utils)",
     )
+
+
+@pytest.fixture
+def directory(tmp_path):
+    require_slapd()
     started = Directory(tmp_path / "slapd").start()
     yield started
     started.stop()
