@@ -7,12 +7,11 @@ import socket
 import time
 
 import pytest
-from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django_auth_ldap.backend import LDAPBackend
 from ldap.filter import escape_filter_chars
 
-from tasks.web.ldap_backend import DIRECTORY_FAILED, NAME_REFUSED, UNREACHABLE
+from tasks.web.ldap_backend import DIRECTORY_FAILED, NAME_REFUSED, UNREACHABLE, DirectoryBackend
 
 pytestmark = pytest.mark.django_db
 
@@ -41,10 +40,14 @@ def test_an_ldap_filter_in_the_user_name_is_refused_and_logged(
     assert User.objects.count() == 0
 
 
-def test_a_nul_in_the_user_name_is_refused_before_the_directory(directory, use_directory):
-    # The form refuses a NUL itself; other callers of authenticate() meet the backend's check.
+def test_a_nul_in_the_user_name_is_refused_before_the_directory(directory, use_directory, caplog):
+    # The form refuses a NUL itself; other callers of the backend meet its own check.
     use_directory(directory)
-    assert authenticate(None, username="alice\x00", password="alice-pw") is None
+    backend = DirectoryBackend()
+    with caplog.at_level(logging.DEBUG):
+        assert backend.authenticate(None, username="alice\x00", password="alice-pw") is None
+    assert "LDAP sign-in refused: the user name 'alice\\x00'" in caplog.text
+    assert "search_s(" not in caplog.text  # the directory was not asked
 
 
 @pytest.mark.parametrize("username", ["*)(uid=*", "*", "alice)(|(uid=*"])
