@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 
 from tasks.access import can_run
 from tasks.catalog import get_catalog
+from tasks.tests.conftest import token_client
 from tasks.tests.ldap.directory import group_dn, person_dn
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +164,22 @@ def test_deactivating_a_directory_user_ends_their_session(client, directory, use
     User.objects.filter(username="alice").update(is_active=False)
     assert client.get("/").status_code == 302
     assert sign_in(client, "alice", "alice-pw").status_code == 200
+
+
+def test_the_users_api_token_follows_the_groups_of_their_last_sign_in(
+    client, directory, use_directory
+):
+    use_directory(directory)
+    sign_in(client, "alice", "alice-pw")
+    api = token_client(signed_in_user(client))
+
+    def scripts():
+        response = api.get("/api/scripts/")
+        assert response.status_code == 200, response.content
+        return {script["key"] for script in response.json()["scripts"]}
+
+    assert "secret_club" in scripts()
+    directory.remove_member("club", person_dn("alice"))
+    client.post("/accounts/logout/")
+    sign_in(client, "alice", "alice-pw")
+    assert "secret_club" not in scripts()
