@@ -113,12 +113,13 @@ def env_bytes(name: str, default: int, *, zero_means_off: bool = False) -> int:
     return number
 
 
-def env_list(name: str, default: list[str]) -> list[str]:
-    """Comma-separated values; set but empty means an empty list."""
+def env_list(name: str, default: list[str], *, separator: str = ",") -> list[str]:
+    """Comma-separated values (or `separator`-separated, for values that hold commas
+    themselves, such as LDAP DNs); set but empty means an empty list."""
     value = os.environ.get(name)
     if value is None:
         return default
-    return [item.strip() for item in value.split(",") if item.strip()]
+    return [item.strip() for item in value.split(separator) if item.strip()]
 
 
 def env_rate(name: str, default: str) -> tuple[int, int] | None:

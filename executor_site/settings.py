@@ -23,6 +23,7 @@ from executor_site.env import (
     env_str,
     load_dotenv,
 )
+from executor_site.ldap_settings import ldap_from_environment
 from executor_site.mailers import mailer_from_environment
 from executor_site.notification_schema import NOTIFICATION_EVENT_ENUM, NOTIFICATION_PAYLOAD
 
@@ -369,3 +370,14 @@ CORS_EXPOSE_HEADERS = ["Retry-After", "WWW-Authenticate"]
 REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].insert(
     0, "tasks.api.authentication.ScopedTokenAuthentication"
 )
+
+# Sign-in through LDAP or Active Directory (django-auth-ldap), off unless EXECUTOR_LDAP_URL
+# is set; executor_site/ldap_settings.py reads the EXECUTOR_LDAP_* variables. The directory
+# is asked first; local accounts (Django's own backend) keep working beside it.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if LDAP_SETTINGS := ldap_from_environment():
+    globals().update(LDAP_SETTINGS)
+    AUTHENTICATION_BACKENDS.insert(0, "tasks.web.ldap_backend.DirectoryBackend")
+# django-auth-ldap says why the directory could not be asked (unreachable, a refused
+# service bind) at WARNING.
+LOGGING["loggers"]["django_auth_ldap"] = {"handlers": ["console"], "level": "WARNING"}

@@ -20,3 +20,31 @@ def check_child_environment(app_configs=None, **kwargs):
             id="executor.W020",
         )
     ]
+
+
+LOOPBACK_HOSTS = ("127.", "localhost", "[::1]")
+
+
+@register(Tags.security)
+def check_ldap_encrypted(app_configs=None, **kwargs):
+    """Sign-in through LDAP sends each user's password to the directory: over plain
+    ldap:// without StartTLS, anyone on the path between the two reads it."""
+    url = getattr(settings, "AUTH_LDAP_SERVER_URI", "")
+    if not url or getattr(settings, "AUTH_LDAP_START_TLS", False):
+        return []
+    clear = [
+        part
+        for part in url.split()
+        if part.lower().startswith("ldap://")
+        and not part[len("ldap://") :].lower().startswith(LOOPBACK_HOSTS)
+    ]
+    if not clear:
+        return []
+    return [
+        Warning(
+            f"EXECUTOR_LDAP_URL ({' '.join(clear)}) sends users' passwords to the directory "
+            "unencrypted.",
+            hint="Set EXECUTOR_LDAP_START_TLS=1, or use an ldaps:// URL.",
+            id="executor.W045",
+        )
+    ]

@@ -29,6 +29,11 @@ ROOT = Path(__file__).resolve().parents[2]
         (lambda: env.env_bytes("X_TEST", 5, zero_means_off=True), "0", 0),
         (lambda: env.env_list("X_TEST", ["a"]), " a, b ,,c ", ["a", "b", "c"]),
         (lambda: env.env_list("X_TEST", ["a"]), "", []),
+        (
+            lambda: env.env_list("X_TEST", [], separator=";"),
+            "cn=a,dc=x ; cn=b,dc=x;",
+            ["cn=a,dc=x", "cn=b,dc=x"],
+        ),
         (lambda: env.env_rate("X_TEST", "30/min"), "10/15m", (10, 900)),
         (lambda: env.env_rate("X_TEST", "30/min"), "off", None),
         (
