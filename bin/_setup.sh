@@ -44,3 +44,19 @@ setup_venv() {
         echo "$wanted" > "$stamp"
     fi
 }
+
+setup_optional() {
+    # An extra that needs more than pip (a compiler, system headers): try it once per change
+    # of its file, and say what is missing instead of failing the whole setup.
+    local requirements=$1 what=$2 stamp=.venv/.tried-$(basename "$1")
+    local wanted
+    wanted=$(sha256sum "$requirements" | cut -d' ' -f1)
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && return 0
+    if .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements" >.venv/.tried.log 2>&1; then
+        echo "$wanted" > "$stamp"
+    else
+        echo "note: $what is not available: installing $requirements failed (see .venv/.tried.log;" >&2
+        echo "      python-ldap needs a C compiler, libldap2-dev and libsasl2-dev). Everything else works." >&2
+        echo "$wanted" > "$stamp"
+    fi
+}

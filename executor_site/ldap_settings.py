@@ -57,6 +57,19 @@ def _filter(name: str, default: str, *, needs_user: bool) -> str:
     return text
 
 
+def _library() -> None:
+    """Fail the start with what to install when LDAP is asked for but not installed."""
+    try:
+        import django_auth_ldap  # noqa: F401
+        import ldap  # noqa: F401
+    except ImportError:
+        raise ImproperlyConfigured(
+            "EXECUTOR_LDAP_URL is set but django-auth-ldap is not installed: "
+            ".venv/bin/pip install -r requirements-ldap.txt (python-ldap is built from "
+            "source: it needs a C compiler, libldap2-dev and libsasl2-dev)"
+        ) from None
+
+
 def _dn(name: str, value: str) -> str:
     import ldap.dn
 
@@ -151,6 +164,7 @@ def ldap_from_environment() -> dict[str, Any]:
         raise ImproperlyConfigured(
             f"EXECUTOR_LDAP_URL must start with ldap://, ldaps:// or ldapi://, got {url!r}"
         )
+    _library()
     import ldap
     from django_auth_ldap.config import LDAPSearch
 
