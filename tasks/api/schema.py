@@ -165,7 +165,11 @@ LOG_PARAMETERS = [
     OpenApiParameter(
         "offset", int, description="A byte offset: return only what follows it (with chunks)."
     ),
-    OpenApiParameter("limit", int, description="Bytes to return with offset (default 1 MiB)."),
+    OpenApiParameter(
+        "limit",
+        int,
+        description="Bytes to return from offset (default 1 MiB; alone, from the start).",
+    ),
 ]
 
 

@@ -249,9 +249,11 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
         """The whole log, or with ?offset=N what follows byte N (up to ?limit bytes)."""
         task = self.get_object()
         raw_offset = request.query_params.get("offset")
-        if raw_offset is None:
+        if raw_offset is None and "limit" not in request.query_params:
             # The seed's form: the whole log as one string, streamed.
             return whole_log_response(task)
+        if raw_offset is None:
+            raw_offset = "0"  # a limit alone reads from the start, as a client expects
         try:
             offset = logs.whole_number(raw_offset, "offset")
             limit = logs.whole_number(

@@ -41,6 +41,13 @@ def test_the_log_is_complete_once_the_run_ended_and_everything_was_read(api, tas
     assert api.get(f"/api/tasks/{task.pk}/logs?offset=0&limit=1").json()["complete"] is False
 
 
+def test_a_limit_alone_reads_from_the_start(api, task):
+    alone = api.get(f"/api/tasks/{task.pk}/logs?limit=4").json()
+    assert alone == api.get(f"/api/tasks/{task.pk}/logs?offset=0&limit=4").json()
+    assert alone["offset"] == 0
+    assert alone["complete"] is False
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
@@ -49,6 +56,7 @@ def test_the_log_is_complete_once_the_run_ended_and_everything_was_read(api, tas
         ("offset=1.5", "offset: must be a whole number"),
         ("offset=14", "offset: 14 is past the end of the log (13 bytes so far)"),
         ("offset=0&limit=0", "limit: must be between 1 and"),
+        ("limit=0", "limit: must be between 1 and"),
         ("offset=0&limit=999999999999", "limit: must be between 1 and"),
     ],
 )
