@@ -9,6 +9,7 @@ their own runs (`access.sees_all_runs`) gets only their own figures. `bench/insi
 measures it at scale.
 """
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from tasks import access
 from tasks.models import ScriptException, ScriptHour, Status
-from tasks.models.figures import BUCKETS, percentile, utc_hour
+from tasks.models.figures import BUCKETS, hour_of, hour_start, percentile
 
 # name: (label, length, bucket unit)
 WINDOWS = {
@@ -96,21 +97,22 @@ def script_trends(user, script: str, window: str = DEFAULT_WINDOW, now=None) -> 
     The window is whole UTC hours: from the hour `window` ago, up to now."""
     label, length, unit = WINDOWS[window]
     now = now or timezone.now()
-    since = utc_hour(now - length)
-    figures = _own(ScriptHour.objects.filter(script=script, hour__gte=since), user)
-    buckets = {start: Bucket(start) for start in _bucket_starts(since, now, unit)}
+    first = hour_of(now - length)
+    since = hour_start(first)
+    figures = _own(ScriptHour.objects.filter(script=script, hour__gte=first), user)
+    buckets = [Bucket(start) for start in _bucket_starts(since, now, unit)]
+    # Each bucket's first hour: an hour's row goes to the last bucket starting at or before it.
+    firsts = [hour_of(bucket.start) for bucket in buckets]
     totals = {"runs": 0, Status.SUCCESS: 0, Status.FAILED: 0}
-    rows = figures.order_by().values("hour", "status")
-    for row in rows.annotate(runs=Sum("runs"), memory=Max("peak_memory_kb")):
-        totals["runs"] += row["runs"]
-        if row["status"] in totals:
-            totals[row["status"]] += row["runs"]
-        bucket = buckets.get(_truncate(row["hour"], unit))
-        if bucket is None:  # pragma: no cover - every hour of the window has its bucket
-            continue
-        bucket.counts[row["status"]] = bucket.counts.get(row["status"], 0) + row["runs"]
-        if row["memory"] is not None:
-            bucket.peak_memory_kb = max(bucket.peak_memory_kb or 0, row["memory"])
+    rows = figures.order_by().values_list("hour", "status")
+    for hour, status, runs, memory in rows.annotate(Sum("runs"), Max("peak_memory_kb")):
+        totals["runs"] += runs
+        if status in totals:
+            totals[status] += runs
+        bucket = buckets[max(0, bisect_right(firsts, hour) - 1)]
+        bucket.counts[status] = bucket.counts.get(status, 0) + runs
+        if memory is not None:
+            bucket.peak_memory_kb = max(bucket.peak_memory_kb or 0, memory)
     successes = figures.filter(status=Status.SUCCESS).aggregate(
         **{name: Sum(name) for name in BUCKETS}
     )
@@ -124,7 +126,7 @@ def script_trends(user, script: str, window: str = DEFAULT_WINDOW, now=None) -> 
         .values_list("created_at", "duration")
     )
     exceptions = (
-        _own(ScriptException.objects.filter(script=script, hour__gte=since), user)
+        _own(ScriptException.objects.filter(script=script, hour__gte=first), user)
         .values("exception")
         .annotate(count=Sum("runs"))
         .order_by("-count", "exception")[:TOP_EXCEPTIONS]
@@ -134,7 +136,7 @@ def script_trends(user, script: str, window: str = DEFAULT_WINDOW, now=None) -> 
         label=label,
         unit=unit,
         since=since,
-        buckets=list(buckets.values()),
+        buckets=buckets,
         runs=totals["runs"],
         succeeded=totals[Status.SUCCESS],
         failed=totals[Status.FAILED],

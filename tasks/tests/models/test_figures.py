@@ -11,10 +11,11 @@ from django.forms.models import model_to_dict
 
 from tasks.history.purging import purge
 from tasks.models import ScriptException, ScriptHour, ScriptTotal, Status, Task
-from tasks.models.figures import BOUNDS, BUCKETS, bucket_of, percentile
+from tasks.models.figures import BOUNDS, BUCKETS, bucket_of, hour_of, hour_start, percentile
 from tasks.tests.factories import finished_run, make_task
 
 T = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+H = hour_of(T)
 
 
 def rows(model):
@@ -70,7 +71,7 @@ def hour_row(**key):
 
 
 def test_the_figures_of_the_fixture_by_hand(history, user, other_user):
-    success = hour_row(script="echo", hour=T, user_pk=user.pk, status=Status.SUCCESS)
+    success = hour_row(script="echo", hour=H, user_pk=user.pk, status=Status.SUCCESS)
     assert (success.runs, success.started, success.timed) == (2, 2, 2)
     assert success.duration_seconds == pytest.approx(5.5)
     assert success.peak_memory_kb == 900
@@ -82,13 +83,13 @@ def test_the_figures_of_the_fixture_by_hand(history, user, other_user):
         "d07": 1,
         "d08": 1,
     }
-    failed = hour_row(script="echo", hour=T, user_pk=user.pk, status=Status.FAILED)
+    failed = hour_row(script="echo", hour=H, user_pk=user.pk, status=Status.FAILED)
     assert (failed.runs, failed.log_bytes, failed.log_dropped_bytes) == (1, 20, 5)
     assert failed.peak_memory_kb is None
     assert failed.d05 == 1  # 0.3 s in (0.2, 0.5]
-    later = hour_row(script="echo", hour=T + timedelta(hours=1), status=Status.FAILED)
+    later = hour_row(script="echo", hour=H + 1, status=Status.FAILED)
     assert (later.runs, later.d12) == (1, 1)  # 60 s in (50, 100]
-    cancelled = hour_row(script="echo", hour=T, user_pk=other_user.pk, status=Status.CANCELLED)
+    cancelled = hour_row(script="echo", hour=H, user_pk=other_user.pk, status=Status.CANCELLED)
     assert (cancelled.runs, cancelled.started, cancelled.timed) == (1, 0, 0)
     assert sum(cancelled.buckets()) == 0
     assert hour_row(script="lines", status=Status.SUCCESS).d00 == 1  # 5 ms: up to 10 ms
@@ -100,7 +101,8 @@ def test_the_figures_of_the_fixture_by_hand(history, user, other_user):
     assert ScriptTotal.objects.count() == 4  # echo: 3 statuses; lines: 1
 
     lines = sorted(ScriptException.objects.values_list("hour", "exception", "runs"))
-    assert lines == [(T, "ValueError: x", 1), (T + timedelta(hours=1), "ValueError: x", 1)]
+    assert lines == [(H, "ValueError: x", 1), (H + 1, "ValueError: x", 1)]
+    assert hour_start(H) == T
 
 
 def test_active_runs_are_not_counted_until_they_end(user):
@@ -152,7 +154,7 @@ def test_a_rebuild_since_a_date_keeps_the_older_hours(history, user):
     purge(None, Task.objects.filter(created_at__lt=T + timedelta(hours=1)))
     call_command("rebuild_insight", "--since", "2026-11-20T10:00", stdout=StringIO())
     # The 09:00 hour is kept though its runs are gone; 10:00 was rebuilt from its run.
-    assert ScriptHour.objects.filter(hour=T).count() == 4
+    assert ScriptHour.objects.filter(hour=H).count() == 4
     assert ScriptTotal.objects.get(script="echo", status=Status.FAILED).runs == 2
 
 
