@@ -184,3 +184,37 @@ def test_the_estimated_percentile():
     past = [0] * len(BUCKETS)
     past[-1] = 1
     assert percentile(past, 0.5) == timedelta(seconds=BOUNDS[-1])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_runs_ending_at_once_on_several_connections_are_all_counted(user):
+    """Eight threads, each with its own database connection (a session apiece, as separate
+    processes have), end runs of one script and hour together: the first INSERT wins and
+    the others fall back to the UPDATE, so no run is lost or counted twice."""
+    import threading
+
+    from django.db import connection
+
+    created = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    runs = [make_task(user, "echo", Status.RUNNING, created_at=created) for _ in range(24)]
+    start = threading.Barrier(8)
+    errors = []
+
+    def end(share):
+        try:
+            start.wait(timeout=30)
+            for task in share:
+                assert task.finish(status=Status.SUCCESS, end_reason="exit")
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=end, args=(runs[index::8],)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert ScriptHour.objects.get(script="echo").runs == 24
+    assert ScriptTotal.objects.get(script="echo").runs == 24
