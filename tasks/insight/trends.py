@@ -117,9 +117,14 @@ def script_trends(user, script: str, window: str = DEFAULT_WINDOW, now=None) -> 
         **{name: Sum(name) for name in BUCKETS}
     )
     durations = [successes[name] or 0 for name in BUCKETS]
-    # Live: the window's runs that have not ended yet (few, through the status index).
-    visible = access.visible_tasks(user).filter(script=script)
-    totals["runs"] += visible.active().filter(created_at__gte=since).count()
+    # Live: the window's runs that have not ended yet, of every script and matched here:
+    # given the script or the window, SQLite's planner walks the (script, created_at) or
+    # (created_at) index through the whole window (114 ms at 1,000,000 runs) instead of
+    # taking the (status, created_at) index to the few active runs.
+    visible = access.visible_tasks(user)
+    active = visible.active().order_by().values_list("script", "created_at")
+    totals["runs"] += sum(1 for name, created in active if name == script and created >= since)
+    visible = visible.filter(script=script)
     recent = (
         visible.filter(status=Status.SUCCESS, created_at__gte=since, duration__isnull=False)
         .order_by("-created_at")
