@@ -1,14 +1,15 @@
 """The script page (`/scripts/<key>/`, each window) and `GET /metrics` on a large history, p95.
 
-    .venv/bin/python bench/insight.py [--tasks 1000000] [--requests 20]
+    .venv/bin/python bench/insight.py [--tasks 1000000] [--requests 20] [--database-url URL]
 
 Runs are spread evenly over 180 days across 5 scripts, so the 90-day window of one script
-holds about a tenth of the history. Requests go through the whole Django stack in-process
-(a staff session; the metrics with the bearer token). Each figure is printed with the
-ratio against the same request on a history of 1,000 runs measured in the same run (the
-baseline: what a nearly empty history costs). Target: the script page under 100 ms at
-1,000,000 runs.
-"""
+holds about a tenth of the history. The history is filled through executemany (`fill`),
+then the figures the page and the metrics read (tasks/models/figures.py) are rebuilt from
+it; both times are printed. Requests go through the whole Django stack in-process (a staff
+session; the metrics with the bearer token), and the page's queries (`script_trends`) and
+the scrape's (`exposition`) are timed apart from the rendering. Each figure is printed with
+the ratio against the same on a history of 1,000 runs measured in the same run (the
+baseline: what a nearly empty history costs). Target: under 100 ms at 1,000,000 runs."""
 
 import argparse
 import random
