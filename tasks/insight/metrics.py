@@ -3,11 +3,11 @@
 A custom collector rather than counters kept in memory: runs are supervised by several
 web processes and Celery workers, and the database is the one place that sees them all
 (prometheus_client's multiprocess mode would only cover the processes of one machine).
-Counters count the runs the history holds, so a purge lowers them; Prometheus takes a
-lower value as a counter reset.
+The counters of finished runs are the all-time figures per script and status
+(`ScriptTotal`, tasks/models/figures.py: tens of rows, written as each run ends), so a
+purge does not lower them; what is live (pending and running runs, their bytes so far)
+is read from the history through its status index.
 """
-
-from datetime import timedelta
 
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
@@ -18,10 +18,11 @@ from prometheus_client.core import (
     HistogramMetricFamily,
 )
 
-from tasks.models import FINISHED_STATUSES, Status, Task
+from tasks.models import ScriptTotal, Status, Task
+from tasks.models.figures import BOUNDS, BUCKETS
 
-# Run durations in seconds: from a quick script to the default one-hour timeout.
-DURATION_BUCKETS = (0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600)
+# Run durations in seconds: the figures' buckets (a 1-2-5 series from 10 ms to 50,000 s).
+DURATION_BUCKETS = BOUNDS
 
 
 class HistoryCollector:
@@ -29,11 +30,12 @@ class HistoryCollector:
     protocol: an object with `collect`)."""
 
     def collect(self):
-        yield from self._run_counters()
-        yield self._durations()
+        totals = list(ScriptTotal.objects.order_by("script", "status"))
+        yield from self._run_counters(totals)
+        yield self._durations(totals)
         yield from self._queue()
 
-    def _run_counters(self):
+    def _run_counters(self, totals):
         started = CounterMetricFamily(
             "executor_runs_started", "Runs that started, by script.", labels=["script"]
         )
@@ -50,54 +52,56 @@ class HistoryCollector:
             "Bytes of output the per-run log cap dropped, by script.",
             labels=["script"],
         )
-        rows = (
-            Task.objects.order_by()
-            .values("script", "status")
+        per_script: dict[str, list[int]] = {}
+        for total in totals:
+            sums = per_script.setdefault(total.script, [0, 0, 0])
+            sums[0] += total.started
+            sums[1] += total.log_bytes
+            sums[2] += total.log_dropped_bytes
+            finished.add_metric([total.script, total.status], total.runs)
+        # The runs still going have started (when running) and written bytes already.
+        live = (
+            Task.objects.active()
+            .order_by()
+            .values("script")
             .annotate(
-                runs=Count("id"),
-                started=Count("id", filter=Q(started_at__isnull=False)),
-                log=Sum("log_bytes"),
-                dropped=Sum("log_dropped_bytes"),
+                running=Count("id", filter=Q(status=Status.RUNNING)),
+                written=Sum("log_bytes"),
+                lost=Sum("log_dropped_bytes"),
             )
         )
-        per_script: dict[str, list[int]] = {}
-        for row in rows:
-            totals = per_script.setdefault(row["script"], [0, 0, 0])
-            totals[0] += row["started"]
-            totals[1] += row["log"] or 0
-            totals[2] += row["dropped"] or 0
-            if row["status"] in FINISHED_STATUSES:
-                finished.add_metric([row["script"], row["status"]], row["runs"])
+        for row in live:
+            sums = per_script.setdefault(row["script"], [0, 0, 0])
+            sums[0] += row["running"]
+            sums[1] += row["written"] or 0
+            sums[2] += row["lost"] or 0
         for script, (runs, written, lost) in sorted(per_script.items()):
             started.add_metric([script], runs)
             log_bytes.add_metric([script], written)
             dropped.add_metric([script], lost)
         return started, finished, log_bytes, dropped
 
-    def _durations(self):
+    def _durations(self, totals):
         family = HistogramMetricFamily(
             "executor_run_duration_seconds",
             "How long finished runs took, by script.",
             labels=["script"],
         )
-        buckets = {
-            f"le_{index}": Count("id", filter=Q(duration__lte=timedelta(seconds=bound)))
-            for index, bound in enumerate(DURATION_BUCKETS)
-        }
-        rows = (
-            Task.objects.finished()
-            .filter(duration__isnull=False)
-            .order_by()
-            .values("script")
-            .annotate(runs=Count("id"), total=Sum("duration"), **buckets)
-        )
-        for row in sorted(rows, key=lambda row: row["script"]):
-            cumulative = [
-                (_bound(bound), row[f"le_{index}"]) for index, bound in enumerate(DURATION_BUCKETS)
-            ]
-            cumulative.append(("+Inf", row["runs"]))
-            total = row["total"].total_seconds() if row["total"] else 0.0
-            family.add_metric([row["script"]], cumulative, sum_value=total)
+        per_script: dict[str, tuple[list[int], list[float]]] = {}
+        for total in totals:
+            counts, seconds = per_script.setdefault(total.script, ([0] * len(BUCKETS), [0.0]))
+            for index, runs in enumerate(total.buckets()):
+                counts[index] += runs
+            seconds[0] += total.duration_seconds
+        for script, (counts, seconds) in sorted(per_script.items()):
+            if not sum(counts):
+                continue
+            cumulative, running = [], 0
+            for bound, runs in zip(DURATION_BUCKETS, counts, strict=False):
+                running += runs
+                cumulative.append((_bound(bound), running))
+            cumulative.append(("+Inf", sum(counts)))
+            family.add_metric([script], cumulative, sum_value=seconds[0])
         return family
 
     def _queue(self):

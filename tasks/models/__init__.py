@@ -12,6 +12,7 @@ from tasks.models.artifact import (
 )
 from tasks.models.audit import AuditAction, AuditEvent
 from tasks.models.choices import FINISHED_STATUSES, EndReason, Status, Stream, Trigger
+from tasks.models.figures import ScriptException, ScriptHour, ScriptTotal
 from tasks.models.hooks import Hook, HookCall
 from tasks.models.log import MAX_CHUNK, LogChunk
 from tasks.models.notifications import (
@@ -62,6 +63,9 @@ __all__ = [
     "Schedule",
     "ScopedToken",
     "ScriptCatalog",
+    "ScriptException",
+    "ScriptHour",
+    "ScriptTotal",
     "Status",
     "Stream",
     "Subscription",

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import NotSupportedError, connections, models, router, transaction
 from django.utils import timezone
 
+from tasks.models import figures
 from tasks.models.choices import FINISHED_STATUSES, EndReason, Status, Trigger
 from tasks.models.watch import Watched, announce
 
@@ -57,6 +58,7 @@ class TaskQuerySet(models.QuerySet):
                 )
             )
             if changed:
+                figures.count_finished(self.filter(pk=pk).values(*figures.ENDED_FIELDS).get())
                 announce(pk, "finished")
         return changed == 1
 
@@ -304,7 +306,8 @@ class Task(Watched):
     ) -> bool:
         """End the task once; False when it was no longer in one of `from_statuses`."""
         fields.setdefault("completed_at", timezone.now())
-        # The end and its event (for notifications) commit together or not at all.
+        # The end, its figures (tasks/models/figures.py) and its event (for notifications)
+        # commit together or not at all.
         with transaction.atomic():
             changed = Task.objects.filter(pk=self.pk, status__in=tuple(from_statuses)).update(
                 status=status,
@@ -313,12 +316,14 @@ class Task(Watched):
                 **fields,
             )
             if changed:
+                ended = Task.objects.filter(pk=self.pk).values(*figures.ENDED_FIELDS).get()
+                figures.count_finished(ended)
                 announce(self.pk, "finished")
         if changed:
             self.status, self.end_reason = status, end_reason
             for name, value in fields.items():
                 setattr(self, name, value)
-            self.refresh_from_db(fields=["duration"])
+            self.duration = ended["duration"]
         return changed == 1
 
     def set_keep(self, keep: bool) -> bool:

@@ -47,6 +47,26 @@ def make_task(
     return task
 
 
+def finished_run(
+    user, script="echo", status=Status.SUCCESS, *, created_at=None, seconds=2.0, **fields
+):
+    """A run ended through the real verb (`Task.finish`), so that the figures of
+    tasks/models/figures.py count it: created at `created_at` (default now), started then
+    unless `started=False` (a run cancelled while pending), ended `seconds` later."""
+    created = created_at or timezone.now()
+    started = fields.pop("started", True)
+    state = Status.RUNNING if started else Status.PENDING
+    task = task_row(
+        user, script, state, created_at=created, started_at=created if started else None
+    )
+    task.save()
+    fields.setdefault("return_code", None if not started else int(status != Status.SUCCESS))
+    reason = "cancelled" if status == Status.CANCELLED else "exit"
+    completed = created + timedelta(seconds=seconds)
+    assert task.finish(status=status, end_reason=reason, completed_at=completed, **fields)
+    return task
+
+
 def make_tasks(count, user, *, age_minutes=0, log_size=0, **fields):
     """`count` saved runs a second apart, going back from `age_minutes` ago (the newest
     first), each with a log of `log_size` bytes in one chunk: tens of thousands in seconds."""

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("run/<slug:script>/", dashboard.run, name="run"),
     path("history/", history.history, name="history"),
+    path("history/compare/", compare_view.compare_selected, name="history-compare"),
     path("tasks/states/", history.task_states, name="task-states"),
     path("tasks/<uuid:pk>/", task.task_detail, name="task-detail"),
     path("tasks/<uuid:pk>/log/", task.task_log, name="task-log"),

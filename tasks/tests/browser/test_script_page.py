@@ -9,7 +9,7 @@ from django.utils import timezone
 from tasks.models import Status
 from tasks.tests.browser.axe import serious_violations
 from tasks.tests.browser.conftest import PHONE
-from tasks.tests.factories import make_task
+from tasks.tests.factories import finished_run, make_task
 
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -19,16 +19,16 @@ def runs(user):
     now = timezone.now()
     for day in range(10):
         for index, status in enumerate((Status.SUCCESS, Status.SUCCESS, Status.FAILED)):
-            make_task(
+            finished_run(
                 user,
                 "echo",
                 status,
                 created_at=now - timedelta(days=day, minutes=index),
-                duration=timedelta(seconds=2 + day + index),
+                seconds=2 + day + index,
                 peak_memory_kb=1000 * (day + 1),
                 exception="ValueError: a rather long exception line " * 3 if index == 2 else "",
             )
-    make_task(user, "echo", Status.CANCELLED, created_at=now - timedelta(hours=1))
+    finished_run(user, "echo", Status.CANCELLED, created_at=now - timedelta(hours=1))
 
 
 @pytest.mark.usefixtures("runs")

@@ -9,8 +9,9 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from tasks import services
+from tasks.history.purging import purge
 from tasks.models import Status, Task
-from tasks.tests.factories import make_task
+from tasks.tests.factories import finished_run, make_task
 
 TOKEN = "scrape-me-0123456789"
 
@@ -45,9 +46,9 @@ def value(found, name, **labels):
 @pytest.mark.usefixtures("metrics_token")
 def test_the_figures_are_the_runs_in_the_history(user):
     for seconds in (0.05, 2, 2, 45):
-        make_task(user, "echo", duration=timedelta(seconds=seconds), log_bytes=100)
-    make_task(user, "echo", Status.FAILED, log_bytes=7, log_dropped_bytes=3)
-    make_task(user, "lines", Status.CANCELLED, started_at=None, duration=None)
+        finished_run(user, "echo", seconds=seconds, log_bytes=100)
+    finished_run(user, "echo", Status.FAILED, log_bytes=7, log_dropped_bytes=3)
+    finished_run(user, "lines", Status.CANCELLED, started=False)
     make_task(user, "lines", Status.RUNNING, log_bytes=10)
     make_task(user, "lines", Status.PENDING, age_minutes=5)
     make_task(user, "echo", Status.PENDING, age_minutes=2)
@@ -62,23 +63,41 @@ def test_the_figures_are_the_runs_in_the_history(user):
     assert value(found, "executor_runs_started_total", script="echo") == 5
     assert value(found, "executor_runs_started_total", script="lines") == 1
     assert value(found, "executor_log_bytes_total", script="echo") == 407
+    assert value(found, "executor_log_bytes_total", script="lines") == 10
     assert value(found, "executor_log_dropped_bytes_total", script="echo") == 3
     assert value(found, "executor_runs_pending", script="lines") == 1
     assert value(found, "executor_runs_pending", script="echo") == 1
     assert value(found, "executor_runs_running", script="lines") == 1
     assert 300 <= value(found, "executor_oldest_pending_age_seconds") < 330
 
-    # Durations: the four successes (0.05, 2, 2, 45 s) and the failure (2 s, the factory's).
+    # Durations: the four successes (0.05, 2, 2, 45 s) and the failure (2 s), in buckets
+    # of a 1-2-5 series (upper bounds included).
     histogram = "executor_run_duration_seconds"
-    assert value(found, f"{histogram}_bucket", script="echo", le="0.1") == 1
+    assert value(found, f"{histogram}_bucket", script="echo", le="0.05") == 1
     assert value(found, f"{histogram}_bucket", script="echo", le="1.0") == 1
-    assert value(found, f"{histogram}_bucket", script="echo", le="5.0") == 4
-    assert value(found, f"{histogram}_bucket", script="echo", le="60.0") == 5
+    assert value(found, f"{histogram}_bucket", script="echo", le="2.0") == 4
+    assert value(found, f"{histogram}_bucket", script="echo", le="20.0") == 4
+    assert value(found, f"{histogram}_bucket", script="echo", le="50.0") == 5
     assert value(found, f"{histogram}_bucket", script="echo", le="+Inf") == 5
     assert value(found, f"{histogram}_count", script="echo") == 5
     assert value(found, f"{histogram}_sum", script="echo") == pytest.approx(51.05)
     # The cancelled run never ran: no duration, not in the histogram.
     assert value(found, f"{histogram}_count", script="lines") is None
+
+
+@pytest.mark.usefixtures("metrics_token")
+def test_a_purge_leaves_the_counters_as_they_were(user):
+    for _ in range(3):
+        finished_run(user, "echo", log_bytes=5)
+    before = scrape()
+    purge(None, Task.objects.all())
+    assert not Task.objects.exists()
+    after = scrape()
+    assert value(after, "executor_runs_finished_total", script="echo", status="success") == 3
+    assert value(after, "executor_log_bytes_total", script="echo") == 15
+    assert {key: found for key, found in after.items() if "oldest" not in key[0]} == {
+        key: found for key, found in before.items() if "oldest" not in key[0]
+    }
 
 
 @pytest.mark.usefixtures("metrics_token")
@@ -128,7 +147,7 @@ def test_without_a_configured_token_no_bearer_gets_in(db, settings):
 
 
 def test_staff_signed_in_read_the_metrics_and_other_users_do_not(user, staff):
-    make_task(user, "echo")
+    finished_run(user, "echo")
     client = Client()
     client.force_login(user)
     assert client.get("/metrics").status_code == 403

@@ -5,25 +5,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tasks.access import visible_tasks
-from tasks.insight.trends import glances, percentile, script_trends
-from tasks.models import Status, Task
-from tasks.tests.factories import make_task
+from tasks.insight.trends import glances, script_trends
+from tasks.models import Status
+from tasks.tests.factories import finished_run, make_task
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def run(user, *, days_ago, status=Status.SUCCESS, seconds=2, script="echo", **fields):
+    """A run ended through Task.finish, as the engine ends it: the figures count it."""
     created = NOW - timedelta(days=days_ago)
-    return make_task(
-        user,
-        script,
-        status,
-        created_at=created,
-        started_at=created,
-        completed_at=created + timedelta(seconds=seconds),
-        duration=timedelta(seconds=seconds),
-        **fields,
-    )
+    return finished_run(user, script, status, created_at=created, seconds=seconds, **fields)
 
 
 @pytest.fixture
@@ -53,14 +45,16 @@ def history(user, other_user):
 
 
 def test_a_week_of_runs_by_hand(history, user):
-    trends = script_trends(visible_tasks(user), "echo", "7d", now=NOW)
+    trends = script_trends(user, "echo", "7d", now=NOW)
 
     assert trends.runs == 8
     assert (trends.succeeded, trends.failed) == (4, 3)
     assert trends.success_rate == pytest.approx(100 * 4 / 7)
-    # Successes 10, 20, 30, 40 s: nearest rank ceil(0.5 * 4) = 2nd, ceil(0.95 * 4) = 4th.
+    # Successes 10, 20, 30, 40 s in buckets (5, 10], (10, 20], (20, 50] x 2. Nearest rank
+    # ceil(0.5 * 4) = 2nd: the only run of (10, 20], at its top; ceil(0.95 * 4) = 4th: the
+    # 2nd of 2 in (20, 50], at its top (the exact figure is 40 s).
     assert trends.p50 == timedelta(seconds=20)
-    assert trends.p95 == timedelta(seconds=40)
+    assert trends.p95 == timedelta(seconds=50)
     # Oldest first, as the chart draws them.
     assert [d.total_seconds() for _, d in trends.durations] == [40, 30, 10, 20]
     assert trends.exceptions == [("ValueError: x", 2), ("KeyError: 'k'", 1)]
@@ -78,16 +72,16 @@ def test_a_week_of_runs_by_hand(history, user):
 
 
 def test_a_longer_window_takes_in_the_older_runs(history, user):
-    trends = script_trends(visible_tasks(user), "echo", "30d", now=NOW)
+    trends = script_trends(user, "echo", "30d", now=NOW)
     assert trends.runs == 10
     assert trends.exceptions[0] == ("ValueError: x", 3)
-    # Successes 10..50 s: p50 is the 3rd of 5, p95 the 5th.
+    # Successes 10..50 s: p50 is the 3rd of 5, the 1st of 3 in (20, 50]: 20 + 30 / 3.
     assert (trends.p50, trends.p95) == (timedelta(seconds=30), timedelta(seconds=50))
     assert len(trends.buckets) == 31
 
 
 def test_a_day_window_counts_by_hour(history, user):
-    trends = script_trends(visible_tasks(user), "echo", "24h", now=NOW)
+    trends = script_trends(user, "echo", "24h", now=NOW)
     assert trends.runs == 0
     assert trends.success_rate is None
     assert (trends.p50, trends.p95) == (None, None)
@@ -96,19 +90,21 @@ def test_a_day_window_counts_by_hour(history, user):
 
 
 def test_staff_trends_take_in_every_users_runs(history, staff):
-    trends = script_trends(visible_tasks(staff), "echo", "7d", now=NOW)
+    trends = script_trends(staff, "echo", "7d", now=NOW)
     assert trends.runs == 9
     assert ("SecretError: hidden", 1) in trends.exceptions
 
 
-def test_the_nearest_rank_percentile(user):
-    for seconds in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10):
-        run(user, days_ago=0.1, seconds=seconds)
-    runs = Task.objects.all()
-    assert percentile(runs, 0.5, 10) == timedelta(seconds=5)
-    assert percentile(runs, 0.95, 10) == timedelta(seconds=10)
-    assert percentile(runs, 0.9, 10) == timedelta(seconds=9)
-    assert percentile(runs.none(), 0.5, 0) is None
+def test_a_user_who_sees_only_their_runs_gets_only_their_figures(history, user, other_user):
+    trends = script_trends(other_user, "echo", "7d", now=NOW)
+    assert trends.runs == 1
+    assert trends.exceptions == [("SecretError: hidden", 1)]
+
+
+def test_active_runs_count_among_the_windows_runs(history, user):
+    make_task(user, "echo", Status.RUNNING, created_at=NOW - timedelta(hours=1))
+    make_task(user, "echo", Status.PENDING, created_at=NOW - timedelta(days=8))
+    assert script_trends(user, "echo", "7d", now=NOW).runs == 9
 
 
 def test_a_glance_is_the_last_status_and_recent_successful_durations(history, user):

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tasks.models import Status
-from tasks.tests.factories import make_task
+from tasks.tests.factories import finished_run, make_task
 
 
 @pytest.fixture
@@ -23,12 +23,12 @@ def test_it_says_what_the_script_is_and_how_its_runs_went(signed_in, user):
         (29, Status.SUCCESS, 8, ""),
         (28, Status.FAILED, 1, "ZeroDivisionError: division by zero"),
     ):
-        make_task(
+        finished_run(
             user,
             "echo",
             status,
             created_at=now - timedelta(hours=hours),
-            duration=timedelta(seconds=seconds),
+            seconds=seconds,
             exception=exception,
         )
     response = signed_in.get("/scripts/echo/")
@@ -41,8 +41,9 @@ def test_it_says_what_the_script_is_and_how_its_runs_went(signed_in, user):
     # How it went, over the default 7 days.
     assert re.search(r"data-runs>3<", html)
     assert "66.7 %" in html
-    assert re.search(r"data-p50>4.0 s<", html)
-    assert re.search(r"data-p95>8.0 s<", html)
+    # Estimated from the duration buckets: 4 s is the only run in (2, 5], 8 s in (5, 10].
+    assert re.search(r"data-p50>5.0 s<", html)
+    assert re.search(r"data-p95>10.0 s<", html)
     # The exception line links to the history filtered by it.
     assert "/history/?script=echo&amp;q=ZeroDivisionError%3A%20division%20by%20zero" in html
     # Three charts' worth of SVG, each labelled, and the bars' table.
@@ -52,8 +53,8 @@ def test_it_says_what_the_script_is_and_how_its_runs_went(signed_in, user):
 
 
 def test_the_exception_link_finds_the_runs_that_had_it(signed_in, user):
-    make_task(user, "echo", Status.FAILED, exception="ValueError: bad input")
-    make_task(user, "echo", Status.FAILED, exception="KeyError: 'x'")
+    finished_run(user, "echo", Status.FAILED, exception="ValueError: bad input")
+    finished_run(user, "echo", Status.FAILED, exception="KeyError: 'x'")
     html = signed_in.get("/scripts/echo/").content.decode()
     link = re.search(r'href="(/history/\?script=echo&amp;q=ValueError[^"]*)"', html).group(1)
     history = signed_in.get(link.replace("&amp;", "&")).content.decode()
@@ -62,7 +63,7 @@ def test_the_exception_link_finds_the_runs_that_had_it(signed_in, user):
 
 
 def test_the_window_is_chosen_in_the_url(signed_in, user):
-    make_task(user, "echo", created_at=timezone.now() - timedelta(days=20))
+    finished_run(user, "echo", created_at=timezone.now() - timedelta(days=20))
     assert re.search(r"data-runs>0<", signed_in.get("/scripts/echo/?window=7d").content.decode())
     html = signed_in.get("/scripts/echo/?window=30d").content.decode()
     assert re.search(r"data-runs>1<", html)
@@ -84,7 +85,7 @@ def test_a_script_the_user_may_not_see_is_not_found(signed_in):
 
 
 def test_other_users_runs_stay_out_of_a_users_trends(signed_in, other_user):
-    make_task(other_user, "echo", Status.FAILED, exception="SecretError: theirs")
+    finished_run(other_user, "echo", Status.FAILED, exception="SecretError: theirs")
     html = signed_in.get("/scripts/echo/").content.decode()
     assert "SecretError" not in html
     assert re.search(r"data-runs>0<", html)

@@ -3,6 +3,7 @@
 import re
 
 from django.contrib import messages
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -50,6 +51,27 @@ def compare_with(request, pk):
         )
         return redirect("task-detail", pk=task.pk)
     return redirect(reverse("task-compare", args=[task.pk, other.pk]))
+
+
+@require_GET
+def compare_selected(request):
+    """The history's "Compare selected" form: `?run=<id>&run=<id>` (two ticked rows), to
+    the two runs' comparison, the older on the left; back to the history page the form
+    was on (`back`, its query) with a message otherwise."""
+    back = reverse("history")
+    query = QueryDict(request.GET.get("back", "")).urlencode()
+    if query:
+        back = f"{back}?{query}"
+    wanted = list(dict.fromkeys(request.GET.getlist("run")))
+    if len(wanted) != 2:
+        messages.error(request, f"Tick exactly two runs to compare: {len(wanted)} were ticked.")
+        return redirect(back)
+    runs = [access.visible_task(request.user, pk) for pk in wanted]
+    if None in runs:
+        messages.error(request, "One of the ticked runs is not among those you may see.")
+        return redirect(back)
+    left, right = sorted(runs, key=lambda run: run.created_at)
+    return redirect(reverse("task-compare", args=[left.pk, right.pk]))
 
 
 def _find(user, wanted, task):

@@ -30,7 +30,7 @@ def script_detail(request, key):
             f"Showing {WINDOWS[DEFAULT_WINDOW][0]}.",
         )
         window = DEFAULT_WINDOW
-    trends = script_trends(access.visible_tasks(user), key, window)
+    trends = script_trends(user, key, window)
     context = {
         "entry": entry,
         "trends": trends,
