@@ -19,8 +19,6 @@ from executor_site.env import (
     env_header,
     env_int,
     env_list,
-    env_name_map,
-    env_names,
     env_rate,
     env_str,
     load_dotenv,
@@ -117,13 +115,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-
-# Local accounts (user name and password); sign-in providers add their backends below.
-# EXECUTOR_LOCAL_LOGIN=0 leaves the providers only (API tokens keep working).
-EXECUTOR_LOCAL_LOGIN = env_bool("EXECUTOR_LOCAL_LOGIN", True)
-AUTHENTICATION_BACKENDS = (
-    ["django.contrib.auth.backends.ModelBackend"] if EXECUTOR_LOCAL_LOGIN else []
-)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -379,32 +370,6 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].insert(
     0, "tasks.api.authentication.ScopedTokenAuthentication"
 )
 
-# --- OpenID Connect sign-in (issue 15) ---
-# Off unless an issuer is set; its endpoints come from its discovery document, read when
-# first needed (tasks/web/oidc/discovery.py). Register <site>/accounts/oidc/callback/ as
-# the client's redirect URL at the provider.
-EXECUTOR_OIDC_ISSUER = env_str("EXECUTOR_OIDC_ISSUER", "")
-EXECUTOR_OIDC_NAME = env_str("EXECUTOR_OIDC_NAME", "single sign-on")
-EXECUTOR_OIDC_USERNAME_CLAIM = env_str("EXECUTOR_OIDC_USERNAME_CLAIM", "preferred_username")
-EXECUTOR_OIDC_GROUPS_CLAIM = env_str("EXECUTOR_OIDC_GROUPS_CLAIM", "groups")
-EXECUTOR_OIDC_TIMEOUT = env_float("EXECUTOR_OIDC_TIMEOUT", 10, minimum=0.1)
-EXECUTOR_OIDC_DISCOVERY_TTL = env_float("EXECUTOR_OIDC_DISCOVERY_TTL", 3600, minimum=0)
-OIDC_RP_CLIENT_ID = env_str("EXECUTOR_OIDC_CLIENT_ID", "")
-OIDC_RP_CLIENT_SECRET = env_str("EXECUTOR_OIDC_CLIENT_SECRET", "")
-OIDC_RP_SCOPES = env_str("EXECUTOR_OIDC_SCOPES", "openid email profile groups")
-OIDC_RP_SIGN_ALGO = env_str("EXECUTOR_OIDC_SIGN_ALGO", "RS256")
-OIDC_USE_PKCE = True
-OIDC_TIMEOUT = EXECUTOR_OIDC_TIMEOUT
-if EXECUTOR_OIDC_ISSUER:
-    if not OIDC_RP_CLIENT_ID:
-        raise ImproperlyConfigured(
-            "EXECUTOR_OIDC_ISSUER is set but EXECUTOR_OIDC_CLIENT_ID is not: register this "
-            "site at the provider and set its client id (and EXECUTOR_OIDC_CLIENT_SECRET)."
-        )
-    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "tasks.web.oidc.backend.OIDCBackend"]
-
-# Sign-in providers' groups (OpenID Connect, LDAP) -> Django groups and staff/superuser,
-# set at each sign-in (tasks/access/provider_groups.py). Entries are separated by ';'.
-EXECUTOR_SSO_GROUP_MAP = env_name_map("EXECUTOR_SSO_GROUP_MAP")
-EXECUTOR_SSO_STAFF_GROUPS = env_names("EXECUTOR_SSO_STAFF_GROUPS")
-EXECUTOR_SSO_SUPERUSER_GROUPS = env_names("EXECUTOR_SSO_SUPERUSER_GROUPS")
+# --- Sign-in (issue 15): local accounts, OpenID Connect, the providers' groups ---
+# Read after the .env file, like everything above; AUTHENTICATION_BACKENDS is among them.
+from executor_site.sign_in import *  # noqa: E402, F403

@@ -71,13 +71,17 @@ def test_a_user_signs_in_with_the_provider_and_gets_its_groups(page, live_server
     expect(page.get_by_role("heading", name="History")).to_be_visible()
     dora = User.objects.get(username="dora")
     assert str(dora.pk) == signed_in_user(page, live_server)
-    assert dora.email == "dora@example.test" and dora.first_name == "Dora"
+    assert dora.email == "dora@example.test"
+    assert dora.first_name == "Dora"
     assert not dora.has_usable_password()
     assert set(dora.groups.values_list("name", flat=True)) == {"club", "admins"}
-    assert dora.is_staff and not dora.is_superuser
+    assert dora.is_staff
+    assert not dora.is_superuser
     # A token of hers runs the club's script while she is in the club.
     api = token_client(dora)
-    assert api.post("/api/execute", {"script_type": "secret_club"}, format="json").status_code == 201
+    assert (
+        api.post("/api/execute", {"script_type": "secret_club"}, format="json").status_code == 201
+    )
 
     # The provider takes her out of the club and the admins; at her next sign-in she
     # loses both, and her token follows.
@@ -155,4 +159,5 @@ def test_a_bad_id_token_is_refused(page, live_server, oidc, caplog, claims, mess
     assert signed_in_user(page, live_server) is None
     assert not User.objects.filter(username="dora").exists()
     refusals = [r.getMessage() for r in caplog.records if "sign-in refused" in r.getMessage()]
-    assert refusals and logged in refusals[-1].lower()
+    assert refusals
+    assert logged in refusals[-1].lower()

@@ -15,11 +15,11 @@ import shutil
 import socket
 import subprocess
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
+import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tasks.tests.requirements import require_or_skip
@@ -104,18 +104,11 @@ class OpenIDProvider:
 
     def twist_next_token(self, **claims):
         """The next ID token the provider hands out carries these claims instead."""
-        request = urllib.request.Request(
-            f"{self.issuer}/_test/twist",
-            data=json.dumps({"claims": claims}).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert response.status == 204
+        response = requests.post(f"{self.issuer}/_test/twist", json={"claims": claims}, timeout=10)
+        assert response.status_code == 204
 
     def clear_twist(self):
-        request = urllib.request.Request(f"{self.issuer}/_test/twist", data=b"null", method="POST")
-        urllib.request.urlopen(request, timeout=10).close()
+        requests.post(f"{self.issuer}/_test/twist", data=b"null", timeout=10).raise_for_status()
 
 
 def start(workdir: Path, redirect_uri: str):
@@ -156,9 +149,9 @@ def start(workdir: Path, redirect_uri: str):
         if process.poll() is not None:
             raise AssertionError(f"the OpenID provider exited: {log.read_text()}")
         try:
-            urllib.request.urlopen(f"{issuer}/.well-known/openid-configuration", timeout=2).close()
+            requests.get(f"{issuer}/.well-known/openid-configuration", timeout=2)
             break
-        except OSError:
+        except requests.ConnectionError:
             time.sleep(0.1)
     else:
         process.kill()

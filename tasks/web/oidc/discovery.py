@@ -79,8 +79,7 @@ def _fetch(url):
     if str(document.get("issuer", "")).rstrip("/") != issuer():
         raise SignInRefused(
             unreachable,
-            f"discovery document {url} names issuer {document.get('issuer')!r}, "
-            f"not {issuer()!r}",
+            f"discovery document {url} names issuer {document.get('issuer')!r}, not {issuer()!r}",
         )
     missing = [key for key in DISCOVERED.values() if not document.get(key)]
     if missing:
