@@ -99,7 +99,9 @@ def test_a_discovery_document_for_another_issuer_is_refused(client, oidc, docume
     }
     with caplog.at_level(logging.WARNING, logger="tasks.web.oidc"):
         response = client.get("/accounts/oidc/authenticate/", follow=True)
-    assert messages_of(response) == ["The sign-in provider cannot be reached. Try again later."]
+    assert messages_of(response) == [
+        "The sign-in provider is not set up correctly here. Tell an administrator."
+    ]
     assert "names issuer 'https://evil.example'" in caplog.text
 
 

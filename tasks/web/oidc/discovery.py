@@ -72,18 +72,19 @@ def _fetch(url):
         document = response.json()
     except (requests.RequestException, ValueError) as error:
         raise SignInRefused(unreachable, f"discovery document {url}: {error}") from error
+    wrong = "The sign-in provider is not set up correctly here. Tell an administrator."
     if not isinstance(document, dict):
-        raise SignInRefused(unreachable, f"discovery document {url} is not a JSON object")
+        raise SignInRefused(wrong, f"discovery document {url} is not a JSON object")
     # OpenID Connect Discovery 1.0, section 4.3: the document must name the issuer it
     # was asked for, or its tokens would be checked against the wrong one.
     if str(document.get("issuer", "")).rstrip("/") != issuer():
         raise SignInRefused(
-            unreachable,
+            wrong,
             f"discovery document {url} names issuer {document.get('issuer')!r}, not {issuer()!r}",
         )
     missing = [key for key in DISCOVERED.values() if not document.get(key)]
     if missing:
-        raise SignInRefused(unreachable, f"discovery document {url} lacks {missing}")
+        raise SignInRefused(wrong, f"discovery document {url} lacks {missing}")
     return document
 
 
