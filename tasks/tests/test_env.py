@@ -29,6 +29,12 @@ ROOT = Path(__file__).resolve().parents[2]
         (lambda: env.env_bytes("X_TEST", 5, zero_means_off=True), "0", 0),
         (lambda: env.env_list("X_TEST", ["a"]), " a, b ,,c ", ["a", "b", "c"]),
         (lambda: env.env_list("X_TEST", ["a"]), "", []),
+        (lambda: env.env_names("X_TEST"), " CN=a,DC=x ;; b ", ["CN=a,DC=x", "b"]),
+        (
+            lambda: env.env_name_map("X_TEST"),
+            "CN=a,DC=x=ops; b=c; b=d",
+            {"CN=a,DC=x": ["ops"], "b": ["c", "d"]},
+        ),
         (lambda: env.env_rate("X_TEST", "30/min"), "10/15m", (10, 900)),
         (lambda: env.env_rate("X_TEST", "30/min"), "off", None),
         (

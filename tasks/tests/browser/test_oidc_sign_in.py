@@ -99,14 +99,15 @@ def test_a_user_signs_in_with_the_provider_and_gets_its_groups(page, live_server
     assert "secret_club" in denied.json()["error"]
 
 
+@pytest.mark.parametrize("local_login", [True, False], ids=["with-passwords", "provider-only"])
 def test_the_sign_in_page_offers_the_provider_and_passes_axe_on_a_phone(
-    page, live_server, oidc, axe, settings
+    page, live_server, oidc, axe, settings, local_login
 ):
-    settings.EXECUTOR_LOCAL_LOGIN = False
+    settings.EXECUTOR_LOCAL_LOGIN = local_login
     page.set_viewport_size({"width": 375, "height": 740})
     page.goto(f"{live_server.url}/accounts/login/")
     expect(page.get_by_role("link", name="Sign in with Test ID")).to_be_visible()
-    expect(page.get_by_label("Password")).to_have_count(0)
+    expect(page.get_by_label("Password")).to_have_count(1 if local_login else 0)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     axe(page)
 

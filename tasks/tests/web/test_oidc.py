@@ -142,15 +142,22 @@ def test_the_flow_starts_with_pkce_state_and_nonce(client, oidc, document_server
         ),
     ],
 )
-def test_a_callback_no_sign_in_started_is_refused(client, oidc, user, query, message, caplog):
+def test_a_callback_no_sign_in_started_is_refused(client, oidc, query, message, caplog):
     oidc("http://127.0.0.1:9")
-    client.force_login(user)
     with caplog.at_level(logging.WARNING, logger="tasks.web.oidc"):
         response = client.get(f"/accounts/oidc/callback/{query}", follow=True)
     assert response.redirect_chain[-1][0] == "/accounts/login/"
     assert any(message in text for text in messages_of(response))
-    assert "_auth_user_id" not in client.session  # refused: nobody stays signed in
+    assert "_auth_user_id" not in client.session
     assert "OpenID Connect sign-in refused" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_forged_callback_does_not_sign_out_whoever_follows_it(client, oidc, user):
+    oidc("http://127.0.0.1:9")
+    client.force_login(user)
+    client.get("/accounts/oidc/callback/?code=abc&state=never-issued")
+    assert client.session["_auth_user_id"] == str(user.pk)
 
 
 @pytest.mark.django_db

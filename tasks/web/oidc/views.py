@@ -8,7 +8,7 @@ page with a message that says which, the details in the log, and nobody signed i
 import logging
 
 import requests
-from django.contrib import auth, messages
+from django.contrib import messages
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import resolve_url
@@ -20,14 +20,13 @@ logger = logging.getLogger("tasks.web.oidc")
 
 
 def refuse(request, message, detail):
-    """Back to the sign-in page with `message`; nobody stays signed in."""
+    """Back to the sign-in page with `message`, nobody signed in by it. A user already
+    signed in stays so: a link to a forged callback must not sign anyone out."""
     logger.warning(
         "OpenID Connect sign-in refused (client %s): %s",
         request.META.get("REMOTE_ADDR", "?"),
         detail,
     )
-    if request.user.is_authenticated:
-        auth.logout(request)
     messages.error(request, message)
     return HttpResponseRedirect(resolve_url("login"))
 
