@@ -122,6 +122,27 @@ def env_list(name: str, default: list[str], *, separator: str = ",") -> list[str
     return [item.strip() for item in value.split(separator) if item.strip()]
 
 
+def env_names(name: str) -> list[str]:
+    """Names separated by semicolons (a name may hold commas, as an LDAP DN does);
+    unset or empty means none."""
+    return [item.strip() for item in os.environ.get(name, "").split(";") if item.strip()]
+
+
+def env_name_map(name: str) -> dict[str, list[str]]:
+    """Pairs 'from=to' separated by semicolons, split at the last '=' (the left side may
+    hold '=', as a DN does), as {from: [to, ...]}; a name may appear in several pairs."""
+    mapping: dict[str, list[str]] = {}
+    for pair in env_names(name):
+        source, equals, target = pair.rpartition("=")
+        if not equals or not source.strip() or not target.strip():
+            raise ImproperlyConfigured(
+                f"{name} must be pairs such as 'provider group=django group; ops=operators', "
+                f"got {pair!r}"
+            )
+        mapping.setdefault(source.strip(), []).append(target.strip())
+    return mapping
+
+
 def env_rate(name: str, default: str) -> tuple[int, int] | None:
     """A rate such as 30/min or 10/15m, as (count, seconds); None for "off"."""
     value = (os.environ.get(name) or default).strip().lower()

@@ -371,13 +371,17 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].insert(
     0, "tasks.api.authentication.ScopedTokenAuthentication"
 )
 
+# --- Sign-in (issue 15): local accounts, OpenID Connect, the providers' groups ---
+# Read after the .env file, like everything above; AUTHENTICATION_BACKENDS is among them.
+from executor_site.sign_in import *  # noqa: E402, F403
+
 # Sign-in through LDAP or Active Directory (django-auth-ldap), off unless EXECUTOR_LDAP_URL
 # is set; executor_site/ldap_settings.py reads the EXECUTOR_LDAP_* variables. The directory
-# is asked first; local accounts (Django's own backend) keep working beside it.
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# is asked first; local accounts (Django's own backend) keep working beside it unless
+# EXECUTOR_LOCAL_LOGIN=0.
 if LDAP_SETTINGS := ldap_from_environment():
     globals().update(LDAP_SETTINGS)
-    AUTHENTICATION_BACKENDS.insert(0, "tasks.web.ldap_backend.DirectoryBackend")
+    AUTHENTICATION_BACKENDS.insert(0, "tasks.web.ldap_backend.DirectoryBackend")  # noqa: F405
 # django-auth-ldap says why the directory could not be asked (unreachable, a refused
 # service bind) at WARNING.
 LOGGING["loggers"]["django_auth_ldap"] = {"handlers": ["console"], "level": "WARNING"}

@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/oidc/", include("tasks.web.oidc.urls")),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("tasks.web.urls")),
 ]

@@ -1,7 +1,7 @@
 """`manage.py check` warns about security settings that do not do what they seem to."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 from tasks.services.engine import never_passed
 
@@ -46,5 +46,23 @@ def check_ldap_encrypted(app_configs=None, **kwargs):
             "unencrypted.",
             hint="Set EXECUTOR_LDAP_START_TLS=1, or use an ldaps:// URL.",
             id="executor.W045",
+        )
+    ]
+
+
+@register(Tags.security)
+def check_someone_can_sign_in(app_configs=None, **kwargs):
+    """EXECUTOR_LOCAL_LOGIN=0 without a sign-in provider leaves the site with no way in."""
+    if settings.AUTHENTICATION_BACKENDS:
+        return []
+    return [
+        Error(
+            "Nobody can sign in: local accounts are turned off (EXECUTOR_LOCAL_LOGIN=0) "
+            "and no sign-in provider is configured.",
+            hint=(
+                "Configure a provider (EXECUTOR_OIDC_ISSUER or EXECUTOR_LDAP_URL) "
+                "or unset EXECUTOR_LOCAL_LOGIN."
+            ),
+            id="executor.E040",
         )
     ]

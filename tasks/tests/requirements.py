@@ -1,6 +1,7 @@
 """Tests that need something a developer's machine may lack (a browser, PostgreSQL, Redis,
-RabbitMQ): they skip with a clear reason there, and fail in CI, where `.ci/run` names
-what must be present in EXECUTOR_TEST_REQUIRE (comma-separated: browser,postgres,...)."""
+RabbitMQ, Node for the OpenID provider): they skip with a clear reason there, and fail in
+CI, where `.ci/run` names what must be present in EXECUTOR_TEST_REQUIRE (comma-separated:
+browser,postgres,redis,rabbitmq,oidc)."""
 
 import os
 

@@ -34,6 +34,12 @@ ROOT = Path(__file__).resolve().parents[2]
             "cn=a,dc=x ; cn=b,dc=x;",
             ["cn=a,dc=x", "cn=b,dc=x"],
         ),
+        (lambda: env.env_names("X_TEST"), " CN=a,DC=x ;; b ", ["CN=a,DC=x", "b"]),
+        (
+            lambda: env.env_name_map("X_TEST"),
+            "CN=a,DC=x=ops; b=c; b=d",
+            {"CN=a,DC=x": ["ops"], "b": ["c", "d"]},
+        ),
         (lambda: env.env_rate("X_TEST", "30/min"), "10/15m", (10, 900)),
         (lambda: env.env_rate("X_TEST", "30/min"), "off", None),
         (

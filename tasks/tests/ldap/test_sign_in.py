@@ -137,6 +137,19 @@ def test_local_accounts_still_sign_in_beside_the_directory(client, directory, us
     assert signed_in_user(client).username == "local-admin"
 
 
+def test_with_local_accounts_off_the_form_stays_for_directory_accounts_only(
+    client, directory, use_directory, settings
+):
+    use_directory(directory)
+    settings.EXECUTOR_LOCAL_LOGIN = False
+    settings.AUTHENTICATION_BACKENDS = ["tasks.web.ldap_backend.DirectoryBackend"]
+    User.objects.create_user("local-admin", password="local-pw")
+    assert b'name="password"' in client.get("/accounts/login/").content
+    assert sign_in(client, "local-admin", "local-pw").status_code == 200
+    assert sign_in(client, "alice", "alice-pw").status_code == 302
+    assert signed_in_user(client).username == "alice"
+
+
 @pytest.mark.parametrize(
     ("username", "password", "logged"),
     [
