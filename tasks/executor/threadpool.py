@@ -120,9 +120,11 @@ class ThreadPoolEngine:
         if self._stopping.is_set():
             return
         if threading.current_thread() is threading.main_thread():
-            # A second Ctrl-C exits at once, leaving what is left to recovery; a SIGTERM
-            # now (a reloader passing the first one on) changes nothing.
-            signal.signal(signal.SIGINT, _exit_now)
+            # A second Ctrl-C exits at once, leaving what is left to recovery (unless
+            # SIGINT is ignored: then it is not ours, runserver's reloader decides); a
+            # SIGTERM now (a reloader passing the first one on) changes nothing.
+            if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+                signal.signal(signal.SIGINT, _exit_now)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             # gunicorn's master answers the same Ctrl-C with SIGQUIT to its worker, late on
             # a loaded machine: its handler's sys.exit() would abort this stop half-way.
