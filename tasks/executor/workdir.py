@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.sqlite3.creation import DatabaseCreation as SQLiteCreation
 
 from tasks.models import ARTIFACT_CHUNK, Artifact, ArtifactChunk, ArtifactKind, Stream, Task
 
@@ -314,7 +315,7 @@ def deployment() -> str:
     a test's servers beside another test run's) each sweep only their own folders."""
     db = connection.settings_dict
     name = str(db["NAME"])
-    if connection.vendor == "sqlite" and connection.creation.is_in_memory_db(name):
+    if connection.vendor == "sqlite" and SQLiteCreation.is_in_memory_db(name):
         name += f"#{os.getpid()}"  # an in-memory database is this process's alone
     identity = "|".join([db["ENGINE"], str(db.get("HOST") or ""), str(db.get("PORT") or ""), name])
     return hashlib.sha256(identity.encode()).hexdigest()[:12]
