@@ -100,6 +100,10 @@ class Server:
         """`kill PID`: SIGTERM to the server's (first) process only."""
         self.process.send_signal(signal.SIGTERM)
 
+    def terminate_group(self):
+        """A service manager's stop (systemd's default): SIGTERM to every process."""
+        os.killpg(self.process.pid, signal.SIGTERM)
+
     def wait(self, timeout):
         started = time.monotonic()
         self.process.wait(timeout)

@@ -53,9 +53,9 @@ class Command(RunserverCommand):
         elif os.environ.get(autoreload.DJANGO_AUTORELOAD_ENV) != "true":
             sys.exit(Reloader().run())
         else:
-            # The reloader's child: the reloader passes Ctrl-C on (Django's handler turns
-            # SIGTERM into an exit, which stops the engine before its threads are joined).
+            # The reloader's child: the reloader passes Ctrl-C on.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+            autoreload.autoreload_started.connect(_take_sigterm, dispatch_uid=__name__)
         super().run(**options)
 
 
@@ -92,6 +92,17 @@ class Reloader:
             server.kill()  # a second Ctrl-C: at once, what is left goes to recovery
 
 
+def _take_sigterm(sender, **kwargs):
+    """In place of the handler Django's reloader gives the server (an exit on each
+    SIGTERM): a service manager that signals every process (systemd's default) sends
+    the server a SIGTERM of its own besides the reloader's, and a second exit raised
+    while the engine begins its stop would cut it short. On the main thread, where the
+    reloader runs and sends this signal."""
+    signal.signal(signal.SIGTERM, _exit)
+
+
 def _exit(signum, frame):
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one stop at a time
+    """A SIGTERM: exit, which stops the engine before its threads are joined; later
+    ones change nothing (the engine's stop ignores them too, once it has begun)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.exit(0)

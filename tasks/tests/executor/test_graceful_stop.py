@@ -46,8 +46,13 @@ def start_runs(server, user, tmp_path):
     return running, pending, read_pids(pidfile)
 
 
-@pytest.mark.parametrize("kind", ["runserver", "serve", "serve-noreload", "gunicorn", "uvicorn"])
-@pytest.mark.parametrize("how", ["interrupt", "terminate"])
+KINDS = ["runserver", "serve", "serve-noreload", "gunicorn", "uvicorn"]
+STOPS = [(kind, how) for how in ("interrupt", "terminate") for kind in KINDS]
+# runserver's server gets SIGTERM from the service manager and from its reloader.
+STOPS.append(("runserver", "terminate_group"))
+
+
+@pytest.mark.parametrize(("kind", "how"), STOPS)
 def test_a_stop_interrupts_the_runs_and_the_server_exits(kind, how, user, tmp_path, server_log):
     server = Server(kind, server_log, EXECUTOR_KILL_GRACE=str(GRACE), EXECUTOR_MAX_WORKERS="1")
     pids = []
