@@ -72,8 +72,6 @@ class Reloader:
         signal.signal(signal.SIGINT, self.stop)
         signal.signal(signal.SIGTERM, self.stop)
         environ = {**os.environ, autoreload.DJANGO_AUTORELOAD_ENV: "true"}
-        if sys.flags.unbuffered:  # `python -u manage.py runserver`, as Django passes it on
-            environ.setdefault("PYTHONUNBUFFERED", "1")
         while not self.stops:
             self.server = subprocess.Popen(
                 autoreload.get_child_arguments(), env=environ, close_fds=False
