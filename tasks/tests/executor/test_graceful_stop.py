@@ -85,17 +85,8 @@ def assert_dead(pids):
 def test_a_code_change_interrupts_the_runs_and_the_new_server_runs_the_pending_one(
     user, tmp_path, server_log
 ):
-    # The server's settings are a module of the test's, which the autoreloader watches.
-    probe = tmp_path / "reload_probe.py"
-    probe.write_text("from executor_site.settings import *  # noqa\n")
-    server = Server(
-        "runserver",
-        server_log,
-        EXECUTOR_KILL_GRACE=str(GRACE),
-        EXECUTOR_MAX_WORKERS="1",
-        DJANGO_SETTINGS_MODULE="reload_probe",
-        PYTHONPATH=os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])),
-    )
+    server = probe_server(tmp_path, server_log, EXECUTOR_KILL_GRACE=str(GRACE))
+    probe = tmp_path / PROBE
     pids = []
     try:
         running, pending, pids = start_runs(server, user, tmp_path)
@@ -127,6 +118,49 @@ def test_a_code_change_interrupts_the_runs_and_the_new_server_runs_the_pending_o
     assert "sleeping" in logs.read(run.pk).text
     assert Task.objects.get(pk=pending).status == Status.SUCCESS, output
     assert_dead(pids)
+
+
+def test_a_ctrl_c_during_a_code_change_s_stop_ends_the_server_instead_of_restarting_it(
+    user, tmp_path, server_log
+):
+    server = probe_server(tmp_path, server_log, EXECUTOR_KILL_GRACE="4")
+    pids = []
+    try:
+        running, pending, pids = start_runs(server, user, tmp_path)
+        wait_for(
+            lambda: "stopping: interrupting" in server_log.read_text() or save(tmp_path / PROBE),
+            timeout=60,
+            interval=0.5,
+            message="the code change's stop to begin",
+        )
+        server.interrupt()
+        took = server.wait(timeout=LIMIT + 10)
+    finally:
+        server.stop()
+        output = server_log.read_text(errors="replace")
+    assert took <= LIMIT, output
+    assert server.process.returncode == 0, output
+    run = Task.objects.get(pk=running)
+    assert (run.end_reason, run.killed) == (EndReason.INTERRUPTED, True), output
+    assert Task.objects.get(pk=pending).status == Status.PENDING, "no new server took it"
+    assert_dead(pids)
+
+
+PROBE = "reload_probe.py"
+
+
+def probe_server(tmp_path, server_log, **env):
+    """runserver with its autoreloader, whose settings are a module of the test's: a
+    change to it is a code change."""
+    (tmp_path / PROBE).write_text("from executor_site.settings import *  # noqa\n")
+    return Server(
+        "runserver",
+        server_log,
+        EXECUTOR_MAX_WORKERS="1",
+        DJANGO_SETTINGS_MODULE="reload_probe",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])),
+        **env,
+    )
 
 
 def save(path):
