@@ -57,13 +57,15 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before the apps whose runserver it replaces (the first app's command wins): ours
+    # takes bursts and stops runs cleanly (tasks/management/commands/runserver.py).
+    "tasks",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "tasks",
 ]
 
 MIDDLEWARE = [

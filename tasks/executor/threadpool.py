@@ -33,6 +33,8 @@ from tasks.models import EndReason, Task
 
 logger = logging.getLogger(__name__)
 
+HEED_SIGNALS = 0.1  # seconds: the longest a wait of the stop goes without heeding a signal
+
 
 class ThreadPoolEngine:
     def __init__(self, max_workers=None, poll_interval=2.0):
@@ -110,19 +112,34 @@ class ThreadPoolEngine:
             supervisor.cancel(EndReason.INTERRUPTED)
         self._wake()
         if self._pool is not None:
+            if wait:
+                self._wait_heeding_signals(lambda: not self._supervisors)
             self._pool.shutdown(wait=wait)
         if wait and self._dispatcher is not None:
-            self._dispatcher.join(settings.EXECUTOR_KILL_GRACE + 5)
+            deadline = time.monotonic() + settings.EXECUTOR_KILL_GRACE + 5
+            while self._dispatcher.is_alive() and time.monotonic() < deadline:
+                self._dispatcher.join(HEED_SIGNALS)
         self._notifier.stop()
+
+    def _wait_heeding_signals(self, done):
+        """Wait until done() in short waits. A signal sent to the process may be taken by
+        any of its threads, and its Python handler then runs only when the main thread
+        next runs Python code: in one long wait for the runs, a second Ctrl-C waited for
+        them (the whole grace period) instead of exiting at once."""
+        with self._work:
+            while not done():
+                self._work.wait(HEED_SIGNALS)
 
     def shutdown_at_exit(self):
         """The interpreter is exiting (a server told to stop): stop the runs first."""
         if self._stopping.is_set():
             return
         if threading.current_thread() is threading.main_thread():
-            # A second Ctrl-C exits at once, leaving what is left to recovery; a SIGTERM
-            # now (a reloader passing the first one on) changes nothing.
-            signal.signal(signal.SIGINT, _exit_now)
+            # A second Ctrl-C exits at once, leaving what is left to recovery (unless
+            # SIGINT is ignored: then it is not ours, runserver's reloader decides); a
+            # SIGTERM now (a reloader passing the first one on) changes nothing.
+            if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+                signal.signal(signal.SIGINT, _exit_now)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             # gunicorn's master answers the same Ctrl-C with SIGQUIT to its worker, late on
             # a loaded machine: its handler's sys.exit() would abort this stop half-way.

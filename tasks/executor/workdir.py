@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.backends.sqlite3.creation import DatabaseCreation as SQLiteCreation
 
 from tasks.models import ARTIFACT_CHUNK, Artifact, ArtifactChunk, ArtifactKind, Stream, Task
 
@@ -37,7 +38,7 @@ Echo = Callable[[str, bytes], None]
 DIRECTIVE = re.compile(rb"^::(artifact|summary)(?:[ \t]+(.*?))?[ \t]*\r?$")
 MAX_DIRECTIVE_LINE = 4096  # a longer line is no directive (and is not kept waiting for one)
 NAME_LENGTH = 255
-PREFIX = "executor-run-"  # then the run's id: sweep_orphans finds the folders of dead runs
+PREFIX = "executor-run-"  # then deployment(), then the run's id (folder_prefix)
 ORPHAN_AGE = 60.0  # seconds a folder must be old before a sweep may remove it
 
 
@@ -127,7 +128,7 @@ class RunFiles:
         if base:
             os.makedirs(base, mode=0o700, exist_ok=True)
         # Its real path: a file named by `::artifact` is kept only if no link leads to it.
-        made = tempfile.mkdtemp(prefix=f"{PREFIX}{self.task.pk}-", dir=base)
+        made = tempfile.mkdtemp(prefix=folder_prefix(self.task.pk), dir=base)
         self.root = Path(os.path.realpath(made))
         self.artifacts.mkdir()
         (self.root / "inputs").mkdir(mode=0o700)
@@ -308,19 +309,38 @@ class RunFiles:
         return text
 
 
+def deployment() -> str:
+    """This deployment's mark in its working folders' names: a digest of its database's
+    identity, so that servers on one machine that share a temporary folder (two checkouts,
+    a test's servers beside another test run's) each sweep only their own folders."""
+    db = connection.settings_dict
+    name = str(db["NAME"])
+    if connection.vendor == "sqlite" and SQLiteCreation.is_in_memory_db(name):
+        name += f"#{os.getpid()}"  # an in-memory database is this process's alone
+    identity = "|".join([db["ENGINE"], str(db.get("HOST") or ""), str(db.get("PORT") or ""), name])
+    return hashlib.sha256(identity.encode()).hexdigest()[:12]
+
+
+def folder_prefix(run_id: Any) -> str:
+    """The start of the name of a run's working folder (tempfile adds a random end)."""
+    return f"{PREFIX}{deployment()}-{run_id}-"
+
+
 def sweep_orphans(now: float | None = None) -> int:
     """Remove the working folders that runs which are no longer running left behind on
-    this machine (their supervisor was killed before it could); how many went."""
+    this machine (their supervisor was killed before it could); how many went. Only
+    this deployment's folders are looked at, and only a folder that is gone counts."""
     base = settings.EXECUTOR_WORK_ROOT or tempfile.gettempdir()
+    ours = f"{PREFIX}{deployment()}-"
     try:
-        entries = [entry for entry in os.scandir(base) if entry.name.startswith(PREFIX)]
+        entries = [entry for entry in os.scandir(base) if entry.name.startswith(ours)]
     except OSError:
         return 0
     now = now if now is not None else time.time()
     folders: dict[uuid.UUID, list[str]] = {}
     for entry in entries:
         with contextlib.suppress(ValueError, OSError):
-            run_id = uuid.UUID(entry.name[len(PREFIX) : len(PREFIX) + 36])
+            run_id = uuid.UUID(entry.name[len(ours) : len(ours) + 36])
             if entry.is_dir(follow_symlinks=False) and now - entry.stat().st_mtime > ORPHAN_AGE:
                 folders.setdefault(run_id, []).append(entry.path)
     if not folders:
@@ -329,14 +349,21 @@ def sweep_orphans(now: float | None = None) -> int:
     removed = 0
     for run_id, paths in folders.items():
         if run_id not in running:
-            for path in paths:
-                shutil.rmtree(path, ignore_errors=True)
-                removed += 1
+            removed += sum(_remove(path) for path in paths)
     if removed:
         logger.info(
             "removed %d working folders of runs that ended without their supervisor", removed
         )
     return removed
+
+
+def _remove(path: str) -> bool:
+    """Remove a folder as far as possible; whether it is gone."""
+    failures: list[BaseException] = []
+    shutil.rmtree(path, onexc=lambda function, failed, error: failures.append(error))
+    if failures:
+        logger.warning("could not remove the working folder %s: %s", path, failures[0])
+    return not os.path.lexists(path)
 
 
 def substitute(value: str, paths: dict[str, str]) -> str:

@@ -1,4 +1,6 @@
-"""Real servers in subprocesses, on the test database, for tests that stop them."""
+"""Real servers in subprocesses, on the test database, for tests that stop them.
+
+"runserver" is what a user types (with the autoreloader), "serve" what ./bin/serve runs."""
 
 import json
 import os
@@ -29,6 +31,7 @@ def command(kind, port):
     address = f"127.0.0.1:{port}"
     manage = [sys.executable, str(ROOT / "manage.py")]
     return {
+        "runserver": [*manage, "runserver", address, "--skip-checks"],
         "serve": [*manage, "serve", address, "--skip-checks"],
         "serve-noreload": [*manage, "serve", address, "--noreload", "--skip-checks"],
         "gunicorn": [str(BIN / "gunicorn"), "executor_site.wsgi", "--bind", address,
@@ -80,6 +83,12 @@ class Server:
         except OSError:
             return False
 
+    def children(self):
+        """The server's child processes (runserver's reloader: the server it runs)."""
+        pid = self.process.pid
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            return children.read().split()
+
     def post(self, path, user, body):
         token, _ = Token.objects.get_or_create(user=user)
         request = urllib.request.Request(  # noqa: S310 - http://127.0.0.1 of our making
@@ -98,6 +107,10 @@ class Server:
     def terminate(self):
         """`kill PID`: SIGTERM to the server's (first) process only."""
         self.process.send_signal(signal.SIGTERM)
+
+    def terminate_group(self):
+        """A service manager's stop (systemd's default): SIGTERM to every process."""
+        os.killpg(self.process.pid, signal.SIGTERM)
 
     def wait(self, timeout):
         started = time.monotonic()

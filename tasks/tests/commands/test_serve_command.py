@@ -8,7 +8,7 @@ import threading
 import pytest
 from rest_framework.authtoken.models import Token
 
-from tasks.management.commands.serve import BACKLOG, BurstWSGIServer
+from tasks.management.commands.runserver import BACKLOG, BurstWSGIServer
 from tasks.models import Task
 from tasks.tests.servers_stop import Server
 

@@ -1,9 +1,14 @@
-"""Stopping a server with runs going (runserver via `manage.py serve`, gunicorn, uvicorn):
-each run's tree gets SIGTERM, the grace period, SIGKILL; the row ends interrupted with
-its log kept; a run still pending stays pending; the server exits within grace + 5 s."""
+"""Stopping a server with runs going (runserver with and without its autoreloader, and as
+`manage.py serve`, gunicorn, uvicorn): each run's tree gets SIGTERM, the grace period,
+SIGKILL; the row ends interrupted with its log kept; a run still pending stays pending;
+the server exits within grace + 5 s. A code change under runserver's autoreloader stops
+the runs the same way, and the new server takes the pending ones."""
 
 import os
 import signal
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -41,8 +46,13 @@ def start_runs(server, user, tmp_path):
     return running, pending, read_pids(pidfile)
 
 
-@pytest.mark.parametrize("kind", ["serve", "serve-noreload", "gunicorn", "uvicorn"])
-@pytest.mark.parametrize("how", ["interrupt", "terminate"])
+KINDS = ["runserver", "serve", "serve-noreload", "gunicorn", "uvicorn"]
+STOPS = [(kind, how) for how in ("interrupt", "terminate") for kind in KINDS]
+# runserver's server gets SIGTERM from the service manager and from its reloader.
+STOPS.append(("runserver", "terminate_group"))
+
+
+@pytest.mark.parametrize(("kind", "how"), STOPS)
 def test_a_stop_interrupts_the_runs_and_the_server_exits(kind, how, user, tmp_path, server_log):
     server = Server(kind, server_log, EXECUTOR_KILL_GRACE=str(GRACE), EXECUTOR_MAX_WORKERS="1")
     pids = []
@@ -64,11 +74,114 @@ def test_a_stop_interrupts_the_runs_and_the_server_exits(kind, how, user, tmp_pa
     assert run.killed is True
     assert "sleeping" in logs.read(run.pk).text
     assert Task.objects.get(pk=pending).status == Status.PENDING
+    assert_dead(pids)
+
+
+def assert_dead(pids):
     for pid in pids:
         wait_for(lambda pid=pid: not pid_alive(pid), timeout=5, message=f"{pid} to die")
 
 
-@pytest.mark.parametrize("kind", ["serve", "gunicorn", "uvicorn"])
+def test_a_code_change_interrupts_the_runs_and_the_new_server_runs_the_pending_one(
+    user, tmp_path, server_log
+):
+    server = probe_server(tmp_path, server_log, EXECUTOR_KILL_GRACE=str(GRACE))
+    probe = tmp_path / PROBE
+    pids = []
+    try:
+        running, pending, pids = start_runs(server, user, tmp_path)
+        first = server.children()
+        wait_for(
+            lambda: Task.objects.get(pk=running).is_finished or save(probe),
+            timeout=LIMIT + 30,
+            interval=1,
+            message="the old server to stop its run",
+        )
+        # The new server's engine starts on its first request, as any server's does.
+        wait_for(
+            lambda: knock(server) and Task.objects.get(pk=pending).is_finished,
+            timeout=60,
+            interval=0.5,
+            message="the new server to run the pending run",
+        )
+        assert server.process.poll() is None, "the reloader went on"
+        assert server.children() not in ([], first), "a new server process"
+    finally:
+        server.stop()
+        output = server_log.read_text(errors="replace")
+    run = Task.objects.get(pk=running)
+    assert (run.end_reason, run.error, run.killed) == (
+        EndReason.INTERRUPTED,
+        STOPPED_MESSAGE,
+        True,
+    ), output
+    assert "sleeping" in logs.read(run.pk).text
+    assert Task.objects.get(pk=pending).status == Status.SUCCESS, output
+    assert_dead(pids)
+
+
+def test_a_ctrl_c_during_a_code_change_s_stop_ends_the_server_instead_of_restarting_it(
+    user, tmp_path, server_log
+):
+    server = probe_server(tmp_path, server_log, EXECUTOR_KILL_GRACE="4")
+    pids = []
+    try:
+        running, pending, pids = start_runs(server, user, tmp_path)
+        wait_for(
+            lambda: "stopping: interrupting" in server_log.read_text() or save(tmp_path / PROBE),
+            timeout=60,
+            interval=0.5,
+            message="the code change's stop to begin",
+        )
+        server.interrupt()
+        took = server.wait(timeout=LIMIT + 10)
+    finally:
+        server.stop()
+        output = server_log.read_text(errors="replace")
+    assert took <= LIMIT, output
+    assert server.process.returncode == 0, output
+    run = Task.objects.get(pk=running)
+    assert (run.end_reason, run.killed) == (EndReason.INTERRUPTED, True), output
+    assert Task.objects.get(pk=pending).status == Status.PENDING, "no new server took it"
+    assert_dead(pids)
+
+
+PROBE = "reload_probe.py"
+
+
+def probe_server(tmp_path, server_log, **env):
+    """runserver with its autoreloader, whose settings are a module of the test's: a
+    change to it is a code change."""
+    (tmp_path / PROBE).write_text("from executor_site.settings import *  # noqa\n")
+    return Server(
+        "runserver",
+        server_log,
+        EXECUTOR_MAX_WORKERS="1",
+        DJANGO_SETTINGS_MODULE="reload_probe",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])),
+        **env,
+    )
+
+
+def save(path):
+    """A change the autoreloader sees, however late its first look at the files was
+    (None: a wait for something else goes on)."""
+    later = time.time() + 5
+    os.utime(path, (later, later))
+
+
+def knock(server):
+    """A request (any answer will do): it starts the engine of the server that takes it."""
+    try:
+        urllib.request.urlopen(server.base + "/api/health", timeout=5).close()  # noqa: S310
+    except urllib.error.HTTPError:
+        pass
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("kind", ["runserver", "serve", "gunicorn", "uvicorn"])
 def test_a_second_ctrl_c_exits_at_once(kind, user, tmp_path, server_log):
     server = Server(kind, server_log, EXECUTOR_KILL_GRACE="30", EXECUTOR_MAX_WORKERS="1")
     pids = []

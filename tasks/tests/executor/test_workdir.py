@@ -1,15 +1,23 @@
 """A run's working folder, its artifacts and its summary, with real child processes."""
 
+import contextlib
 import hashlib
 import json
 import os
+import shutil
+import subprocess
+import time
+import uuid
+from unittest import mock
 
 import pytest
+from django.db import connection
 
 from tasks import services
-from tasks.executor.workdir import Directives
+from tasks.executor.workdir import PREFIX, Directives, deployment, folder_prefix, sweep_orphans
 from tasks.history import logs
 from tasks.models import Artifact, ArtifactKind, Status, Stream, Task, artifact_bytes
+from tasks.tests.factories import make_task
 from tasks.tests.helpers import wait_finished
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -159,19 +167,73 @@ def test_a_purge_preview_and_the_purge_count_the_files_bytes(inline, user):
 def test_a_sweep_removes_the_folders_of_runs_that_ended_without_their_supervisor(
     settings, tmp_path, user
 ):
-    from tasks.executor.workdir import PREFIX, sweep_orphans
-    from tasks.tests.factories import make_task
-
     settings.EXECUTOR_WORK_ROOT = str(tmp_path)
     ended = make_task(user, status=Status.FAILED)
     running = make_task(user, status=Status.RUNNING)
     for task in (ended, running):
-        (tmp_path / f"{PREFIX}{task.pk}-abc").mkdir()
+        (tmp_path / f"{folder_prefix(task.pk)}abc").mkdir()
     (tmp_path / "someone-elses").mkdir()
     (tmp_path / f"{PREFIX}not-a-run").mkdir()
     assert sweep_orphans() == 0  # too young: a run may be starting
-    later = __import__("time").time() + 120
-    assert sweep_orphans(now=later) == 1
+    assert sweep_orphans(now=time.time() + 120) == 1
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
-        [f"{PREFIX}{running.pk}-abc", "someone-elses", f"{PREFIX}not-a-run"]
+        [f"{folder_prefix(running.pk)}abc", "someone-elses", f"{PREFIX}not-a-run"]
     )
+
+
+def test_a_run_s_folder_is_named_after_this_deployment_and_the_run(
+    inline, settings, tmp_path, user
+):
+    settings.EXECUTOR_WORK_ROOT = str(tmp_path)
+    task = run(user)
+    assert os.path.basename(last_json(task)["workdir"]).startswith(folder_prefix(task.pk))
+
+
+def test_a_sweep_leaves_the_folders_of_another_deployment_on_the_same_machine(
+    settings, tmp_path, user
+):
+    """Two servers on one machine, on two databases, share the temporary folder: a run
+    of the other's is no run here, yet its folder is not this one's to remove."""
+    settings.EXECUTOR_WORK_ROOT = str(tmp_path)
+    ours = tmp_path / f"{folder_prefix(make_task(user, status=Status.FAILED).pk)}abc"
+    ours.mkdir()
+    other_database = {**connection.settings_dict, "NAME": "/elsewhere/db.sqlite3"}
+    with mock.patch.object(connection, "settings_dict", other_database):
+        theirs = tmp_path / f"{folder_prefix(uuid.uuid4())}abc"
+    assert not theirs.name.startswith(f"{PREFIX}{deployment()}-")
+    theirs.mkdir()
+    assert sweep_orphans(now=time.time() + 120) == 1
+    assert [path.name for path in tmp_path.iterdir()] == [theirs.name]
+
+
+def test_a_folder_that_could_not_be_removed_is_not_counted(settings, tmp_path, user):
+    settings.EXECUTOR_WORK_ROOT = str(tmp_path)
+    stuck = tmp_path / f"{folder_prefix(make_task(user, status=Status.FAILED).pk)}abc"
+    (stuck / "inputs").mkdir(parents=True)
+    (stuck / "inputs" / "data.csv").write_text("a,b\n")
+    with undeletable(stuck / "inputs"):
+        assert sweep_orphans(now=time.time() + 120) == 0
+        assert (stuck / "inputs" / "data.csv").exists()
+    assert sweep_orphans(now=time.time() + 120) == 1
+    assert not stuck.exists()
+
+
+@contextlib.contextmanager
+def undeletable(folder):
+    """A folder whose entries cannot be removed, for real: read-only for a user, and for
+    root (whom permissions do not stop) immutable (chattr +i, on ext4, xfs, btrfs)."""
+    if os.geteuid() != 0:
+        folder.chmod(0o500)
+        try:
+            yield
+        finally:
+            folder.chmod(0o700)
+        return
+    chattr = shutil.which("chattr")
+    made = chattr and subprocess.run([chattr, "+i", str(folder)], capture_output=True)
+    if not made or made.returncode != 0:
+        pytest.skip("as root, a folder cannot be made undeletable here (no chattr +i)")
+    try:
+        yield
+    finally:
+        subprocess.run([chattr, "-i", str(folder)], check=True)
