@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 from tasks import access, services
 from tasks.admin.base import ViewOnlyAdmin, pre, status_badge
 from tasks.history import filters, logs
+from tasks.history.paging import CappedPaginator
 from tasks.models import Task
 from tasks.templatetags.executor import duration, kilobytes
 
@@ -66,6 +67,9 @@ class TaskAdmin(ViewOnlyAdmin):
     search_help_text = "Id (or its first characters), user, script, arguments or exception line."
     ordering = ("-created_at",)
     list_per_page = 50
+    # Counts stop past the page shown (tasks/history/paging.py): no count of the whole
+    # table per page.
+    show_full_result_count = False
     actions = ("cancel_selected", "purge_selected")
     fieldsets = (
         (
@@ -145,6 +149,11 @@ class TaskAdmin(ViewOnlyAdmin):
 
     def get_queryset(self, request):
         return access.visible_tasks(request.user, super().get_queryset(request))
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return CappedPaginator(
+            queryset, per_page, orphans, allow_empty_first_page, asked=request.GET.get("p")
+        )
 
     def get_changelist(self, request, **kwargs):
         return TaskChangeList
