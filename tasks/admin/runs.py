@@ -38,6 +38,15 @@ class UserFilter(admin.RelatedOnlyFieldListFilter):
 
 
 class TaskChangeList(ChangeList):
+    def get_ordering(self, request, queryset):
+        """A column the history sorts by is sorted as the history sorts it (its index,
+        walked whole in either direction); the admin's own otherwise (by id)."""
+        ordering = super().get_ordering(request, queryset)
+        first = ordering[0] if ordering else None
+        if isinstance(first, str) and first.lstrip("-") in filters.ORDERINGS:
+            return filters.ordering({"ordering": first})
+        return ordering
+
     def get_queryset(self, request, exclude_parameters=None):
         return filters.listed(super().get_queryset(request, exclude_parameters), request=False)
 
