@@ -110,6 +110,10 @@ def fill(count, users, schedules, start=0):
         else:
             _executemany(connection, fields, names, rows(count, users, schedules, start, now))
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Django's foreign keys are checked at commit; an index cannot be built
+                # while those checks are pending.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for statement in indexes:
                 cursor.execute(statement)
     with connection.cursor() as cursor:
