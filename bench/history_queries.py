@@ -87,13 +87,12 @@ def bare_sql(user, query, page, size):
 def measure_api(client, staff, queries, requests):
     from django.db import connection
 
-    results = []
     for name, query in queries.items():
         for page in (1, 1000):
             url = "/api/tasks?" + query + ("&" if query else "") + f"page={page}"
             response = client.get(url)
             if response.status_code == 404 and page > 1:
-                results.append((name, page, None, None, "fewer than 1000 pages"))
+                yield name, page, None, None, "fewer than 1000 pages"
                 continue
             assert response.status_code == 200, (url, response.content[:300])
             request = timed(lambda url=url: client.get(url), requests)
@@ -106,8 +105,7 @@ def measure_api(client, staff, queries, requests):
                     cursor.execute(sql, params)
                     cursor.fetchall()
 
-            results.append((name, page, request, timed(run_sql, requests), ""))
-    return results
+            yield name, page, request, timed(run_sql, requests), ""
 
 
 def measure_pages(client, requests, sample_id):
@@ -204,7 +202,8 @@ def main():
         worst = max(worst, request[1])
         print(
             f"{name:28s} {page:4d} {request[0] * 1000:6.1f}ms {request[1] * 1000:6.1f}ms"
-            f"  {sql[1] * 1000:10.1f}ms  {request[1] / max(sql[1], 1e-6):5.1f}x"
+            f"  {sql[1] * 1000:10.1f}ms  {request[1] / max(sql[1], 1e-6):5.1f}x",
+            flush=True,
         )
     print(f"{'page':28s}      {'p50':>8s} {'p95':>8s}")
     for name, (p50, p95) in measure_pages(pages, options.requests, sample_id):

@@ -98,6 +98,16 @@ class Migration(migrations.Migration):
         ),
         migrations.RemoveIndex(
             model_name="task",
+            name="task_script_status",
+        ),
+        migrations.AddIndex(
+            model_name="task",
+            index=models.Index(
+                fields=["script", "status", "-created_at", "-id"], name="task_script_status_order"
+            ),
+        ),
+        migrations.RemoveIndex(
+            model_name="task",
             name="task_status_created",
         ),
         migrations.RemoveIndex(

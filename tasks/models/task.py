@@ -194,7 +194,9 @@ class Task(Watched):
             models.Index(fields=["created_at", "id"], name="task_created_id"),
             models.Index(fields=["status", "-created_at", "-id"], name="task_status_order"),
             models.Index(fields=["script", "-created_at", "-id"], name="task_script_order"),
-            models.Index(fields=["script", "status"], name="task_script_status"),
+            models.Index(
+                fields=["script", "status", "-created_at", "-id"], name="task_script_status_order"
+            ),
             models.Index(fields=["user", "-created_at", "-id"], name="task_user_order"),
             models.Index(fields=["user_name", "-created_at", "-id"], name="task_username_order"),
             models.Index(fields=["trigger", "-created_at", "-id"], name="task_trigger_order"),
