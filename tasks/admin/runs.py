@@ -96,8 +96,10 @@ class TaskAdmin(ViewOnlyAdmin):
         ScriptFilter,
         ("user", UserFilter),
         "end_reason",
+        # Ranges (today, past 7 days, this month, this year), not a date hierarchy: its
+        # links are a SELECT DISTINCT of every run's day, month or year (9 s at 1M runs).
+        ("created_at", admin.DateFieldListFilter),
     )
-    date_hierarchy = "created_at"
     # The search itself is tasks.history.filters' (the same as the API's `q`); these name it.
     search_fields = ("id", "user_name", "script", "argv", "exception")
     search_help_text = "Id (or its first characters), user, script, arguments or exception line."
