@@ -14,6 +14,7 @@ from functools import cached_property
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 
 COUNT_CAP = 1_000
+DEEP = 1_000  # runs skipped from which a page is read in two steps
 
 
 class CappedPaginator(Paginator):
@@ -36,7 +37,15 @@ class CappedPaginator(Paginator):
         """The rows of page `number` and one more, read once."""
         if self._rows is None or self._rows[0] != number:
             bottom = (number - 1) * self.per_page
-            rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+            window = slice(bottom, bottom + self.per_page + 1)
+            if bottom < DEEP:
+                rows = list(self.object_list[window])
+            else:
+                # A deep page skips its offset on ids alone, through the ordering's index
+                # (it holds the id: an index-only scan), then reads only the page's rows.
+                # PostgreSQL would otherwise read every skipped row from the table.
+                ids = list(self.object_list.values_list("pk", flat=True)[window])
+                rows = list(self.object_list.filter(pk__in=ids)) if ids else []
             self._rows = (number, rows)
         return self._rows[1]
 

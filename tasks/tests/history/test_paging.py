@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tasks.history import filters
+from tasks.history import filters, paging
 from tasks.history.paging import COUNT_CAP, CappedPaginator
 from tasks.models import Status, Task
 from tasks.tests.factories import make_tasks, task_row
@@ -47,7 +47,11 @@ def walk(api, ordering, size=7):
 
 @pytest.mark.parametrize("name", list(filters.ORDERINGS))
 @pytest.mark.parametrize("sign", ["", "-"])
-def test_every_ordering_pages_through_every_run_once_in_order(api, tied, name, sign):
+@pytest.mark.parametrize("deep", [1_000, 0])
+def test_every_ordering_pages_through_every_run_once_in_order(
+    api, tied, name, sign, deep, monkeypatch
+):
+    monkeypatch.setattr(paging, "DEEP", deep)  # 0: every page read in two steps
     seen, _ = walk(api, sign + name)
 
     assert len(seen) == len(set(seen)) == len(tied)
@@ -84,15 +88,20 @@ def test_a_small_history_has_its_exact_count(api, user):
 
 
 def test_the_paginator_reads_one_page_and_one_count(django_assert_num_queries, user):
-    make_tasks(COUNT_CAP + 5, user)
+    make_tasks(COUNT_CAP + 200, user)
     paginator = CappedPaginator(Task.objects.order_by("-created_at", "-id"), 25)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(2):  # the page and one more run, the capped count
         page = paginator.page(40)
+    deep = CappedPaginator(Task.objects.order_by("-created_at", "-id"), 25)
+    with django_assert_num_queries(3):  # past DEEP: the page's ids, its rows, the count
+        page = deep.page(42)
         assert page.has_next()
         assert page.has_previous()
         assert len(page.object_list) == 25
-        assert page.next_page_number() == 41
-    assert paginator.exact is False
+        assert page.next_page_number() == 43
+    assert deep.exact is False
+    expected = Task.objects.order_by("-created_at", "-id")[41 * 25 : 42 * 25]
+    assert list(page.object_list) == list(expected)
 
 
 def test_the_history_page_says_more_than_when_it_did_not_count_all(client, user):
