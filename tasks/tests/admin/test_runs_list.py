@@ -78,9 +78,10 @@ def test_the_query_count_does_not_grow_with_the_page(admin_client, history):
 
     one_row = queries(URL + "?q=" + Task.objects.filter(status=Status.RUNNING).first().short_id)
     full_page = queries(URL)
-    # The search asks its index first; and a result that fits one page is read whole by
-    # the admin, besides the page the paginator read.
-    assert full_page == one_row - 2
+    # On SQLite the search asks its index first (tasks/history/search.py); and a result
+    # that fits one page is read whole by the admin, besides the page the paginator read.
+    probe = 1 if connection.vendor == "sqlite" else 0
+    assert full_page == one_row - 1 - probe
     assert full_page <= 12
 
 
