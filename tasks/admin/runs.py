@@ -19,49 +19,15 @@ from django.utils.html import format_html, format_html_join
 
 from tasks import access, services
 from tasks.admin.base import ViewOnlyAdmin, pre, status_badge
+from tasks.admin.run_filters import ScriptFilter, UserFilter
 from tasks.history import filters, logs
-from tasks.history.distinct import distinct_values
 from tasks.history.paging import CappedPaginator
 from tasks.models import Task
 from tasks.templatetags.executor import duration, kilobytes
 
 BOTH_PLACES = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
 LOG_TAIL_BYTES = 16 * 1024
-MAX_CHOICES = 200  # scripts and users offered in the filters
 SUMMARY_RUNS = 20  # how many (script, status) lines a purge's history entry names
-
-
-class UserFilter(admin.RelatedOnlyFieldListFilter):
-    """By user, with the runs whose account was deleted named as such (not "-"); the
-    users who have runs are found by a loose scan of the user index, not by reading
-    every run (tasks/history/distinct.py)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.empty_value_display = "Deleted account"
-
-    def field_choices(self, field, request, model_admin):
-        if not access.sees_all_runs(request.user):
-            return super().field_choices(field, request, model_admin)
-        ordering = self.field_admin_ordering(field, request, model_admin)
-        ids = distinct_values("user", MAX_CHOICES)
-        return field.get_choices(
-            include_blank=False, limit_choices_to={"pk__in": ids}, ordering=ordering
-        )
-
-
-class ScriptFilter(admin.SimpleListFilter):
-    """By script: the scripts that have runs, by a loose scan of the script index."""
-
-    title = "script"
-    parameter_name = "script"
-
-    def lookups(self, request, model_admin):
-        return [(name, name) for name in distinct_values("script", MAX_CHOICES)]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        return queryset if value is None else queryset.filter(script=value)
 
 
 class TaskChangeList(ChangeList):
