@@ -4,7 +4,7 @@ Django's Paginator counts every matching run on every request: at a million runs
 count costs more than the page itself. This one reads each page with one run more than
 it shows, which says whether a next page exists, and counts the matching runs only up to
 `COUNT_CAP`. Past that the count is a lower bound and `exact` is False: the history page
-says "More than 1,000 runs", the API `count_exact: false`, and neither offers a "last
+says "More than 1000 runs", the API `count_exact: false`, and neither offers a "last
 page" link. Django's Paginator does everything else (page numbers, validation, Page).
 """
 
