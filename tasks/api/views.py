@@ -31,6 +31,7 @@ from tasks.api.serializers import (
 from tasks.api.throttles import RunThrottleMixin
 from tasks.api.whole_log import whole_log_response
 from tasks.history import artifacts, filters, logs
+from tasks.history.paging import COUNT_CAP, CappedPaginator
 from tasks.models import Task, Trigger
 
 
@@ -55,6 +56,10 @@ def service_failure(exc):
 
 
 class TaskPagination(PageNumberPagination):
+    """Pages with a capped count (tasks.history.paging): `count` is exact when
+    `count_exact` is true, else the number of runs counted, a lower bound."""
+
+    django_paginator_class = CappedPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
@@ -87,10 +92,17 @@ class TaskPagination(PageNumberPagination):
     def get_paginated_response_schema(self, schema):
         return {
             "type": "object",
-            "required": ["success", "count", "next", "previous", "tasks"],
+            "required": ["success", "count", "count_exact", "next", "previous", "tasks"],
             "properties": {
                 "success": {"type": "boolean"},
-                "count": {"type": "integer"},
+                "count": {
+                    "type": "integer",
+                    "description": "The matching runs; a lower bound when count_exact is false.",
+                },
+                "count_exact": {
+                    "type": "boolean",
+                    "description": f"False past {COUNT_CAP:,} runs: count is then a lower bound.",
+                },
                 "next": {"type": "string", "nullable": True, "format": "uri"},
                 "previous": {"type": "string", "nullable": True, "format": "uri"},
                 "tasks": schema,
@@ -100,6 +112,7 @@ class TaskPagination(PageNumberPagination):
     def get_paginated_response(self, data):
         return ok(
             count=self.page.paginator.count,
+            count_exact=self.page.paginator.exact,
             next=self.get_next_link(),
             previous=self.get_previous_link(),
             tasks=data,

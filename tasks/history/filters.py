@@ -5,7 +5,8 @@ in the browser and the same query against the API give the same runs:
 
     status=failed,cancelled  script=sample  user=alice  trigger=schedule,api
     created_after=2026-11-01  created_before=2026-11-30T12:00
-    q=<search: id prefix, script, user, arguments, exception>  ordering=-created_at
+    q=<search: id prefix, script, user, arguments, exception, parameter values>
+    param.region=eu  schedule=3  ordering=-created_at
 """
 
 import json
@@ -16,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from tasks.history import search as search_index
 from tasks.models import Status, Trigger
 
 # The columns a list of runs leaves out: only a run's own page shows them (they can be
@@ -36,22 +38,23 @@ def listed(queryset, *, tails=False, request=True):
     return queryset.defer(*deferred)
 
 
+# Each ordering ends with the run's id, so that pages never repeat or skip a run, and each
+# walks one index of Task.Meta.indexes forwards or (with '-') backwards, in whole.
 ORDERINGS = {
-    "created_at": ("created_at",),
-    "started_at": ("started_at",),
-    "completed_at": ("completed_at",),
-    "status": ("status", "-created_at"),
-    "script": ("script", "-created_at"),
-    "user": ("user_name", "-created_at"),
-    "user_name": ("user_name", "-created_at"),
-    "progress": ("progress", "-created_at"),
-    "return_code": ("return_code", "-created_at"),
-    "duration": ("duration",),
+    "created_at": ("created_at", "id"),
+    "started_at": ("started_at", "id"),
+    "completed_at": ("completed_at", "id"),
+    "status": ("status", "-created_at", "-id"),
+    "script": ("script", "-created_at", "-id"),
+    "user": ("user_name", "-created_at", "-id"),
+    "user_name": ("user_name", "-created_at", "-id"),
+    "progress": ("progress", "id"),
+    "return_code": ("return_code", "id"),
+    "duration": ("duration", "id"),
 }
 DEFAULT_ORDERING = "-created_at"
 NULLABLE = {"started_at", "completed_at", "progress", "return_code", "duration"}
 MAX_SEARCH = 200
-_HEX = re.compile(r"^[0-9a-fA-F-]{4,36}$")
 PARAM_PREFIX = "param."
 _PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
@@ -101,17 +104,17 @@ def apply(queryset, params):
     if before is not None:
         queryset = queryset.filter(created_at__lte=before)
     queryset = by_param_values(queryset, params)
-    search = (params.get("q") or params.get("search") or "").strip()
-    if search:
-        if len(search) > MAX_SEARCH:
+    text = (params.get("q") or params.get("search") or "").strip()
+    if text:
+        if len(text) > MAX_SEARCH:
             raise FilterError(f"q: the search text must be under {MAX_SEARCH} characters")
-        match = Q(script__icontains=search) | Q(user_name__icontains=search)
-        match |= Q(exception__icontains=search)
-        for form in _json_forms(search):
-            match |= Q(argv__icontains=form)
-        if _HEX.match(search):
-            match |= Q(id__istartswith=_uuid_prefix(search))
-        queryset = queryset.filter(match)
+        found = search_index.matching(queryset, text)
+        if found is None:
+            raise FilterError(
+                f"q: type at least {search_index.MIN_TEXT} characters (or 4 of a run's id) "
+                "to search"
+            )
+        queryset = found
     return queryset.order_by(*ordering(params))
 
 
@@ -126,14 +129,20 @@ def by_param_values(queryset, params):
         if not _PARAM_NAME.match(name):
             raise FilterError(f"{key}: a parameter name is letters, digits and underscores")
         values = params.getlist(key) if hasattr(params, "getlist") else [params.get(key)]
-        match = Q()
+        match, exact = Q(), []
         for value in values:
             value = value or ""
             if "\x00" in value or len(value) > MAX_SEARCH:
                 raise FilterError(f"{key}: must be under {MAX_SEARCH} characters, without NUL")
-            for form in _param_forms(value):
+            forms = _param_forms(value)
+            for form in forms:
                 match |= Q(**{f"params__{name}": form})
-        queryset = queryset.filter(match)
+            # A boolean is 1 in SQLite's text of the parameters and true in PostgreSQL's.
+            exact.append(not any(isinstance(form, bool) for form in forms))
+        # The search index narrows to the runs whose document holds `name=value` (or,
+        # for a boolean or several values, `name=`), then the JSON test is exact.
+        needle = f"{name}={values[0] or ''}" if len(values) == 1 and exact[0] else f"{name}="
+        queryset = search_index.containing(queryset, needle).filter(match)
     return queryset
 
 
@@ -150,30 +159,6 @@ def _param_forms(value):
     return forms
 
 
-def _json_forms(text):
-    """How `text` appears inside a JSON column's text, on every database.
-
-    Quotes and backslashes are escaped there; SQLite keeps Django's ASCII-only JSON
-    (`caf\\u00e9`), PostgreSQL's jsonb prints the character itself (`café`)."""
-    escaped = json.dumps(text, ensure_ascii=False)[1:-1]
-    return {text, escaped, json.dumps(text)[1:-1]}
-
-
-def _uuid_prefix(text):
-    """The hex digits in the canonical 8-4-4-4-12 form, whatever hyphens were typed.
-
-    PostgreSQL compares a uuid column's text with its hyphens; on SQLite Django removes
-    the hyphens from both sides."""
-    digits = text.replace("-", "")
-    groups, start = [], 0
-    for size in (8, 4, 4, 4, 12):
-        if start >= len(digits):
-            break
-        groups.append(digits[start : start + size])
-        start += size
-    return "-".join(groups)
-
-
 def ordering(params):
     value = (params.get("ordering") or DEFAULT_ORDERING).strip()
     name = value.removeprefix("-")
@@ -181,21 +166,19 @@ def ordering(params):
         raise FilterError(f"ordering: unknown field {name!r}; use one of {', '.join(ORDERINGS)}")
     fields = ORDERINGS[name]
     if value.startswith("-"):
-        first = fields[0]
-        fields = (first[1:] if first.startswith("-") else "-" + first, *fields[1:])
+        fields = tuple(field[1:] if field.startswith("-") else "-" + field for field in fields)
     expressions = []
     for field_name in fields:
         name = field_name.lstrip("-")
         if name not in NULLABLE:
             expressions.append(field_name)
             continue
-        expression = F(name)
-        # Unknown values last in both directions: SQLite and PostgreSQL disagree on where
-        # NULL sorts unless told.
+        # Unknown values first ascending, last descending, on both databases (SQLite's
+        # own order; PostgreSQL is told, and its index says the same).
         expressions.append(
-            expression.desc(nulls_last=True)
+            F(name).desc(nulls_last=True)
             if field_name.startswith("-")
-            else expression.asc(nulls_last=True)
+            else F(name).asc(nulls_first=True)
         )
     return expressions
 

@@ -42,6 +42,15 @@ def history(django_db_setup, django_db_blocker):
         User.objects.filter(pk__in=[dora.pk, eve.pk]).delete()
 
 
+def counted(response):
+    """The change list's count: exact up to 1,000 runs, else 1,001 ("more than 1,000")."""
+    return response.context["cl"].result_count
+
+
+def capped(number):
+    return min(number, 1001)
+
+
 def ids_on_page(response):
     return [row.pk for row in response.context["cl"].result_list]
 
@@ -69,7 +78,10 @@ def test_the_query_count_does_not_grow_with_the_page(admin_client, history):
 
     one_row = queries(URL + "?q=" + Task.objects.filter(status=Status.RUNNING).first().short_id)
     full_page = queries(URL)
-    assert full_page == one_row
+    # On SQLite the search asks its index first (tasks/history/search.py); and a result
+    # that fits one page is read whole by the admin, besides the page the paginator read.
+    probe = 1 if connection.vendor == "sqlite" else 0
+    assert full_page == one_row - 1 - probe
     assert full_page <= 12
 
 
@@ -77,24 +89,31 @@ def test_it_filters_by_status_script_user_and_why_it_ended(admin_client, history
     response = admin_client.get(URL, {"status__exact": "running"})
     assert response.context["cl"].result_count == 10
     response = admin_client.get(URL, {"script": "lines"})
-    assert response.context["cl"].result_count == 3000
+    assert counted(response) == capped(3000)
+    assert response.context["cl"].paginator.exact is False
     response = admin_client.get(URL, {"user__id__exact": history["eve"].pk})
-    assert response.context["cl"].result_count == 3010
+    assert counted(response) == capped(3010)
     response = admin_client.get(URL, {"end_reason__exact": "timeout"})
-    assert response.context["cl"].result_count == 2990
+    assert counted(response) == capped(2990)
     response = admin_client.get(URL, {"status__exact": "failed", "script": "sleeper"})
-    assert response.context["cl"].result_count == 2990
-
-
-def test_the_date_hierarchy_narrows_to_a_year(admin_client, history):
-    last_year = (timezone.now() - timedelta(days=400)).year
-    response = admin_client.get(URL, {"created_at__year": last_year})
-    assert response.status_code == 200
-    assert (
-        response.context["cl"].result_count
-        == Task.objects.filter(created_at__year=last_year).count()
+    assert counted(response) == capped(2990)
+    assert ids_on_page(response)[0] == (
+        Task.objects.filter(status="failed", script="sleeper").order_by("-created_at", "-id")[0].pk
     )
-    assert response.context["cl"].result_count > 0
+
+
+def test_the_creation_date_filter_narrows_to_a_range(admin_client, history):
+    """The past 7 days: the 4,010 runs of today and yesterday, counted up to the cap."""
+    page = admin_client.get(URL)
+    assert "Past 7 days" in page.content.decode()
+    since = timezone.now() - timedelta(days=6)
+    response = admin_client.get(URL, {"created_at__gte": since.isoformat()})
+    assert response.status_code == 200
+    assert counted(response) == capped(Task.objects.filter(created_at__gte=since).count())
+    old = admin_client.get(
+        URL, {"created_at__gte": "2000-01-01T00:00Z", "created_at__lt": "2001-01-01T00:00Z"}
+    )
+    assert counted(old) == 0
 
 
 def test_it_searches_by_id_prefix_user_script_arguments_and_exception(admin_client, user, history):
@@ -105,7 +124,7 @@ def test_it_searches_by_id_prefix_user_script_arguments_and_exception(admin_clie
         response = admin_client.get(URL, {"q": term})
         assert ids_on_page(response) == [target.pk], term
     assert admin_client.get(URL, {"q": "fail"}).context["cl"].result_count == 1
-    assert admin_client.get(URL, {"q": "eve"}).context["cl"].result_count == 3010
+    assert counted(admin_client.get(URL, {"q": "eve"})) == capped(3010)
 
 
 def test_an_overlong_search_shows_a_message_instead_of_an_error(admin_client):

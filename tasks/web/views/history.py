@@ -6,13 +6,14 @@ Every control is a query parameter (the API's task list reads the same ones, thr
 
 import uuid
 
-from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from tasks import access, services
 from tasks.history import filters
+from tasks.history.distinct import distinct_values
+from tasks.history.paging import CappedPaginator
 from tasks.models import Status, Trigger
 from tasks.web.state import STATE_FIELDS, task_state
 
@@ -54,7 +55,7 @@ def history(request):
         runs = visible.none()
         ordering = filters.DEFAULT_ORDERING
     page_size = _page_size(request.GET.get("page_size"))
-    page = Paginator(filters.listed(runs), page_size).get_page(request.GET.get("page"))
+    page = CappedPaginator(filters.listed(runs), page_size).get_page(request.GET.get("page"))
     sees_all = access.sees_all_runs(request.user)
     context = {
         "page": page,
@@ -75,12 +76,16 @@ def history(request):
         "page_sizes": PAGE_SIZES,
         "ordering": ordering,
         "orderings": _orderings(ordering),
-        "filtered": any(request.GET.get(name) for name in FILTER_NAMES),
+        "filtered": any(request.GET.get(name) for name in FILTER_NAMES)
+        or any(name.startswith(filters.PARAM_PREFIX) for name in request.GET),
     }
     return render(request, "tasks/history.html", context, status=400 if error else 200)
 
 
-FILTER_NAMES = ("status", "trigger", "script", "user", "created_after", "created_before", "q")
+# The filters a page may carry (besides `param.<name>`, see the filtered test above).
+FILTER_NAMES = (
+    "status", "trigger", "schedule", "script", "user", "created_after", "created_before", "q",
+)  # fmt: skip
 
 
 @require_GET
@@ -141,10 +146,14 @@ def _chosen(request, name):
 def _scripts(user, visible):
     entries, _ = services.scripts_for(user)
     names = {entry.key for entry in entries}
-    names.update(visible.order_by().values_list("script", flat=True).distinct()[:MAX_CHOICES])
+    if access.sees_all_runs(user):
+        names.update(distinct_values("script", MAX_CHOICES))
+    else:
+        # One user's runs: the (user, created_at) index narrows to them first.
+        names.update(visible.order_by().values_list("script", flat=True).distinct()[:MAX_CHOICES])
     return sorted(names)[:MAX_CHOICES]
 
 
 def _users(visible):
-    names = visible.order_by().values_list("user_name", flat=True).distinct()[:MAX_CHOICES]
-    return sorted(names)
+    """Only for those who see every run: a loose scan of the user-name index."""
+    return distinct_values("user_name", MAX_CHOICES)

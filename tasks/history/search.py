@@ -1,0 +1,95 @@
+"""Find runs by text through each database's own index, never by reading every row.
+
+`q` finds a run by the first characters of its id (a range of the primary key) or by any
+part of its search document: script, user, exception line, the decoded arguments of its
+command line and its parameters as `name=value`. The document and its index are made by
+migration 0015 and kept in step with the rows by the database: on SQLite an FTS5 trigram
+table that triggers write, on PostgreSQL a pg_trgm GIN index on an immutable function of
+the row. Both match any substring of three characters or more, case-insensitively.
+"""
+
+import re
+import uuid
+
+from django.db import connections
+from django.db.models import BooleanField, Func, Q, TextField
+from django.db.models.expressions import RawSQL
+
+MIN_TEXT = 3  # a trigram index cannot find less
+_HEX = re.compile(r"^[0-9a-fA-F-]{4,36}$")
+
+# SQLite: the newest matches, at most PROBE + 1 of them.
+SQLITE_PROBE = (
+    "SELECT task_id FROM tasks_task_search_row WHERE id IN (SELECT rowid FROM "
+    "tasks_task_search WHERE tasks_task_search MATCH %s ORDER BY rowid DESC LIMIT %s)"
+)
+# SQLite: a run whose document holds the text (through the side table's task_id index).
+SQLITE_HOLDS = (
+    "EXISTS (SELECT 1 FROM tasks_task_search_row WHERE "
+    'tasks_task_search_row.task_id = "tasks_task"."id" AND instr(lower(body), %s) > 0)'
+)
+PROBE = 2_000
+
+
+class SearchBody(Func):
+    """PostgreSQL: the run's search document, the expression its trigram index holds."""
+
+    function = "tasks_search_body"
+    output_field = TextField()
+
+    def __init__(self):
+        super().__init__("script", "user_name", "exception", "argv", "params")
+
+
+def containing(queryset, text):
+    """`queryset` narrowed to the runs whose search document contains `text` (three
+    characters or more)."""
+    queryset, condition = _contains(queryset, text)
+    return queryset.filter(condition)
+
+
+def _contains(queryset, text):
+    if connections[queryset.db].vendor == "postgresql":
+        queryset = queryset.alias(search_body=SearchBody())
+        return queryset, Q(search_body__contains=text.lower())
+    return queryset, _sqlite_condition(queryset.db, text)
+
+
+def _sqlite_condition(using, text):
+    """FTS5 finds a rare text at once but walks every match of a common one (a third of
+    the history holds "region=eu"), which costs more than reading the runs in the page's
+    order and testing each until the page is full. So the index is asked for the newest
+    PROBE + 1 matches first: when there are no more, those are the runs; else the text
+    is common enough that a page of them is found by testing the runs in order."""
+    phrase = '"' + text.replace('"', '""') + '"'
+    with connections[using].cursor() as cursor:
+        cursor.execute(SQLITE_PROBE, [phrase, PROBE + 1])
+        found = [row[0] for row in cursor.fetchall()]
+    if len(found) <= PROBE:
+        return Q(pk__in=[uuid.UUID(value) for value in found])
+    # Constant SQL; the text is a parameter.
+    holds = RawSQL(SQLITE_HOLDS, [text.lower()], output_field=BooleanField())  # noqa: S611
+    return Q(holds)
+
+
+def id_prefix(text):
+    """A Q for the runs whose id starts with `text` (hex digits, hyphens anywhere), or
+    None when `text` cannot start an id: a range of the primary key, so its index."""
+    if not _HEX.match(text):
+        return None
+    digits = text.replace("-", "").lower()
+    if not digits or len(digits) > 32:
+        return None
+    low = uuid.UUID(digits.ljust(32, "0"))
+    high = uuid.UUID(digits.ljust(32, "f"))
+    return Q(pk__gte=low, pk__lte=high)
+
+
+def matching(queryset, text):
+    """The runs of `queryset` that `q=text` finds; None when `text` is too short to
+    search for (and is no id prefix)."""
+    by_id = id_prefix(text)
+    if len(text) < MIN_TEXT:
+        return None if by_id is None else queryset.filter(by_id)
+    queryset, condition = _contains(queryset, text)
+    return queryset.filter(condition if by_id is None else condition | by_id)
