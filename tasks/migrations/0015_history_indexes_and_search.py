@@ -87,7 +87,7 @@ def _run(schema_editor, sqlite, postgres):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tasks", "0013_subscription_schedule"),
+        ("tasks", "0014_script_daily_figures"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
