@@ -120,10 +120,11 @@ def first(schedule, now: datetime) -> datetime | None:
 
 
 def upcoming(schedule, now: datetime, count: int = 5) -> list[datetime]:
-    """The next `count` due times from `now` (from next_fire_at when it is set)."""
+    """The next `count` due times from `now`; a saved schedule's start at its
+    next_fire_at (its next due time itself, then the ones after it)."""
 
     def times() -> Iterator[datetime]:
-        moment = first(schedule, now)
+        moment = getattr(schedule, "next_fire_at", None) or first(schedule, now)
         while moment is not None:
             yield moment
             moment = following(schedule, moment)

@@ -33,7 +33,7 @@ EDITABLE = (
     "missed",
     "paused",
 )
-NEW = {
+NEW: dict[str, Any] = {
     "name": "",
     "params": {},
     "cron": "",

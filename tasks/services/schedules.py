@@ -73,9 +73,43 @@ def _seal(schedule: Schedule) -> None:
     schedule.params = entry.masked(schedule.params, secret_params.MASK)
 
 
+def stored_secrets(schedule: Schedule) -> set[str]:
+    """The names of the secrets kept (sealed) for `schedule`'s firings."""
+    try:
+        return set(secret_params.unseal_values(schedule.sealed_secrets))
+    except secret_params.SealBroken:
+        return set()
+
+
 def run_params(schedule: Schedule) -> dict[str, Any]:
     """The parameters a firing runs with: the stored ones, secrets unsealed."""
     return {**schedule.params, **secret_params.unseal_values(schedule.sealed_secrets)}
+
+
+def _cleaned(
+    user: "User", data: dict[str, Any], instance: Schedule | None, from_text: bool
+) -> dict[str, Any]:
+    if instance is None:
+        return clean(user, data, from_text=from_text)
+    try:
+        filled = _with_secrets(instance, data)
+    except secret_params.SealBroken as exc:
+        raise InvalidRequest(str(exc), {"params": str(exc)}) from None
+    return clean(user, filled, instance, from_text=from_text)
+
+
+def preview(
+    user: "User",
+    data: dict[str, Any],
+    instance: Schedule | None = None,
+    *,
+    from_text: bool = False,
+) -> Schedule:
+    """The schedule that `data` would make of `instance` (or a new one), unsaved and
+    validated exactly as create and update would: for a form's check as you type."""
+    fields = _cleaned(user, data, instance, from_text)
+    fields.pop("paused")  # the next firings are shown as if it ran
+    return Schedule(owner=user, **fields)
 
 
 def create(user: "User", data: dict[str, Any], *, from_text: bool = False) -> Schedule:
@@ -97,11 +131,7 @@ def update(
     if not can_change(user, schedule):
         raise NotAllowed("Only the schedule's owner and staff may change it.")
     changed = sorted(data)
-    try:
-        filled = _with_secrets(schedule, data)
-    except secret_params.SealBroken as exc:
-        raise InvalidRequest(exc.args[0], {"params": exc.args[0]}) from None
-    fields = clean(user, filled, schedule, from_text=from_text)
+    fields = _cleaned(user, data, schedule, from_text)
     for name, value in fields.items():
         setattr(schedule, name, value)
     _seal(schedule)
