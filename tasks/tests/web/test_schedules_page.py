@@ -177,3 +177,16 @@ def test_a_scripts_page_and_a_runs_page_link_to_its_schedules(signed_in, user):
 def test_the_nav_links_to_schedules(signed_in):
     page = signed_in.get("/schedules/").content.decode()
     assert 'href="/schedules/" aria-current="page"' in page
+
+
+def test_a_stored_secret_is_never_shown_and_an_empty_field_keeps_it(signed_in, user):
+    stored = {"script": "stored_secret", "kind": "cron", "cron": "@daily"}
+    schedule = schedules.create(user, {**stored, "params": {"token": "tok-kept-1"}})
+    page = signed_in.get(f"/schedules/{schedule.pk}/edit/").content.decode()
+    assert "tok-kept-1" not in page
+    assert "A value is stored (sealed)" in page
+    form = {**FORM, "script": "stored_secret", "cron": "@hourly", "param_token": ""}
+    for name in ("param_greeting", "param_count", "param_tags"):
+        form.pop(name)
+    assert signed_in.post(f"/schedules/{schedule.pk}/edit/", form).status_code == 302
+    assert schedules.run_params(Schedule.objects.get()) == {"token": "tok-kept-1"}
