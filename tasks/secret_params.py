@@ -56,3 +56,22 @@ def unseal(token):
             "since it was submitted); start it again"
         ) from None
     return Opened(data["script_args"], data["env"], tuple(data["values"]))
+
+
+def seal_values(values):
+    """Secret parameter values a schedule keeps for its firings (name -> value), sealed
+    with the same key as a pending run's."""
+    return _fernet().encrypt(json.dumps(dict(values)).encode()).decode("ascii")
+
+
+def unseal_values(token):
+    """The values `seal_values` sealed; SealBroken when SECRET_KEY changed since."""
+    if not token:
+        return {}
+    try:
+        return dict(json.loads(_fernet().decrypt(token.encode("ascii"))))
+    except (InvalidToken, ValueError, UnicodeError, TypeError):
+        raise SealBroken(
+            "its stored secret parameters cannot be decrypted (the server's SECRET_KEY "
+            "changed since they were saved); type them again in the schedule"
+        ) from None

@@ -51,8 +51,7 @@ class ScheduleSerializer(serializers.ModelSerializer):
     def get_upcoming(self, schedule: Schedule) -> list[str]:
         if schedule.paused:
             return []
-        start = schedule.next_fire_at or timezone.now()
-        return [moment.isoformat() for moment in timetables.upcoming(schedule, start, 5)]
+        return [moment.isoformat() for moment in timetables.upcoming(schedule, timezone.now(), 5)]
 
 
 SCHEDULE_INPUT = inline_serializer(

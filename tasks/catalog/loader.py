@@ -155,6 +155,7 @@ PARAM_KEYS = {
     "max_size",
     "multiple",
     "max_files",
+    "storable",
 }
 
 
@@ -300,6 +301,7 @@ def _build_param(raw, name, kind):
         pass_as=pass_as,
         flag=flag,
         env_name=env_name if pass_as == "env" else None,
+        storable=_storable(raw, kind),
     )
     default = raw.get("default")
     if default is not None and kind == "file":
@@ -313,6 +315,14 @@ def _build_param(raw, name, kind):
             raise ValueError(f"the default {default!r} {exc}") from None
         param = Param(**{**param.__dict__, "default": default})
     return param
+
+
+def _storable(raw, kind):
+    """Whether a schedule may keep this secret's value (sealed, like a pending run's)."""
+    storable = _get(raw, "storable", bool, False)
+    if storable and kind != "secret":
+        raise ValueError("'storable' is for secret parameters only")
+    return storable
 
 
 def _file_options(raw, kind):

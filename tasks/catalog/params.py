@@ -60,6 +60,9 @@ class Param:
     max_size: int | None = None
     multiple: bool = False
     max_files: int = DEFAULT_MAX_FILES
+    # A secret a schedule may keep for its firings (sealed with the server's key); other
+    # secrets are refused for schedules, since nobody is there to type them.
+    storable: bool = False
 
     def schema(self) -> dict[str, Any]:
         """The parameter as API clients and the run form see it."""

@@ -40,6 +40,9 @@ class Schedule(models.Model):
     name = models.CharField(max_length=100)
     script = models.CharField(max_length=100)
     params = models.JSONField(default=dict, blank=True)
+    # The values of the catalog's storable secrets, sealed (tasks.secret_params); `params`
+    # holds only their mask.
+    sealed_secrets = models.TextField(blank=True, default="")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="schedules"
     )

@@ -59,7 +59,7 @@ def zone(name: str) -> ZoneInfo:
         ) from None
 
 
-def check(
+def problems(
     kind: str,
     *,
     cron: str = "",
@@ -67,24 +67,36 @@ def check(
     run_at: datetime | None = None,
     timezone: str = "UTC",
     now: datetime | None = None,
-) -> None:
-    """Raise TimetableError naming the field when this timetable cannot be used. A
-    one-off must be after `now` when it is given (a changed or new one-off)."""
-    zone(timezone)
+) -> dict[str, str]:
+    """What is wrong with this timetable, field by field (every field at once). A one-off
+    must be after `now` when it is given (a changed or new one-off)."""
+    found = {}
+    try:
+        zone(timezone)
+    except TimetableError as exc:
+        found[exc.field] = exc.message
     if kind == "cron":
-        expand(cron)
+        try:
+            expand(cron)
+        except TimetableError as exc:
+            found[exc.field] = exc.message
     elif kind == "interval":
         if interval_seconds is None or interval_seconds < 1:
-            raise TimetableError("interval_seconds", "The interval must be at least 1 second.")
+            found["interval_seconds"] = "The interval must be at least 1 second."
     elif kind == "once":
         if run_at is None:
-            raise TimetableError("run_at", "A one-off schedule needs a date and time.")
-        if now is not None and run_at <= now:
-            raise TimetableError(
-                "run_at", "The date and time of a one-off schedule is in the past."
-            )
+            found["run_at"] = "A one-off schedule needs a date and time."
+        elif now is not None and run_at <= now:
+            found["run_at"] = "The date and time of a one-off schedule is in the past."
     else:
-        raise TimetableError("kind", f"Unknown timetable {kind!r}: cron, interval or once.")
+        found["kind"] = f"Unknown timetable {kind!r}: cron, interval or once."
+    return found
+
+
+def check(kind: str, **fields) -> None:
+    """Raise TimetableError naming the first field at fault (see `problems`)."""
+    for field, message in problems(kind, **fields).items():
+        raise TimetableError(field, message)
 
 
 def following(schedule, after: datetime) -> datetime | None:
@@ -108,10 +120,11 @@ def first(schedule, now: datetime) -> datetime | None:
 
 
 def upcoming(schedule, now: datetime, count: int = 5) -> list[datetime]:
-    """The next `count` due times from `now` (from next_fire_at when it is set)."""
+    """The next `count` due times from `now`; a saved schedule's start at its
+    next_fire_at (its next due time itself, then the ones after it)."""
 
     def times() -> Iterator[datetime]:
-        moment = first(schedule, now)
+        moment = getattr(schedule, "next_fire_at", None) or first(schedule, now)
         while moment is not None:
             yield moment
             moment = following(schedule, moment)

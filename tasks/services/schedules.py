@@ -5,48 +5,28 @@ A schedule runs its script as its owner: every firing goes through `execute`, so
 owner's access and the params are checked again each time; a refusal is a recorded skip.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from tasks import access
-from tasks.catalog import RequestInvalid, get_catalog
+from tasks import secret_params
+from tasks.catalog import get_catalog
 from tasks.executor.housekeeping import add_round
 from tasks.executor.supervisor import worker_name
 from tasks.history import audit
-from tasks.models import (
-    Firing,
-    MissedPolicy,
-    OverlapPolicy,
-    Schedule,
-    Task,
-    TimetableKind,
-    Trigger,
-)
+from tasks.models import Firing, Schedule, Task, Trigger
 from tasks.schedules import firing, timetables
 from tasks.services import InvalidRequest, NotAllowed, ServiceError, UnknownScript, execute
+from tasks.services.schedule_rules import EDITABLE, clean
+
+__all__ = ["EDITABLE", "clean"]
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-
-EDITABLE = (
-    "name",
-    "script",
-    "params",
-    "kind",
-    "cron",
-    "interval_seconds",
-    "run_at",
-    "timezone",
-    "overlap",
-    "missed",
-    "paused",
-)
 
 
 def visible(user: "User") -> QuerySet[Schedule]:
@@ -61,101 +41,81 @@ def can_change(user: "User", schedule: Schedule) -> bool:
     return bool(user.is_authenticated and (user.is_staff or schedule.owner_id == user.pk))
 
 
-def _refuse(field: str, message: str) -> InvalidRequest:
-    return InvalidRequest(message, {field: message})
-
-
-def clean(user: "User", data: dict[str, Any], instance: Schedule | None = None) -> dict[str, Any]:
-    """The fields of a schedule from `data` (merged over `instance`), validated: the
-    script is one `user` may run, params pass the catalog, no secret is stored, and the
-    timetable can be used. Raises InvalidRequest naming the field."""
-    unknown = sorted(set(data) - set(EDITABLE))
-    if unknown:
-        raise _refuse(unknown[0], f"Unknown field {unknown[0]!r}.")
-    fields = (
-        {name: getattr(instance, name) for name in EDITABLE}
-        if instance
-        else {
-            "name": "",
-            "params": {},
-            "cron": "",
-            "interval_seconds": None,
-            "run_at": None,
-            "timezone": "UTC",
-            "overlap": OverlapPolicy.SKIP,
-            "missed": MissedPolicy.RUN_ONCE,
-            "paused": False,
-        }
-    )
-    fields.update(data)
-    fields["name"] = str(fields.get("name") or "").strip() or str(fields.get("script") or "")
-    if len(fields["name"]) > 100:
-        raise _refuse("name", "A name has at most 100 characters.")
-    catalog = get_catalog()
-    entry = catalog.get(str(fields.get("script") or ""))
-    if entry is None or not access.can_run(user, entry):
-        raise _refuse("script", f"Unknown script {fields.get('script')!r}, or one you may not run.")
-    params = fields.get("params") or {}
+def _with_secrets(schedule: Schedule, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` for an update, its storable secrets filled from the stored seal where it
+    leaves them out (a form never shows a secret back, so an empty one means "keep")."""
+    stored = secret_params.unseal_values(schedule.sealed_secrets)
+    if not stored:
+        return data
+    params = data.get("params", schedule.params)
     if not isinstance(params, dict):
-        raise _refuse("params", "params must be an object of parameter names and values.")
-    secret = [p.name for p in entry.params if p.type == "secret" and p.name in params]
-    if secret:
-        raise _refuse(
-            "params",
-            f"A schedule cannot store secret parameters ({', '.join(secret)}): "
-            "their values are never kept.",
-        )
+        return data
+    params = dict(params)
+    for name, value in stored.items():
+        if params.get(name) in (None, "", secret_params.MASK):
+            params[name] = value
+    return {**data, "params": params}
+
+
+def _seal(schedule: Schedule) -> None:
+    """Keep the storable secrets among `schedule.params` sealed, and only their mask."""
+    entry = get_catalog().get(schedule.script)
+    secrets = entry.secret_values(schedule.params) if entry else []
+    if entry is None or not secrets:
+        schedule.sealed_secrets = ""
+        return
+    values = {
+        p.name: schedule.params[p.name]
+        for p in entry.params
+        if p.type == "secret" and schedule.params.get(p.name)
+    }
+    schedule.sealed_secrets = secret_params.seal_values(values)
+    schedule.params = entry.masked(schedule.params, secret_params.MASK)
+
+
+def stored_secrets(schedule: Schedule) -> set[str]:
+    """The names of the secrets kept (sealed) for `schedule`'s firings."""
     try:
-        fields["params"], _ = entry.clean(params, [])
-    except RequestInvalid as exc:
-        raise InvalidRequest(
-            f"Invalid params for {entry.key!r}: {exc}", {"params": str(exc)}
-        ) from None
-    for name, choices in (
-        ("kind", TimetableKind),
-        ("overlap", OverlapPolicy),
-        ("missed", MissedPolicy),
-    ):
-        if fields.get(name) not in choices.values:
-            raise _refuse(name, f"{name} must be one of: {', '.join(choices.values)}.")
-    fields["run_at"] = _moment(fields.get("run_at"))
-    fields["interval_seconds"] = _seconds(fields.get("interval_seconds"))
-    fields["paused"] = bool(fields.get("paused"))
+        return set(secret_params.unseal_values(schedule.sealed_secrets))
+    except secret_params.SealBroken:
+        return set()
+
+
+def run_params(schedule: Schedule) -> dict[str, Any]:
+    """The parameters a firing runs with: the stored ones, secrets unsealed."""
+    return {**schedule.params, **secret_params.unseal_values(schedule.sealed_secrets)}
+
+
+def _cleaned(
+    user: "User", data: dict[str, Any], instance: Schedule | None, from_text: bool
+) -> dict[str, Any]:
+    if instance is None:
+        return clean(user, data, from_text=from_text)
     try:
-        timetables.check(
-            fields["kind"],
-            cron=str(fields.get("cron") or ""),
-            interval_seconds=fields["interval_seconds"],
-            run_at=fields["run_at"],
-            timezone=str(fields.get("timezone") or ""),
-            now=timezone.now() if "run_at" in data or instance is None else None,
-        )
-    except timetables.TimetableError as exc:
-        raise _refuse(exc.field, exc.message) from None
-    return fields
+        filled = _with_secrets(instance, data)
+    except secret_params.SealBroken as exc:
+        raise InvalidRequest(str(exc), {"params": str(exc)}) from None
+    return clean(user, filled, instance, from_text=from_text)
 
 
-def _moment(value: Any) -> datetime | None:
-    if value in (None, ""):
-        return None
-    moment = value if isinstance(value, datetime) else parse_datetime(str(value))
-    if moment is None:
-        raise _refuse("run_at", f"{value!r} is not a date and time (ISO 8601).")
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
+def preview(
+    user: "User",
+    data: dict[str, Any],
+    instance: Schedule | None = None,
+    *,
+    from_text: bool = False,
+) -> Schedule:
+    """The schedule that `data` would make of `instance` (or a new one), unsaved and
+    validated exactly as create and update would: for a form's check as you type."""
+    fields = _cleaned(user, data, instance, from_text)
+    fields.pop("paused")  # the next firings are shown as if it ran
+    return Schedule(owner=user, **fields)
 
 
-def _seconds(value: Any) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise _refuse("interval_seconds", f"{value!r} is not a whole number of seconds.") from None
-
-
-def create(user: "User", data: dict[str, Any]) -> Schedule:
-    fields = clean(user, data)
+def create(user: "User", data: dict[str, Any], *, from_text: bool = False) -> Schedule:
+    fields = clean(user, data, from_text=from_text)
     schedule = Schedule(owner=user, **fields)
+    _seal(schedule)
     schedule.next_fire_at = None if schedule.paused else timetables.first(schedule, timezone.now())
     with transaction.atomic():
         schedule.save()
@@ -165,12 +125,16 @@ def create(user: "User", data: dict[str, Any]) -> Schedule:
     return schedule
 
 
-def update(user: "User", schedule: Schedule, data: dict[str, Any]) -> Schedule:
+def update(
+    user: "User", schedule: Schedule, data: dict[str, Any], *, from_text: bool = False
+) -> Schedule:
     if not can_change(user, schedule):
         raise NotAllowed("Only the schedule's owner and staff may change it.")
-    fields = clean(user, data, schedule)
+    changed = sorted(data)
+    fields = _cleaned(user, data, schedule, from_text)
     for name, value in fields.items():
         setattr(schedule, name, value)
+    _seal(schedule)
     schedule.next_fire_at = None if schedule.paused else timetables.first(schedule, timezone.now())
     schedule.updated_at = timezone.now()
     with transaction.atomic():
@@ -180,7 +144,7 @@ def update(user: "User", schedule: Schedule, data: dict[str, Any]) -> Schedule:
             audit.AuditAction.SCHEDULE_CHANGE,
             script=schedule.script,
             schedule=schedule.pk,
-            fields=sorted(data),
+            fields=changed,
         )
     return schedule
 
@@ -237,7 +201,7 @@ def run_now(user: "User", schedule: Schedule) -> Task:
         return execute(
             schedule.owner,
             schedule.script,
-            schedule.params,
+            run_params(schedule),
             trigger=Trigger.SCHEDULE,
             schedule=schedule,
         )
@@ -249,7 +213,7 @@ def start_firing(schedule: Schedule) -> Task:
         return execute(
             schedule.owner,
             schedule.script,
-            schedule.params,
+            run_params(schedule),
             trigger=Trigger.SCHEDULE,
             schedule=schedule,
         )
@@ -257,6 +221,8 @@ def start_firing(schedule: Schedule) -> Task:
         raise firing.Refused(
             f"the owner {schedule.owner.get_username()} may no longer run {schedule.script!r}"
         ) from None
+    except secret_params.SealBroken as exc:
+        raise firing.Refused(str(exc)) from None
     except ServiceError as exc:
         raise firing.Refused(exc.message) from None
 

@@ -2,7 +2,16 @@ from django.urls import path
 
 from tasks.web import stream
 from tasks.web.views import compare as compare_view
-from tasks.web.views import dashboard, files, history, notifications, task, tokens, webhooks
+from tasks.web.views import (
+    dashboard,
+    files,
+    history,
+    notifications,
+    schedules,
+    task,
+    tokens,
+    webhooks,
+)
 from tasks.web.views import metrics as metrics_view
 from tasks.web.views import retention as retention_view
 from tasks.web.views import script as script_view
@@ -26,6 +35,15 @@ urlpatterns = [
     path("tasks/<uuid:pk>/compare/<uuid:other>/", compare_view.compare_runs, name="task-compare"),
     path("tasks/<uuid:pk>/compare/", compare_view.compare_with, name="task-compare-with"),
     path("tasks/<uuid:pk>/keep/", task.task_keep, name="task-keep"),
+    path("schedules/", schedules.schedule_list, name="schedules"),
+    path("schedules/new/", schedules.schedule_new, name="schedule-new"),
+    path("schedules/check/", schedules.schedule_check, name="schedule-check-new"),
+    path("schedules/<int:pk>/edit/", schedules.schedule_edit, name="schedule-edit"),
+    path("schedules/<int:pk>/check/", schedules.schedule_check, name="schedule-check"),
+    path("schedules/<int:pk>/pause/", schedules.schedule_pause, name="schedule-pause"),
+    path("schedules/<int:pk>/resume/", schedules.schedule_resume, name="schedule-resume"),
+    path("schedules/<int:pk>/run-now/", schedules.schedule_run_now, name="schedule-run-now"),
+    path("schedules/<int:pk>/delete/", schedules.schedule_delete, name="schedule-delete"),
     path("scripts/<slug:key>/", script_view.script_detail, name="script-detail"),
     path("retention/", retention_view.retention, name="retention"),
     path("metrics", metrics_view.metrics, name="metrics"),

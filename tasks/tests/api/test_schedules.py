@@ -38,7 +38,7 @@ def test_create_list_pause_resume_run_now_delete(api, recorded):
         ({"timezone": "Nowhere/Else"}, "timezone"),
         ({"kind": "interval", "interval_seconds": 0}, "interval_seconds"),
         ({"kind": "once", "run_at": "2001-01-01T00:00:00Z"}, "run_at"),
-        ({"script": "secret_echo", "params": {"token": "t"}}, "params"),
+        ({"script": "secret_echo", "params": {"token": "t"}}, "params.token"),
         ({"script": "secret_club"}, "script"),
     ],
 )

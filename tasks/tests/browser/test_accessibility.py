@@ -3,7 +3,8 @@ Colour contrast is one of axe's serious rules, so this is also the 4.5:1 check."
 
 import pytest
 
-from tasks.models import Status
+from tasks.models import Firing, FiringOutcome, Status
+from tasks.services import schedules
 from tasks.tests.factories import make_task
 
 LOG = [("out", b"\x1b[32mgreen\x1b[0m line\n"), ("err", b"Traceback: something failed\n")]
@@ -18,7 +19,23 @@ def runs(user):
     return failed, pending
 
 
-def test_the_pages_people_use_pass_axe(page, live_server, sign_in, user, runs, axe):
+@pytest.fixture
+def schedule(user, runs):
+    made = schedules.create(
+        user, {"script": "echo", "kind": "cron", "cron": "30 7 * * 1-5", "name": "weekdays"}
+    )
+    failed, _ = runs
+    failed.schedule = made
+    failed.save()
+    Firing.objects.create(
+        schedule=made, due_at=failed.created_at, outcome=FiringOutcome.SKIPPED, reason="missed"
+    )
+    schedules.create(user, {"script": "echo", "kind": "interval", "interval_seconds": 60})
+    schedules.pause(user, made)
+    return made
+
+
+def test_the_pages_people_use_pass_axe(page, live_server, sign_in, user, runs, schedule, axe):
     failed, pending = runs
     sign_in(page, user)
     for path in (
@@ -29,10 +46,31 @@ def test_the_pages_people_use_pass_axe(page, live_server, sign_in, user, runs, a
         "/history/?status=failed",
         f"/tasks/{failed.pk}/",
         f"/tasks/{pending.pk}/",
+        "/schedules/",
+        "/schedules/new/",
+        "/schedules/new/?script=echo",
+        f"/schedules/{schedule.pk}/edit/",
+        f"/schedules/{schedule.pk}/delete/",
     ):
         page.goto(f"{live_server.url}{path}")
-        page.wait_for_load_state("load")
+        page.wait_for_load_state("networkidle")  # the schedule form's first check
         axe(page)
+
+
+def test_the_schedule_form_with_errors_passes_axe(page, live_server, sign_in, user, axe):
+    sign_in(page, user)
+    page.goto(f"{live_server.url}/schedules/new/?script=echo")
+    page.get_by_label("Cron expression", exact=True).fill("nope")
+    page.get_by_label("Count", exact=True).fill("99")
+    page.get_by_role("button", name="Save the schedule").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".errorlist").count() >= 2
+    axe(page)
+    page.get_by_label("Time zone", exact=True).fill("Mars/Olympus")  # checked as typed
+    page.locator(".field", has=page.get_by_label("Time zone", exact=True)).locator(
+        ".errorlist"
+    ).wait_for()
+    axe(page)
 
 
 def test_a_form_with_errors_passes_axe(page, live_server, sign_in, user, axe):

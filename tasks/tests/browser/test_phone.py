@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tasks.models import Channel, Status
+from tasks.services import schedules
 from tasks.tests.browser.conftest import PHONE
 from tasks.tests.factories import make_task
 
@@ -34,6 +35,18 @@ def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, user, axe):
     )
     # A channel users may pick: the run page and /notifications/ show the "Notify me" form.
     Channel.objects.create(name="team chat with a long name", kind="apprise", target="json://x/")
+    schedule = schedules.create(
+        user,
+        {
+            "script": "echo",
+            "kind": "cron",
+            "cron": "*/5 9-17 * * 1-5",
+            "timezone": "America/Argentina/ComodRivadavia",
+            "name": "a schedule with a rather long name " * 2,
+        },
+    )
+    task.schedule = schedule
+    task.save()
     for path in (
         f"/?script=echo&run={task.pk}",
         "/history/",
@@ -43,9 +56,13 @@ def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, user, axe):
         "/webhooks/",
         "/accounts/login/",
         "/account/tokens/",
+        "/schedules/",
+        "/schedules/new/?script=echo",
+        f"/schedules/{schedule.pk}/edit/",
+        f"/schedules/{schedule.pk}/delete/",
     ):
         phone.goto(f"{live_server.url}{path}")
-        phone.wait_for_load_state("load")
+        phone.wait_for_load_state("networkidle")
         assert overflow(phone) <= 0, path
         axe(phone)
 
@@ -71,12 +88,15 @@ def small_targets(page):
 
 def test_every_control_is_big_enough_to_tap(phone, live_server, user):
     task = make_task(user, status=Status.RUNNING, log=[("out", b"working\n")])
+    schedules.create(user, {"script": "echo", "kind": "interval", "interval_seconds": 600})
     for path in (
         "/?script=echo",
         f"/?script=echo&run={task.pk}",
         "/history/",
         "/history/?status=running",
         f"/tasks/{task.pk}/",
+        "/schedules/",
+        "/schedules/new/?script=echo",
     ):
         phone.goto(f"{live_server.url}{path}")
         phone.wait_for_load_state("load")

@@ -1,0 +1,87 @@
+"""A schedule as its page shows it: the timetable in words, the next due times in its own
+zone, its last run, and what its recent firings skipped and why."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from tasks.models import FiringOutcome, Schedule, Task
+from tasks.schedules import timetables
+
+# How far back the skips since the last run are counted.
+RECENT_FIRINGS = 100
+# The recorded reasons (tasks/schedules/firing.py) by their start, in a few words.
+SKIP_LABELS = (
+    ("the previous run", "still running"),
+    ("a run is already queued", "a run was already queued"),
+    ("missed", "missed while the scheduler was not running"),
+)
+
+
+@dataclass
+class Upcoming:
+    at: datetime
+    local: str
+
+
+@dataclass
+class Overview:
+    schedule: Schedule
+    timetable: str
+    upcoming: list[Upcoming]
+    last_run: Task | None
+    skips: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        return sum(count for _, count in self.skips)
+
+
+def skip_label(reason: str) -> str:
+    for start, label in SKIP_LABELS:
+        if reason.startswith(start):
+            return label
+    return reason
+
+
+def local_times(schedule: Schedule, moments: list[datetime]) -> list[Upcoming]:
+    """Due times in the schedule's zone, as people there read them."""
+    try:
+        zone = timetables.zone(schedule.timezone)
+    except timetables.TimetableError:
+        return [Upcoming(moment, f"{moment:%a %Y-%m-%d %H:%M:%S} UTC") for moment in moments]
+    return [
+        Upcoming(moment, f"{moment.astimezone(zone):%a %Y-%m-%d %H:%M:%S %Z}") for moment in moments
+    ]
+
+
+def upcoming(schedule: Schedule, count: int = 5) -> list[Upcoming]:
+    """The next `count` due times of a saved or unsaved schedule (none while paused)."""
+    if schedule.paused:
+        return []
+    return local_times(schedule, timetables.upcoming(schedule, timezone.now(), count))
+
+
+def skips_since_last_run(schedule: Schedule) -> list[tuple[str, int]]:
+    """(reason in a few words, how many times) for the firings skipped since its last run."""
+    counted: Counter[str] = Counter()
+    for outcome, reason in schedule.firings.order_by("-due_at").values_list("outcome", "reason")[
+        :RECENT_FIRINGS
+    ]:
+        if outcome == FiringOutcome.RUN:
+            break
+        if outcome == FiringOutcome.SKIPPED:
+            counted[skip_label(reason)] += 1
+    return counted.most_common()
+
+
+def overview(schedule: Schedule) -> Overview:
+    return Overview(
+        schedule=schedule,
+        timetable=timetables.describe(schedule),
+        upcoming=upcoming(schedule),
+        last_run=Task.objects.filter(schedule=schedule).order_by("-created_at").first(),
+        skips=skips_since_last_run(schedule),
+    )
