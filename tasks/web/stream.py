@@ -17,7 +17,9 @@ thread-sensitive context), so fifty viewers never queue behind one thread.
 """
 
 import json
+import threading
 import time
+from collections import OrderedDict
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -40,6 +42,68 @@ RETRY_MS = 1000  # how soon a browser reconnects after a dropped stream
 MAX_TAIL = 16 * 1024 * 1024
 
 
+SHARED_BYTES = 8 * 1024 * 1024  # batches kept for the other viewers of the same run
+
+
+class Batch:
+    """One read of a run's output from one position, and its `log` event encoded once."""
+
+    def __init__(self, part):
+        self.next_offset = part.next_offset
+        self.size = part.next_offset - part.offset
+        self.data = {
+            "offset": part.offset,
+            "next_offset": part.next_offset,
+            "parts": [[item.stream, item.text] for item in part.parts],
+        }
+        self._encoded = None
+
+    def encoded(self):
+        if self._encoded is None:  # two threads may both encode: the same bytes
+            self._encoded = encode("log", self.next_offset, self.data)
+        return self._encoded
+
+
+class SharedBatches:
+    """The batches this process's viewers read lately, by (run, position): a viewer
+    where another one has been gets that one's read and encoding instead of its own.
+
+    Hand-written because it is a few lines over an OrderedDict: Django's cache would
+    pickle every batch, and functools.lru_cache has no size in bytes. Fifty viewers of a
+    flood that each read and encoded all of it kept the server's threads busy enough
+    to starve the run's own supervisor of the interpreter lock (the run took ten times
+    as long). Every viewer that starts where the first did follows the same batches (a
+    batch is never re-cut), so they share all the way; a viewer far behind the others
+    reads for itself, as before. A batch never changes: output is only appended."""
+
+    def __init__(self, max_bytes=SHARED_BYTES):
+        self.max_bytes = max_bytes
+        self._batches = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def read(self, task_id, position):
+        key = (task_id, position)
+        with self._lock:
+            batch = self._batches.get(key)
+            if batch is not None:
+                self._batches.move_to_end(key)
+                return batch
+        batch = Batch(logs.read(task_id, position, BATCH_BYTES))
+        if batch.data["parts"]:
+            with self._lock:
+                if key not in self._batches:
+                    self._batches[key] = batch
+                    self._bytes += batch.size
+                while self._bytes > self.max_bytes and len(self._batches) > 1:
+                    _, old = self._batches.popitem(last=False)
+                    self._bytes -= old.size
+        return batch
+
+
+SHARED = SharedBatches()
+
+
 def _news(state):
     return {key: value for key, value in state.items() if key not in VOLATILE}
 
@@ -56,7 +120,8 @@ class Follower:
     def step(self):
         """Read the row, then the output after the cursor.
 
-        Returns (events, more, ended): `events` are (name, id, data) triples, `more`
+        Returns (events, more, ended): `events` are (name, id, data) triples (a `log`
+        event's data is its shared Batch), `more`
         says that output is waiting beyond this batch, `ended` that the run is over and
         everything it wrote has been returned."""
         task = Task.objects.filter(pk=self.task_id).only(*STATE_FIELDS).first()
@@ -65,16 +130,11 @@ class Follower:
             return [("end", self.position, {"id": str(self.task_id), "gone": True})], False, True
         self.worker = task.worker
         events = []
-        part = logs.read(self.task_id, self.position, BATCH_BYTES)
-        more = part.next_offset - self.position >= BATCH_BYTES
-        if part.parts:
-            data = {
-                "offset": self.position,
-                "next_offset": part.next_offset,
-                "parts": [[item.stream, item.text] for item in part.parts],
-            }
-            events.append(("log", part.next_offset, data))
-            self.position = part.next_offset
+        batch = SHARED.read(self.task_id, self.position)
+        more = batch.size >= BATCH_BYTES
+        if batch.data["parts"]:
+            events.append(("log", batch.next_offset, batch))
+            self.position = batch.next_offset
         state = task_state(task)
         if self.state is None or _news(state) != _news(self.state):
             events.append(("state", self.position, state))
@@ -112,7 +172,9 @@ class EventStream:
         """(bytes to send, possibly none; whether to wait for news before the next
         read). After the last bytes of a run, `ended` is true."""
         events, more, self.ended = self.follower.step()
-        data = b"".join(encode(*event) for event in events)
+        data = b"".join(
+            event[2].encoded() if event[0] == "log" else encode(*event) for event in events
+        )
         now = time.monotonic()
         if not data and now - self.last_sent >= KEEPALIVE:
             data = b": keep-alive\n\n"
@@ -218,7 +280,7 @@ def task_poll(request, pk):
         return JsonResponse({"success": False, "error": str(exc)}, status=400)
     follower = Follower(task.pk, position)
     events, more, ended = follower.step()
-    log = next((data for name, _, data in events if name == "log"), None)
+    log = next((batch.data for name, _, batch in events if name == "log"), None)
     return JsonResponse(
         {
             "offset": position,
