@@ -40,9 +40,11 @@ KEEPALIVE = 15.0  # seconds of silence before a comment line: finds dead connect
 OWN_RUN_TIMEOUT = 5.0  # runs supervised here wake viewers at once; this is a safety net
 RETRY_MS = 1000  # how soon a browser reconnects after a dropped stream
 MAX_TAIL = 16 * 1024 * 1024
+ROW_WHILE_BEHIND = 0.25  # seconds between reads of the row while a viewer catches up
 
 
-SHARED_BYTES = 8 * 1024 * 1024  # batches kept for the other viewers of the same run
+SHARED_BYTES = 32 * 1024 * 1024  # batches kept for the other viewers of the same run
+SHARED_IDLE = 60.0  # seconds after which a batch nobody asked for again is let go
 
 
 class Batch:
@@ -57,6 +59,11 @@ class Batch:
             "parts": [[item.stream, item.text] for item in part.parts],
         }
         self._encoded = None
+        self.used_at = time.monotonic()
+
+    @property
+    def memory(self):
+        return 2 * self.size  # its text and, once a stream asked, its encoding
 
     def encoded(self):
         if self._encoded is None:  # two threads may both encode: the same bytes
@@ -73,8 +80,10 @@ class SharedBatches:
     flood that each read and encoded all of it kept the server's threads busy enough
     to starve the run's own supervisor of the interpreter lock (the run took ten times
     as long). Every viewer that starts where the first did follows the same batches (a
-    batch is never re-cut), so they share all the way; a viewer far behind the others
-    reads for itself, as before. A batch never changes: output is only appended."""
+    batch is never re-cut), so they share all the way while they are within
+    SHARED_BYTES / 2 of output of each other; one further behind reads for itself, as
+    before. A batch never changes: output is only appended. What nobody asked for in
+    SHARED_IDLE goes, so a quiet server holds none of it."""
 
     def __init__(self, max_bytes=SHARED_BYTES):
         self.max_bytes = max_bytes
@@ -84,9 +93,11 @@ class SharedBatches:
 
     def read(self, task_id, position):
         key = (task_id, position)
+        now = time.monotonic()
         with self._lock:
             batch = self._batches.get(key)
             if batch is not None:
+                batch.used_at = now
                 self._batches.move_to_end(key)
                 return batch
         batch = Batch(logs.read(task_id, position, BATCH_BYTES))
@@ -94,11 +105,20 @@ class SharedBatches:
             with self._lock:
                 if key not in self._batches:
                     self._batches[key] = batch
-                    self._bytes += batch.size
-                while self._bytes > self.max_bytes and len(self._batches) > 1:
-                    _, old = self._batches.popitem(last=False)
-                    self._bytes -= old.size
+                    self._bytes += batch.memory
+                self._let_go(now)
         return batch
+
+    def _let_go(self, now):
+        while self._batches:
+            oldest = next(iter(self._batches.values()))
+            if self._bytes <= self.max_bytes and oldest.used_at >= now - SHARED_IDLE:
+                return
+            self._batches.popitem(last=False)
+            self._bytes -= oldest.memory
+
+    def __len__(self):
+        return len(self._batches)
 
 
 SHARED = SharedBatches()
@@ -116,6 +136,9 @@ class Follower:
         self.position = position
         self.state = None
         self.worker = ""
+        self.task = None
+        self.row_read_at = 0.0
+        self.behind = False  # the last batch was full: more output was waiting
 
     def step(self):
         """Read the row, then the output after the cursor.
@@ -123,11 +146,23 @@ class Follower:
         Returns (events, more, ended): `events` are (name, id, data) triples (a `log`
         event's data is its shared Batch), `more`
         says that output is waiting beyond this batch, `ended` that the run is over and
-        everything it wrote has been returned."""
-        task = Task.objects.filter(pk=self.task_id).only(*STATE_FIELDS).first()
-        if task is None:
-            # Deleted while watched (purged): nothing more will ever come.
-            return [("end", self.position, {"id": str(self.task_id), "gone": True})], False, True
+        everything it wrote has been returned.
+
+        A viewer catching up reads the row again only every ROW_WHILE_BEHIND: its state
+        changes far less often than a batch goes by, and fifty viewers reading it for
+        every batch kept the run's supervisor from the interpreter lock. An older row
+        with newer output is safe: the run ends for a viewer only once it has read
+        everything the row says was written."""
+        now = time.monotonic()
+        task = self.task
+        fresh = task is None or not self.behind or now - self.row_read_at >= ROW_WHILE_BEHIND
+        if fresh:
+            task = Task.objects.filter(pk=self.task_id).only(*STATE_FIELDS).first()
+            if task is None:
+                # Deleted while watched (purged): nothing more will ever come.
+                gone = {"id": str(self.task_id), "gone": True}
+                return [("end", self.position, gone)], False, True
+            self.task, self.row_read_at = task, now
         self.worker = task.worker
         events = []
         batch = SHARED.read(self.task_id, self.position)
@@ -135,7 +170,8 @@ class Follower:
         if batch.data["parts"]:
             events.append(("log", batch.next_offset, batch))
             self.position = batch.next_offset
-        state = task_state(task)
+        self.behind = more
+        state = task_state(task) if fresh else self.state
         if self.state is None or _news(state) != _news(self.state):
             events.append(("state", self.position, state))
         self.state = state
