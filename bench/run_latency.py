@@ -4,7 +4,9 @@
 
 Baseline: the same interpreter running the same script with subprocess.run, in the
 environment the engine gives it, output to a pipe. Engine: services.execute with the
-thread pool; created_at -> completed_at as the row records them. Target: at most 1.15x.
+thread pool; created_at -> completed_at as the row records them. Target: at most 1.10x.
+Stricter: from calling execute() (validation, audit event, insert) to seeing the finished
+row, as a client that waits does. Target: at most 1.30x.
 """
 
 import argparse
@@ -54,10 +56,14 @@ def main():
     for name, median, values in (("bare spawn", base, baseline), ("engine", eng, engine)):
         p95 = percentile(values, 0.95)
         print(f"{name:16s} median {median * 1000:7.2f} ms   p95 {p95 * 1000:7.2f} ms")
-    print(f"ratio engine/bare (median): {eng / base:.3f}x   (target <= 1.15x)")
+    print(f"ratio engine/bare (median): {eng / base:.3f}x   (target <= 1.10x)")
     # Stricter: from the call (validation, audit, insert) to the finished row being seen.
     seen = statistics.median(observed)
-    print(f"execute() call -> finished row seen: median {seen * 1000:.2f} ms, {seen / base:.3f}x")
+    print(
+        f"execute() call -> finished row seen: median {seen * 1000:.2f} ms, "
+        f"{seen / base:.3f}x   (target <= 1.30x)"
+    )
+    print("baseline: subprocess.run() of the same script in the engine's environment")
 
 
 if __name__ == "__main__":

@@ -54,7 +54,8 @@ class Output:
         chunk's worth) for the rest of it."""
         self._last_data[stream] = time.monotonic()
         buffer = self._partial[stream] + data if self._partial[stream] else data
-        cut = max(buffer.rfind(b"\n"), buffer.rfind(b"\r")) + 1
+        cut = buffer.rfind(b"\n") + 1
+        cut = buffer.rfind(b"\r", cut) + 1 or cut  # only after the last newline: no rescan
         if not cut and len(buffer) > MAX_CHUNK:
             cut = self.writer.safe_length(buffer[: utf8_boundary(buffer, len(buffer))])
         self._partial[stream] = buffer[cut:]

@@ -17,7 +17,9 @@ thread-sensitive context), so fifty viewers never queue behind one thread.
 """
 
 import json
+import threading
 import time
+from collections import OrderedDict
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -38,6 +40,88 @@ KEEPALIVE = 15.0  # seconds of silence before a comment line: finds dead connect
 OWN_RUN_TIMEOUT = 5.0  # runs supervised here wake viewers at once; this is a safety net
 RETRY_MS = 1000  # how soon a browser reconnects after a dropped stream
 MAX_TAIL = 16 * 1024 * 1024
+ROW_WHILE_BEHIND = 0.25  # seconds between reads of the row while a viewer catches up
+
+
+SHARED_BYTES = 32 * 1024 * 1024  # batches kept for the other viewers of the same run
+SHARED_IDLE = 60.0  # seconds after which a batch nobody asked for again is let go
+
+
+class Batch:
+    """One read of a run's output from one position, and its `log` event encoded once."""
+
+    def __init__(self, part):
+        self.next_offset = part.next_offset
+        self.size = part.next_offset - part.offset
+        self.data = {
+            "offset": part.offset,
+            "next_offset": part.next_offset,
+            "parts": [[item.stream, item.text] for item in part.parts],
+        }
+        self._encoded = None
+        self.used_at = time.monotonic()
+
+    @property
+    def memory(self):
+        return 2 * self.size  # its text and, once a stream asked, its encoding
+
+    def encoded(self):
+        if self._encoded is None:  # two threads may both encode: the same bytes
+            self._encoded = encode("log", self.next_offset, self.data)
+        return self._encoded
+
+
+class SharedBatches:
+    """The batches this process's viewers read lately, by (run, position): a viewer
+    where another one has been gets that one's read and encoding instead of its own.
+
+    Hand-written because it is a few lines over an OrderedDict: Django's cache would
+    pickle every batch, and functools.lru_cache has no size in bytes. Fifty viewers of a
+    flood that each read and encoded all of it kept the server's threads busy enough
+    to starve the run's own supervisor of the interpreter lock (the run took ten times
+    as long). Every viewer that starts where the first did follows the same batches (a
+    batch is never re-cut), so they share all the way while they are within
+    SHARED_BYTES / 2 of output of each other; one further behind reads for itself, as
+    before. A batch never changes: output is only appended. What nobody asked for in
+    SHARED_IDLE goes, so a quiet server holds none of it."""
+
+    def __init__(self, max_bytes=SHARED_BYTES):
+        self.max_bytes = max_bytes
+        self._batches = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def read(self, task_id, position):
+        key = (task_id, position)
+        now = time.monotonic()
+        with self._lock:
+            batch = self._batches.get(key)
+            if batch is not None:
+                batch.used_at = now
+                self._batches.move_to_end(key)
+                return batch
+        batch = Batch(logs.read(task_id, position, BATCH_BYTES))
+        if batch.data["parts"]:
+            with self._lock:
+                if key not in self._batches:
+                    self._batches[key] = batch
+                    self._bytes += batch.memory
+                self._let_go(now)
+        return batch
+
+    def _let_go(self, now):
+        while self._batches:
+            oldest = next(iter(self._batches.values()))
+            if self._bytes <= self.max_bytes and oldest.used_at >= now - SHARED_IDLE:
+                return
+            self._batches.popitem(last=False)
+            self._bytes -= oldest.memory
+
+    def __len__(self):
+        return len(self._batches)
+
+
+SHARED = SharedBatches()
 
 
 def _news(state):
@@ -52,30 +136,42 @@ class Follower:
         self.position = position
         self.state = None
         self.worker = ""
+        self.task = None
+        self.row_read_at = 0.0
+        self.behind = False  # the last batch was full: more output was waiting
 
     def step(self):
         """Read the row, then the output after the cursor.
 
-        Returns (events, more, ended): `events` are (name, id, data) triples, `more`
+        Returns (events, more, ended): `events` are (name, id, data) triples (a `log`
+        event's data is its shared Batch), `more`
         says that output is waiting beyond this batch, `ended` that the run is over and
-        everything it wrote has been returned."""
-        task = Task.objects.filter(pk=self.task_id).only(*STATE_FIELDS).first()
-        if task is None:
-            # Deleted while watched (purged): nothing more will ever come.
-            return [("end", self.position, {"id": str(self.task_id), "gone": True})], False, True
+        everything it wrote has been returned.
+
+        A viewer catching up reads the row again only every ROW_WHILE_BEHIND: its state
+        changes far less often than a batch goes by, and fifty viewers reading it for
+        every batch kept the run's supervisor from the interpreter lock. An older row
+        with newer output is safe: the run ends for a viewer only once it has read
+        everything the row says was written."""
+        now = time.monotonic()
+        task = self.task
+        fresh = task is None or not self.behind or now - self.row_read_at >= ROW_WHILE_BEHIND
+        if fresh:
+            task = Task.objects.filter(pk=self.task_id).only(*STATE_FIELDS).first()
+            if task is None:
+                # Deleted while watched (purged): nothing more will ever come.
+                gone = {"id": str(self.task_id), "gone": True}
+                return [("end", self.position, gone)], False, True
+            self.task, self.row_read_at = task, now
         self.worker = task.worker
         events = []
-        part = logs.read(self.task_id, self.position, BATCH_BYTES)
-        more = part.next_offset - self.position >= BATCH_BYTES
-        if part.parts:
-            data = {
-                "offset": self.position,
-                "next_offset": part.next_offset,
-                "parts": [[item.stream, item.text] for item in part.parts],
-            }
-            events.append(("log", part.next_offset, data))
-            self.position = part.next_offset
-        state = task_state(task)
+        batch = SHARED.read(self.task_id, self.position)
+        more = batch.size >= BATCH_BYTES
+        if batch.data["parts"]:
+            events.append(("log", batch.next_offset, batch))
+            self.position = batch.next_offset
+        self.behind = more
+        state = task_state(task) if fresh else self.state
         if self.state is None or _news(state) != _news(self.state):
             events.append(("state", self.position, state))
         self.state = state
@@ -112,7 +208,9 @@ class EventStream:
         """(bytes to send, possibly none; whether to wait for news before the next
         read). After the last bytes of a run, `ended` is true."""
         events, more, self.ended = self.follower.step()
-        data = b"".join(encode(*event) for event in events)
+        data = b"".join(
+            event[2].encoded() if event[0] == "log" else encode(*event) for event in events
+        )
         now = time.monotonic()
         if not data and now - self.last_sent >= KEEPALIVE:
             data = b": keep-alive\n\n"
@@ -218,7 +316,7 @@ def task_poll(request, pk):
         return JsonResponse({"success": False, "error": str(exc)}, status=400)
     follower = Follower(task.pk, position)
     events, more, ended = follower.step()
-    log = next((data for name, _, data in events if name == "log"), None)
+    log = next((batch.data for name, _, batch in events if name == "log"), None)
     return JsonResponse(
         {
             "offset": position,

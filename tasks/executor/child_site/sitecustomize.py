@@ -12,10 +12,10 @@ a signal loses at most one interval's output. Any other sitecustomize on the pat
 runs: it is imported after this one, as Python would have imported it.
 """
 
-import importlib.util
+import _thread
+import atexit
 import os
 import sys
-import threading
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -29,33 +29,38 @@ def _flush():
             pass
 
 
-def _flush_every(interval, stop):
-    while not stop.wait(interval):
-        _flush()
-
-
 def _start_flusher(interval):
-    """A daemon thread that flushes, stopped and joined when the interpreter shuts down.
+    """A background thread that flushes, stopped and waited for at exit.
 
     It must not be running at finalization: a daemon thread frozen while it holds a
     stream's lock makes the final flush die with "could not acquire lock ... at
-    interpreter shutdown". threading's own exit hooks run before that, while every thread
-    still runs (atexit, the fallback, runs later but still before finalization)."""
-    stop = threading.Event()
-    flusher = threading.Thread(target=_flush_every, args=(interval, stop), daemon=True)
-    flusher.start()
+    interpreter shutdown". The atexit hooks run while every thread still runs.
+
+    Built on `_thread` and `atexit` (both built into the interpreter) rather than
+    `threading`: importing threading (with collections and functools) cost every
+    Python script a few milliseconds of start-up, a third of a trivial run."""
+    stop = _thread.allocate_lock()
+    stop.acquire()  # held while the flusher should run
+    done = _thread.allocate_lock()
+    done.acquire()  # released by the flusher as it ends
+    owner = os.getpid()
+
+    def flush_every():
+        try:
+            while not stop.acquire(timeout=interval):
+                _flush()
+        finally:
+            done.release()
+
+    _thread.start_new_thread(flush_every, ())
 
     def stop_flusher():
-        stop.set()
-        flusher.join(timeout=2)
+        if os.getpid() != owner:
+            return  # a forked child: this flusher is its parent's, not running here
+        stop.release()
+        done.acquire(timeout=2)
 
-    register = getattr(threading, "_register_atexit", None)
-    if register is not None:
-        register(stop_flusher)
-    else:  # pragma: no cover - every CPython we support has it
-        import atexit
-
-        atexit.register(stop_flusher)
+    atexit.register(stop_flusher)
 
 
 def _exit_flushed(code, _exit=os._exit):
@@ -70,6 +75,8 @@ def _chain_next_sitecustomize():
             continue
         candidate = os.path.join(entry, "sitecustomize.py")
         if os.path.isfile(candidate):
+            import importlib.util  # only now: it costs every script's start-up
+
             spec = importlib.util.spec_from_file_location("_executor_next_sitecustomize", candidate)
             if spec is not None and spec.loader is not None:
                 spec.loader.exec_module(importlib.util.module_from_spec(spec))
