@@ -47,9 +47,11 @@ def _news(state):
 class Follower:
     """One viewer's cursor over one run: each `step()` reads what is new since the last."""
 
-    def __init__(self, task_id, position):
+    def __init__(self, task_id, position, lines=False):
         self.task_id = task_id
         self.position = position
+        # ?lines=1 (the pages): each part also carries its arrival time and line number
+        self.wire = logs.wire if lines else (lambda part: [part.stream, part.text])
         self.state = None
         self.worker = ""
 
@@ -71,7 +73,7 @@ class Follower:
             data = {
                 "offset": self.position,
                 "next_offset": part.next_offset,
-                "parts": [[item.stream, item.text] for item in part.parts],
+                "parts": [self.wire(item) for item in part.parts],
             }
             events.append(("log", part.next_offset, data))
             self.position = part.next_offset
@@ -194,7 +196,7 @@ def task_events(request, pk):
         position = start_position(request, task)
     except logs.BadPosition as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    stream = EventStream(Follower(task.pk, position))
+    stream = EventStream(Follower(task.pk, position, request.GET.get("lines") == "1"))
     # An ASGI server needs an async iterator to stream (Django would collect a sync one
     # into a list first); a WSGI server needs a sync one.
     asgi = isinstance(request, ASGIRequest)
@@ -216,7 +218,7 @@ def task_poll(request, pk):
         position = start_position(request, task)
     except logs.BadPosition as exc:
         return JsonResponse({"success": False, "error": str(exc)}, status=400)
-    follower = Follower(task.pk, position)
+    follower = Follower(task.pk, position, request.GET.get("lines") == "1")
     events, more, ended = follower.step()
     log = next((data for name, _, data in events if name == "log"), None)
     return JsonResponse(

@@ -2,7 +2,16 @@ from django.urls import path
 
 from tasks.web import stream
 from tasks.web.views import compare as compare_view
-from tasks.web.views import dashboard, files, history, notifications, task, tokens, webhooks
+from tasks.web.views import (
+    dashboard,
+    files,
+    history,
+    log_window,
+    notifications,
+    task,
+    tokens,
+    webhooks,
+)
 from tasks.web.views import metrics as metrics_view
 from tasks.web.views import retention as retention_view
 from tasks.web.views import script as script_view
@@ -14,6 +23,8 @@ urlpatterns = [
     path("tasks/states/", history.task_states, name="task-states"),
     path("tasks/<uuid:pk>/", task.task_detail, name="task-detail"),
     path("tasks/<uuid:pk>/log/", task.task_log, name="task-log"),
+    path("tasks/<uuid:pk>/log/window/", log_window.task_log_window, name="task-log-window"),
+    path("tasks/<uuid:pk>/log/search/", log_window.task_log_search, name="task-log-search"),
     path("tasks/<uuid:pk>/events/", stream.task_events, name="task-events"),
     path("tasks/<uuid:pk>/poll/", stream.task_poll, name="task-poll"),
     path("tasks/<uuid:pk>/cancel/", task.task_cancel, name="task-cancel"),
