@@ -100,6 +100,7 @@
     // When more lines wait than the screen keeps, skip drawing the ones that would give
     // way at once: a flood costs the page the same as a screenful.
     dropBacklog() {
+      if (this.whole) return;
       let lines = 0;
       for (let i = this.queue.length - 1; i >= 0; i--) {
         const text = this.queue[i].text;
@@ -283,6 +284,14 @@
       while (this.queue.length) this.render(Infinity);
     }
 
+    // Draw all of a window's parts now, none skipped (a window is never a flood).
+    drawAll(parts) {
+      this.whole = true;
+      for (const [stream, text, at, line] of parts) this.push(stream, text, at, line);
+      this.flush();
+      this.whole = false;
+    }
+
     // Start again with a window of the log whose first line is `lineNo` (log_window.js).
     reset(lineNo, detached) {
       this.queue = [];
@@ -297,14 +306,14 @@
     // are drawn by a view of their own on a detached element, then moved in.
     prepend(parts) {
       const other = new LogView(document.createElement("div"), () => {});
-      for (const [stream, text, at, line] of parts) other.push(stream, text, at, line);
-      other.flush();
+      other.drawAll(parts);
       if (other.line) other.newline();
       if (!other.pages.length) return;
       const height = this.el.scrollHeight;
       const holder = document.createDocumentFragment();
       for (const page of other.pages) {
-        page.classList.add("full");
+        // Out of view a page takes its estimated height: only a page of PAGE_LINES has it.
+        page.classList.toggle("full", page.lines >= PAGE_LINES);
         holder.appendChild(page);
       }
       this.el.prepend(holder);

@@ -79,15 +79,14 @@
     replace(slice) {
       this.view.reset(slice.line, true);
       this.view.holdTop = false;
-      this.draw(slice);
       this.view.follow = false;
+      this.draw(slice);
       this.view.el.scrollTop = 0;
       this.panel.logChanged();
     }
 
     draw(slice) {
-      for (const [stream, text, at, line] of slice.parts) this.view.push(stream, text, at, line);
-      this.view.flush();
+      this.view.drawAll(slice.parts);
     }
 
     scrolled() {

@@ -79,3 +79,11 @@ def test_a_gap_left_by_the_cap_is_marked_and_the_lines_after_it_keep_their_numbe
     assert [part[0] for part in window["parts"]] == ["out", "gap", "out"]
     assert window["parts"][2][3] == 53
     assert window["total_lines"] == 54
+
+
+def test_the_window_before_a_line_numbers_its_parts_right(long_task):
+    end = log_window.line_start(long_task.pk, 50_000)
+    window = log_window.as_window(long_task.pk, log_window.before(long_task.pk, end), requested=end)
+    for _, text, _, line in window["parts"]:
+        assert text.startswith(f"line {line}\n")
+    assert window["parts"][-1][1].endswith("line 49999\n")
