@@ -309,7 +309,12 @@
       other.drawAll(parts);
       if (other.line) other.newline();
       if (!other.pages.length) return;
-      const height = this.el.scrollHeight;
+      // The line at the top of the view stays where it is (estimated heights of pages
+      // out of view would make a sum of heights drift).
+      const box = this.el.getBoundingClientRect();
+      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + 4);
+      const anchor = (hit && hit.closest && hit.closest(".line")) || this.pages[0];
+      const before = anchor ? anchor.getBoundingClientRect().top : 0;
       const holder = document.createDocumentFragment();
       for (const page of other.pages) {
         // Out of view a page takes its estimated height: only a page of PAGE_LINES has it.
@@ -319,7 +324,7 @@
       this.el.prepend(holder);
       this.pages = other.pages.concat(this.pages);
       this.lines += other.lines;
-      this.el.scrollTop += this.el.scrollHeight - height;
+      if (anchor) this.el.scrollTop += anchor.getBoundingClientRect().top - before;
     }
 
     // The reader went up: lines far below give way, and the view leaves the live end.
@@ -369,7 +374,8 @@
     // Scroll the log (not the page) so that `line` shows a third of the way down.
     reveal(line) {
       this.follow = false;
-      this.el.scrollTop = line.offsetTop - this.el.offsetTop - this.el.clientHeight / 3;
+      const top = line.getBoundingClientRect().top - this.el.getBoundingClientRect().top;
+      this.el.scrollTop += top - this.el.clientHeight / 3;
       this.onChange();
     }
 
