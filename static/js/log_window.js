@@ -33,6 +33,7 @@
       const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
       const body = await response.json();
       if (!response.ok) throw new Error(body.error || "HTTP " + response.status);
+      this.error = null;
       this.totalLines = body.total_lines;
       this.view.el.style.setProperty("--digits", String(Math.max(4, String(body.total_lines).length)));
       return body;
@@ -44,7 +45,8 @@
       const next = (this.loading || Promise.resolve())
         .then(work)
         .catch((error) => {
-          if (this.position) this.position.textContent = error.message;
+          this.error = error.message; // shown beside the log until the next fetch lands
+          this.showPosition();
           return null;
         });
       this.loading = next;
@@ -60,6 +62,10 @@
     showLine(number) {
       return this.run(async () => {
         const slice = await this.fetch({ line: Math.max(1, number - CONTEXT_LINES) });
+        if (number > slice.total_lines) {
+          const lines = slice.total_lines.toLocaleString();
+          throw new Error("The log has " + lines + " lines, there is no line " + number.toLocaleString() + ".");
+        }
         this.replace(slice);
         return slice;
       });
@@ -126,6 +132,10 @@
     // "Lines 4,990,001–5,000,200 of 10,000,000" while the page holds part of the log.
     showPosition() {
       if (!this.position) return;
+      if (this.error) {
+        this.position.textContent = this.error;
+        return;
+      }
       const first = this.view.firstLine;
       const last = this.view.lastLine;
       if (this.holdsAll || first === null || this.totalLines === null) {

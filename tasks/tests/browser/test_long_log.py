@@ -94,7 +94,8 @@ def test_the_page_opens_at_the_end_and_scrolling_up_fetches_earlier_lines(page, 
         page.mouse.wheel(0, -30_000)
         page.wait_for_timeout(50)
     page.wait_for_function(
-        "first => +document.querySelector('[data-bind=log] .line[id]').dataset.n < first", first
+        "first => +document.querySelector('[data-bind=log] .line[id]').dataset.n < first",
+        arg=first,
     )
     earlier, _, count = held(page)
     assert earlier < first
@@ -136,7 +137,7 @@ def test_a_missing_line_is_refused_with_the_log_s_length(page, opened):
     page.get_by_label("Go to line").fill("10000001")
     page.get_by_role("button", name="Go to line").click()
     expect(page.locator('[data-bind="log-position"]')).to_have_text(
-        "line: the log has 10,000,000 lines, there is no line 10,000,001."
+        "The log has 10,000,000 lines, there is no line 10,000,001."
     )
 
 
