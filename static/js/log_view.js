@@ -374,8 +374,7 @@
     // Scroll the log (not the page) so that `line` shows a third of the way down.
     reveal(line) {
       this.follow = false;
-      const top = line.getBoundingClientRect().top - this.el.getBoundingClientRect().top;
-      this.el.scrollTop += top - this.el.clientHeight / 3;
+      this.el.scrollTop = line.offsetTop - this.el.offsetTop - this.el.clientHeight / 3;
       this.onChange();
     }
 
