@@ -27,7 +27,27 @@
     return (bytes / 1024 / 1024).toFixed(1) + " MB";
   }
 
+  // A line's arrival time, in the reader's time zone: 14:03:07.250.
+  const clock = new Intl.DateTimeFormat(undefined, {
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    fractionalSecondDigits: 3,
+    hour12: false,
+  });
+  let lastStamp = null;
+  let lastText = "";
+
+  function clockTime(ms) {
+    if (ms !== lastStamp) {
+      lastStamp = ms;
+      lastText = clock.format(new Date(ms));
+    }
+    return lastText;
+  }
+
   Executor.announce = announce;
+  Executor.clockTime = clockTime;
   Executor.formatDuration = formatDuration;
   Executor.formatBytes = formatBytes;
 })((window.Executor = window.Executor || {}));

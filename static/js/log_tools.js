@@ -1,14 +1,13 @@
 // What a reader does with a log: fold ::group:: sections, link to a line (#L120, kept
-// across reloads), search with next/previous and a count, wrap lines or not. Needs
-// log_view.js; run_panel.js attaches it to each panel's log.
+// across reloads; in a long log the window fetches it), go to a line, show each line's
+// arrival time, wrap lines or not; search is log_find.js. Needs log_view.js;
+// run_panel.js attaches it to each panel's log.
 "use strict";
 
 (function (Executor) {
   const GROUP = "::group::";
   const END_GROUP = "::endgroup::";
   const LINE_HASH = /^#L(\d+)$/;
-  const GUTTER_PX = 56; // the line numbers' column (.log .line::before in site.css)
-  const FIND_DELAY_MS = 150;
 
   // `::group::title` ... `::endgroup::` (GitHub Actions' convention) become a section the
   // reader folds with the title's button; the lines keep their numbers.
@@ -54,14 +53,17 @@
   // A click on a line's number makes it the page's #L link; a page opened with one (or
   // reloaded) scrolls there once the line has arrived.
   class LineLinks {
-    constructor(view) {
+    constructor(view, logWindow) {
       this.view = view;
+      this.window = logWindow;
+      this.asked = null; // the line the window was last asked for
       const wanted = LINE_HASH.exec(location.hash);
       this.wanted = wanted ? "L" + wanted[1] : null;
       view.el.addEventListener("click", (event) => {
         const line = event.target.closest(".line");
         if (!line || event.target.closest("button")) return;
-        if (event.clientX - line.getBoundingClientRect().left > GUTTER_PX) return;
+        const gutter = parseFloat(getComputedStyle(line).paddingLeft);
+        if (event.clientX - line.getBoundingClientRect().left > gutter) return;
         history.replaceState(null, "", "#" + line.id);
         this.mark(line);
       });
@@ -80,11 +82,26 @@
       const line = document.getElementById(id);
       if (!line || !this.view.el.contains(line)) {
         this.wanted = id;
+        // Not on the page: a long log's window fetches it (once; a line a live run has
+        // not written yet comes with the stream).
+        if (this.window && this.asked !== id) {
+          this.asked = id;
+          this.window.showLine(parseInt(id.slice(1), 10)).then((shown) => {
+            if (shown && this.wanted === id && document.getElementById(id)) this.go(id);
+          });
+        }
         return;
       }
       this.wanted = null;
       this.mark(line);
       this.view.reveal(line);
+    }
+
+    // Go to line `number` and make it the page's #L link.
+    open(number) {
+      history.replaceState(null, "", "#L" + number);
+      this.asked = null;
+      this.go("L" + number);
     }
 
     mark(line) {
@@ -93,74 +110,28 @@
     }
   }
 
-  // Search the lines on the page: every match marked, the current one in view, "3 of 12".
-  class LogFinder {
-    constructor(view, tools) {
-      this.view = view;
-      this.input = tools.querySelector('[data-bind="find"]');
-      this.count = tools.querySelector('[data-bind="find-count"]');
-      this.matches = [];
-      this.at = -1;
-      let timer = null;
-      this.input.addEventListener("input", () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => this.find(), FIND_DELAY_MS);
-      });
-      this.input.addEventListener("keydown", (event) => {
-        if (event.key !== "Enter") return;
-        event.preventDefault();
-        this.find(false);
-        this.step(event.shiftKey ? -1 : 1);
-      });
-      tools.querySelector('[data-action="find-next"]').addEventListener("click", () => this.step(1));
-      tools.querySelector('[data-action="find-prev"]').addEventListener("click", () => this.step(-1));
-    }
-
-    find(restart = true) {
-      const query = this.input.value.toLowerCase();
-      if (!restart && query === this.query) return;
-      this.query = query;
-      for (const line of this.matches) line.classList.remove("found", "found-current");
-      this.view.flush();
-      this.matches = query
-        ? [...this.view.el.querySelectorAll(".line")].filter((line) => line.textContent.toLowerCase().includes(query))
-        : [];
-      for (const line of this.matches) line.classList.add("found");
-      this.at = -1;
-      if (this.matches.length) this.step(1);
-      else this.show();
-    }
-
-    step(direction) {
-      if (this.query !== this.input.value.toLowerCase()) this.find(false);
-      if (!this.matches.length) return this.show();
-      if (this.at >= 0) this.matches[this.at].classList.remove("found-current");
-      this.at = (this.at + direction + this.matches.length) % this.matches.length;
-      const line = this.matches[this.at];
-      line.classList.add("found-current");
-      if (line.hidden) line.hidden = false; // a match inside a folded group shows
-      this.view.reveal(line);
-      this.show();
-    }
-
-    show() {
-      if (!this.query) this.count.textContent = "";
-      else if (!this.matches.length) this.count.textContent = "No matches";
-      else this.count.textContent = this.at + 1 + " of " + this.matches.length;
-    }
+  function toggle(button, view, className, on) {
+    button.addEventListener("click", () => {
+      const pressed = view.el.classList.toggle(className) === on;
+      button.setAttribute("aria-pressed", String(pressed));
+    });
   }
 
-  function attach(view, root) {
+  function attach(view, root, logWindow) {
     view.hooks.push(new LogGroups());
-    const links = new LineLinks(view);
+    const links = new LineLinks(view, logWindow);
     const tools = root.querySelector('[data-bind="log-tools"]');
     if (tools) {
       tools.hidden = false;
-      new LogFinder(view, tools);
-      const wrap = tools.querySelector('[data-action="wrap"]');
-      wrap.addEventListener("click", () => {
-        const wrapped = !view.el.classList.toggle("nowrap");
-        wrap.setAttribute("aria-pressed", String(wrapped));
+      if (Executor.LogFinder) new Executor.LogFinder(view, tools, logWindow, links);
+      toggle(tools.querySelector('[data-action="wrap"]'), view, "nowrap", false);
+      // The time the engine received each line's chunk (within its ~50 ms flush).
+      toggle(tools.querySelector('[data-action="times"]'), view, "times", true);
+      const goto = tools.querySelector('[data-bind="goto"]');
+      goto.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const number = parseInt(goto.elements.line.value, 10);
+        if (number > 0) links.open(number);
       });
     }
     // The failure summary's "Show in the log" goes to the last line written to stderr.

@@ -1,5 +1,7 @@
 // The log view: appends output as it comes, a frame's worth of work at a time.
 // Everything a script prints reaches the page through text nodes, never as markup.
+// Each part of output carries the number of its line and its arrival time, so a view
+// that holds a window of a long log (log_window.js) numbers and stamps it right.
 // Needs ansi.js.
 "use strict";
 
@@ -29,6 +31,8 @@
       this.lastKey = null;
       this.pendingCR = false;
       this.trimmed = false;
+      this.detached = false; // holds a window away from the live end: output is not drawn
+      this.at = null; // arrival time (ms) of the output being written
       this.follow = true;
       this.scheduled = false;
       // Only the reader stops the following: layout (blocks getting their real height,
@@ -49,8 +53,9 @@
       });
     }
 
-    push(stream, text) {
-      if (text) this.queue.push({ stream, text });
+    // `line`: the number of the line the text's first byte is on; `at`: when it arrived.
+    push(stream, text, at, line) {
+      if (text) this.queue.push({ stream, text, at, line });
       this.schedule();
     }
 
@@ -75,8 +80,11 @@
           cut = cut > 0 ? cut + 1 : SLICE_CHARS;
           item.text = text.slice(cut);
           text = text.slice(0, cut);
+          this.number(item);
+          item.line = null; // the rest goes on from where this piece ends
         } else {
           this.queue.shift();
+          this.number(item);
         }
         this.write(item.stream, text);
         drew = true;
@@ -92,6 +100,7 @@
     // When more lines wait than the screen keeps, skip drawing the ones that would give
     // way at once: a flood costs the page the same as a screenful.
     dropBacklog() {
+      if (this.whole) return;
       let lines = 0;
       for (let i = this.queue.length - 1; i >= 0; i--) {
         const text = this.queue[i].text;
@@ -101,6 +110,7 @@
             for (const item of this.queue.slice(0, i)) this.skip(item);
             this.skip({ stream: this.queue[i].stream, text: text.slice(0, at + 1) });
             this.queue[i].text = text.slice(at + 1);
+            this.queue[i].line = null;
             this.queue.splice(0, i);
             this.clear();
             return;
@@ -110,8 +120,14 @@
       }
     }
 
+    number(item) {
+      if (item.line) this.lineNo = item.line;
+      if (item.at) this.at = item.at;
+    }
+
     skip(item) {
-      if (item.stream === "gap") this.lineNo++;
+      this.number(item);
+      if (item.stream === "gap") this.lineNo = item.line || this.lineNo + 1;
       else {
         this.styles[item.stream].consume(item.text);
         this.lineNo += item.text.split("\n").length - 1; // the lines keep their numbers
@@ -131,9 +147,14 @@
 
     write(stream, text) {
       if (stream === "gap") {
+        // A marker line without a number; the lines after it keep theirs (the part's line).
+        const next = this.lineNo;
         if (this.line) this.newline();
         this.add("gap", text.replace(/^\n+|\n+$/g, ""), "gap");
+        this.line.removeAttribute("id");
+        this.line.dataset.n = "";
         this.newline();
+        this.lineNo = next;
         return;
       }
       const style = this.styles[stream];
@@ -206,6 +227,7 @@
       line.className = "line";
       line.dataset.n = this.lineNo;
       line.id = "L" + this.lineNo;
+      if (this.at) line.dataset.t = Executor.clockTime(this.at);
       this.page.appendChild(line);
       this.line = line;
       for (const hook of this.hooks) hook.started(line);
@@ -244,17 +266,94 @@
     // Older lines give way; while the reader is scrolled up, later (they may be reading
     // them), but not without bound.
     trim() {
+      if (this.holdTop) return; // a window being read upwards trims its bottom instead
       const keep = this.follow ? MAX_LINES : MAX_LINES * 4;
+      const height = this.el.scrollHeight;
+      let trimmed = false;
       while (this.lines > keep && this.pages.length > 1) {
         const page = this.pages.shift();
         this.lines -= page.lines;
         page.remove();
-        this.trimmed = true;
+        this.trimmed = trimmed = true;
       }
+      // What the reader sees stays in place (following, the end is shown anyway).
+      if (trimmed && !this.follow) this.el.scrollTop -= height - this.el.scrollHeight;
     }
 
     flush() {
       while (this.queue.length) this.render(Infinity);
+    }
+
+    // Draw all of a window's parts now, none skipped (a window is never a flood).
+    drawAll(parts) {
+      this.whole = true;
+      for (const [stream, text, at, line] of parts) this.push(stream, text, at, line);
+      this.flush();
+      this.whole = false;
+    }
+
+    // Start again with a window of the log whose first line is `lineNo` (log_window.js).
+    reset(lineNo, detached) {
+      this.queue = [];
+      this.clear();
+      this.trimmed = false;
+      this.detached = detached;
+      this.lineNo = lineNo || 1;
+      this.styles = { out: new AnsiStyle(), err: new AnsiStyle() };
+    }
+
+    // Draw whole lines above what is shown, keeping what the reader sees in place. They
+    // are drawn by a view of their own on a detached element, then moved in.
+    prepend(parts) {
+      const other = new LogView(document.createElement("div"), () => {});
+      other.drawAll(parts);
+      if (other.line) other.newline();
+      if (!other.pages.length) return;
+      // The line at the top of the view stays where it is (estimated heights of pages
+      // out of view would make a sum of heights drift).
+      const box = this.el.getBoundingClientRect();
+      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + 4);
+      const anchor = (hit && hit.closest && hit.closest(".line")) || this.pages[0];
+      const before = anchor ? anchor.getBoundingClientRect().top : 0;
+      const holder = document.createDocumentFragment();
+      for (const page of other.pages) {
+        // Out of view a page takes its estimated height: only a page of PAGE_LINES has it.
+        page.classList.toggle("full", page.lines >= PAGE_LINES);
+        holder.appendChild(page);
+      }
+      this.el.prepend(holder);
+      this.pages = other.pages.concat(this.pages);
+      this.lines += other.lines;
+      if (anchor) this.el.scrollTop += anchor.getBoundingClientRect().top - before;
+    }
+
+    // The reader went up: lines far below give way, and the view leaves the live end.
+    trimBottom(keep) {
+      let dropped = false;
+      while (this.lines > keep && this.pages.length > 1) {
+        const page = this.pages.pop();
+        this.lines -= page.lines;
+        page.remove();
+        dropped = true;
+      }
+      if (!dropped) return;
+      this.page = null;
+      this.line = null;
+      this.last = this.lastKey = null;
+      this.detached = true;
+      this.follow = false;
+      this.onChange();
+    }
+
+    // The number of the first and last whole lines held.
+    get firstLine() {
+      const line = this.el.querySelector(".line[id]");
+      return line ? parseInt(line.dataset.n, 10) : null;
+    }
+
+    get lastLine() {
+      const lines = this.el.querySelectorAll(".log-page:last-child .line[id]");
+      return lines.length ? parseInt(lines[lines.length - 1].dataset.n, 10) : null;
     }
 
     jumpToEnd() {
@@ -286,4 +385,5 @@
   }
 
   Executor.LogView = LogView;
+  Executor.LOG_MAX_LINES = MAX_LINES;
 })((window.Executor = window.Executor || {}));

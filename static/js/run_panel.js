@@ -28,12 +28,15 @@
       this.source = null;
       this.pollTimer = null;
       this.log = new LogView(this.bound.log, () => this.logChanged());
-      // Line links, groups, search and wrapping, where the page loads log_tools.js.
-      this.links = Executor.attachLogTools ? Executor.attachLogTools(this.log, root) : null;
+      // A window on logs longer than the page holds (log_window.js), then line links,
+      // groups, search, times and wrapping (log_tools.js), where the page loads them.
+      this.window = Executor.LogWindow ? new Executor.LogWindow(this) : null;
+      this.links = Executor.attachLogTools ? Executor.attachLogTools(this.log, root, this.window) : null;
       this.usePolling = !window.EventSource || new URLSearchParams(location.search).get("live") === "poll";
       this.setState(JSON.parse(root.dataset.state), false);
       this.renderedFinished = this.state.finished; // the server drew the page after the end
       this.wireActions();
+      if (Executor.notifyEnd && !this.state.finished) Executor.notifyEnd.wire(this);
       this.tick = setInterval(() => this.showTiming(), 1000);
       document.addEventListener("visibilitychange", () => this.visibilityChanged());
       this.start();
@@ -130,7 +133,20 @@
         if (data.offset > 0) this.bound["log-note"].hidden = false;
       }
       this.position = data.next_offset;
-      for (const [stream, text] of data.parts) this.log.push(stream, text);
+      if (this.log.detached) return; // the reader holds a window elsewhere in the log
+      for (const [stream, text, at, line] of data.parts) this.log.push(stream, text, at, line);
+    }
+
+    // Follow the live output again from `offset`, the end of the window just shown.
+    resumeAt(offset) {
+      this.position = offset;
+      this.log.detached = false;
+      if (this.ended) return;
+      if (this.source) {
+        this.source.close();
+        this.source = null;
+        this.connect();
+      }
     }
 
     setState(state, live) {
@@ -161,6 +177,9 @@
       if (cancel) cancel.hidden = state.finished;
       this.bound["log-size"].textContent = state.log_bytes ? formatBytes(state.log_bytes) : "";
       this.showTiming();
+      if (live && before && !before.finished && state.finished && Executor.notifyEnd) {
+        Executor.notifyEnd.ended(this, state, label);
+      }
       if (live && before && (before.status !== state.status || before.cancel_requested !== state.cancel_requested)) {
         announce("Run " + this.shortId + ": " + label + (state.finished ? "." : ""));
       }
@@ -230,7 +249,8 @@
 
     logChanged() {
       if (this.links) this.links.drawn();
-      this.root.querySelector('[data-action="jump"]').hidden = this.log.follow;
+      this.root.querySelector('[data-action="jump"]').hidden = this.log.follow && !this.log.detached;
+      if (this.window) this.window.showPosition();
       if (this.log.trimmed) this.bound["log-note"].hidden = false;
     }
 
@@ -238,7 +258,10 @@
       const copy = this.root.querySelector('[data-action="copy"]');
       copy.hidden = false;
       copy.addEventListener("click", () => this.copy());
-      this.root.querySelector('[data-action="jump"]').addEventListener("click", () => this.log.jumpToEnd());
+      this.root.querySelector('[data-action="jump"]').addEventListener("click", () => {
+        if (this.log.detached && this.window) this.window.toEnd();
+        else this.log.jumpToEnd();
+      });
       const cancel = this.root.querySelector('[data-action="cancel"]');
       if (cancel) this.wireCancel(cancel);
     }

@@ -35,6 +35,12 @@ PARAMETERS = [
         "description": "Without offset: start at the first whole line of the last N bytes.",
     },
     {
+        "name": "lines",
+        "in": "query",
+        "schema": {"type": "string", "enum": ["1"]},
+        "description": "1: each part also carries its arrival time and line number.",
+    },
+    {
         "name": "Last-Event-ID",
         "in": "header",
         "schema": POSITION,
@@ -68,8 +74,11 @@ POLL = {
         "next_offset": {"type": "integer", "description": "Send it as ?offset= next time."},
         "parts": {
             "type": "array",
-            "description": "[stream, text] pairs in order; stream is out, err or gap.",
-            "items": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+            "description": "[stream, text] pairs in order; stream is out, err or gap. "
+            "With ?lines=1, [stream, text, arrival, line]: when the engine received the "
+            "part's chunk (ms since the epoch, or null) and the number of the line its first "
+            "byte is on.",
+            "items": {"type": "array", "items": {}, "minItems": 2, "maxItems": 4},
         },
         "state": STATE,
         "more": {"type": "boolean", "description": "More output waits: ask again at once."},

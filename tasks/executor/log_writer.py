@@ -4,7 +4,9 @@ Offsets count every byte the script wrote, so a reader's position stays valid wh
 cap drops the middle of a log: the dropped bytes are a gap in the offsets, never a shift.
 """
 
+import time
 from collections import deque
+from datetime import UTC, datetime
 
 # MAX_CHUNK stays importable from here (tasks.checks imports it).
 from tasks.models import MAX_CHUNK, LogChunk
@@ -30,9 +32,11 @@ class LogWriter:
         self.tail_chunk = max(1, min(MAX_CHUNK, self.tail_limit // 4))
         self.secrets = sorted({s.encode() for s in secrets if s}, key=len, reverse=True)
         self.received = 0  # bytes of output so far: the next chunk's offset
+        self.newlines = 0  # newlines so far, dropped ones included: the next chunk's line
         self.dropped = 0
         self.pending_bytes = 0
-        self._pending = {}  # offset -> [stream, bytearray], not yet written, in order
+        # offset -> [stream, bytearray, line, arrival time], not yet written, in order
+        self._pending: dict[int, list] = {}
         self._growing = None  # offset of the pending chunk new output may extend
         self._tail: deque[list[int]] = (
             deque()
@@ -96,9 +100,10 @@ class LogWriter:
         return len(data) - held
 
     def _add(self, stream, piece, in_tail):
-        offset = self.received
+        offset, line = self.received, self.newlines
         self._ended_line = piece.endswith(b"\n")
         self.received += len(piece)
+        self.newlines += piece.count(b"\n")
         self.pending_bytes += len(piece)
         growing = self._pending.get(self._growing) if self._growing is not None else None
         limit = self.tail_chunk if in_tail else MAX_CHUNK
@@ -112,7 +117,7 @@ class LogWriter:
             if in_tail:
                 self._tail[-1][1] += len(piece)
         else:
-            self._pending[offset] = [stream, bytearray(piece)]
+            self._pending[offset] = [stream, bytearray(piece), line, time.time()]
             self._growing = offset
             if in_tail:
                 self._tail.append([offset, len(piece)])
@@ -135,8 +140,15 @@ class LogWriter:
     def take(self):
         """(chunks to insert, offsets of chunks to delete) since the last call."""
         new = [
-            LogChunk(task_id=self.task_id, offset=offset, stream=stream, data=bytes(data))
-            for offset, (stream, data) in self._pending.items()
+            LogChunk(
+                task_id=self.task_id,
+                offset=offset,
+                stream=stream,
+                data=bytes(data),
+                line=line,
+                at=datetime.fromtimestamp(at, UTC),
+            )
+            for offset, (stream, data, line, at) in self._pending.items()
         ]
         doomed = self._doomed
         self._pending, self._doomed = {}, []
@@ -146,10 +158,13 @@ class LogWriter:
 
     def put_back(self, new, doomed):
         """Undo take() after a failed write, so the next flush retries it."""
-        pending = {chunk.offset: [chunk.stream, bytearray(chunk.data)] for chunk in new}
+        pending = {
+            chunk.offset: [chunk.stream, bytearray(chunk.data), chunk.line, chunk.at.timestamp()]
+            for chunk in new
+        }
         pending.update(self._pending)
         self._pending = dict(sorted(pending.items()))
-        self.pending_bytes = sum(len(data) for _, data in self._pending.values())
+        self.pending_bytes = sum(len(item[1]) for item in self._pending.values())
         self._growing = None
         self._doomed = doomed + self._doomed
 

@@ -44,6 +44,8 @@ class Part:
     offset: int
     stream: str  # "out", "err", or "gap" for a marker
     text: str
+    line: int = 0  # the number of the line its first byte is on (after a gap: the next)
+    at: float | None = None  # when the engine received its chunk (seconds since the epoch)
 
     def as_dict(self):
         return {"offset": self.offset, "stream": self.stream, "text": self.text}
@@ -65,7 +67,7 @@ def read(task_id, offset=0, limit=DEFAULT_LIMIT):
     chunks = (
         LogChunk.objects.filter(task_id=task_id, offset__gt=offset - MAX_CHUNK)
         .order_by("offset")
-        .values_list("offset", "stream", "data")
+        .values_list("offset", "stream", "data", "line", "at")
     )
     result = LogSlice(offset=offset, next_offset=offset)
     position = offset
@@ -73,18 +75,22 @@ def read(task_id, offset=0, limit=DEFAULT_LIMIT):
     # Fetched a few chunks at a time, as many as the limit needs: fetching 64 (4 MiB)
     # for a 256 KiB batch made a live viewer read sixteen times what it sent.
     fetch = max(2, min(64, limit // MAX_CHUNK + 2))
-    for start, stream, data in chunks.iterator(chunk_size=fetch):
+    for start, stream, data, line, at in chunks.iterator(chunk_size=fetch):
         data = bytes(data)
         end = start + len(data)
         if end <= position:
             continue
         if start > position:
             cut = bool(result.parts) and not result.parts[-1].text.endswith("\n")
-            result.parts.append(Part(position, GAP, gap_marker(start - position, cut)))
+            marker = gap_marker(start - position, cut)
+            result.parts.append(Part(position, GAP, marker, line + 1))
         elif start < position:
+            line += data.count(b"\n", 0, position - start)
             data = data[position - start :]
             start = position
-        result.parts.append(Part(start, stream, data.decode("utf-8", "replace")))
+        stamp = at.timestamp() if at else None
+        text = data.decode("utf-8", "replace")
+        result.parts.append(Part(start, stream, text, line + 1, stamp))
         position = end
         size += len(data)
         if size >= limit:
@@ -127,3 +133,9 @@ def text_response(task, *, attachment):
     response["Content-Disposition"] = f'{disposition}; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"  # text stays text, whatever it holds
     return response
+
+
+def wire(part):
+    """A part as the pages receive it: [stream, text, arrival in ms or null, line]."""
+    at = round(part.at * 1000) if part.at is not None else None
+    return [part.stream, part.text, at, part.line]

@@ -16,17 +16,27 @@ class LogChunk(models.Model):
     `offset` is the position of the slice's first byte in everything the script wrote
     (stdout and stderr interleaved), so a reader that stopped at byte N resumes exactly
     there. Chunks the log cap dropped leave a gap in the offsets; readers show a marker.
+
+    `line` is the number of newlines the script wrote before the chunk (dropped output
+    included): a sparse line index, one entry per chunk, so a viewer can jump to line
+    7,000,000 of a long log by reading one chunk. `at` is when the chunk's first byte
+    reached the engine; every line of the chunk shows it as its arrival time (the engine
+    flushes every ~50 ms, so that is the resolution). Both are written by the engine's
+    LogWriter.
     """
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="chunks")
     offset = models.PositiveBigIntegerField()
     stream = models.CharField(max_length=3, choices=Stream.choices)
     data = models.BinaryField()
+    line = models.PositiveBigIntegerField(default=0)
+    at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["task", "offset"], name="logchunk_task_offset"),
         ]
+        indexes = [models.Index(fields=["task", "line"], name="logchunk_task_line")]
         ordering = ["offset"]
 
     def __str__(self):

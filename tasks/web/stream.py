@@ -50,13 +50,15 @@ SHARED_IDLE = 60.0  # seconds after which a batch nobody asked for again is let 
 class Batch:
     """One read of a run's output from one position, and its `log` event encoded once."""
 
-    def __init__(self, part):
+    def __init__(self, part, lines=False):
         self.next_offset = part.next_offset
         self.size = part.next_offset - part.offset
         self.data = {
             "offset": part.offset,
             "next_offset": part.next_offset,
-            "parts": [[item.stream, item.text] for item in part.parts],
+            "parts": [
+                logs.wire(item) if lines else [item.stream, item.text] for item in part.parts
+            ],
         }
         self._encoded = None
         self.used_at = time.monotonic()
@@ -91,8 +93,8 @@ class SharedBatches:
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def read(self, task_id, position):
-        key = (task_id, position)
+    def read(self, task_id, position, lines=False):
+        key = (task_id, position, lines)
         now = time.monotonic()
         with self._lock:
             batch = self._batches.get(key)
@@ -100,7 +102,7 @@ class SharedBatches:
                 batch.used_at = now
                 self._batches.move_to_end(key)
                 return batch
-        batch = Batch(logs.read(task_id, position, BATCH_BYTES))
+        batch = Batch(logs.read(task_id, position, BATCH_BYTES), lines)
         if batch.data["parts"]:
             with self._lock:
                 if key not in self._batches:
@@ -131,9 +133,11 @@ def _news(state):
 class Follower:
     """One viewer's cursor over one run: each `step()` reads what is new since the last."""
 
-    def __init__(self, task_id, position):
+    def __init__(self, task_id, position, lines=False):
         self.task_id = task_id
         self.position = position
+        # ?lines=1 (the pages): each part also carries its arrival time and line number
+        self.lines = lines
         self.state = None
         self.worker = ""
         self.task = None
@@ -165,7 +169,7 @@ class Follower:
             self.task, self.row_read_at = task, now
         self.worker = task.worker
         events = []
-        batch = SHARED.read(self.task_id, self.position)
+        batch = SHARED.read(self.task_id, self.position, self.lines)
         more = batch.size >= BATCH_BYTES
         if batch.data["parts"]:
             events.append(("log", batch.next_offset, batch))
@@ -292,7 +296,7 @@ def task_events(request, pk):
         position = start_position(request, task)
     except logs.BadPosition as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    stream = EventStream(Follower(task.pk, position))
+    stream = EventStream(Follower(task.pk, position, request.GET.get("lines") == "1"))
     # An ASGI server needs an async iterator to stream (Django would collect a sync one
     # into a list first); a WSGI server needs a sync one.
     asgi = isinstance(request, ASGIRequest)
@@ -314,7 +318,7 @@ def task_poll(request, pk):
         position = start_position(request, task)
     except logs.BadPosition as exc:
         return JsonResponse({"success": False, "error": str(exc)}, status=400)
-    follower = Follower(task.pk, position)
+    follower = Follower(task.pk, position, request.GET.get("lines") == "1")
     events, more, ended = follower.step()
     log = next((batch.data for name, _, batch in events if name == "log"), None)
     return JsonResponse(

@@ -4,6 +4,7 @@ import json
 from statistics import median
 
 from tasks import access
+from tasks.history.log_window import extent
 from tasks.models import Status
 from tasks.web.state import task_state
 
@@ -46,4 +47,7 @@ def panel_context(user, task):
         "typical_basis": basis,
         "initial_state": json.dumps(task_state(task)),
         "log_tail_bytes": LOG_TAIL_BYTES,
+        "log_lines": extent(task.pk)[1],
+        # Only who started a run is offered a browser notification when it ends.
+        "started_by_viewer": task.user_id is not None and task.user_id == user.pk,
     }

@@ -1,0 +1,159 @@
+"""A 10,000,000-line log on the run page: the page holds a window of it and fetches lines
+by offset as the reader scrolls, jumps to a line (#L links, "Go to line", the end) or
+steps through the server's search, never the whole log.
+
+The log is written straight into the database as chunk rows with their line index
+(factories.write_long_log), as the engine would have written them, in a few seconds.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from tasks.tests.factories import make_task, write_long_log
+
+LINES = 10_000_000
+MARKED = (1_234_567, 7_654_321, 9_999_990)
+HELD_AT_MOST = 25_000  # lines on the page at any time, whatever the log's length
+WHOLE_LOG_BYTES = 128_888_897  # "line 1\n" ... "line 10000000\n"
+
+
+@pytest.fixture
+def long_run(user):
+    task = make_task(user)
+    assert write_long_log(task, LINES, marked=MARKED) == WHOLE_LOG_BYTES + 7 * len(MARKED)
+    return task
+
+
+@pytest.fixture
+def opened(page, live_server, sign_in, user, long_run):
+    """open(fragment=""): the long run's page, with every response's size recorded."""
+    sizes = []
+    page.on("response", lambda response: sizes.append((response.url, _size(response))))
+    sign_in(page, user)
+
+    def open(fragment=""):
+        page.goto(f"{live_server.url}/tasks/{long_run.pk}/{fragment}")
+        return sizes
+
+    return open
+
+
+def _size(response):
+    try:
+        return len(response.body())
+    except Exception:  # an event stream's body is not kept
+        return 0
+
+
+def log(page):
+    return page.locator('[data-run] [data-bind="log"]')
+
+
+def held(page):
+    """(first line number, last line number, lines held) in the page's log."""
+    return page.evaluate(
+        """() => {
+            const lines = document.querySelectorAll('[data-bind=log] .line[id]');
+            return [+lines[0].dataset.n, +lines[lines.length - 1].dataset.n, lines.length];
+        }"""
+    )
+
+
+def in_view(page, number):
+    """Whether line `number` is (or within 5 s comes) inside the log's visible box."""
+    try:
+        page.wait_for_function(IN_VIEW, arg=number, timeout=5000)
+    except Exception:
+        return False
+    return True
+
+
+IN_VIEW = """n => {
+            const log = document.querySelector('[data-bind=log]').getBoundingClientRect();
+            const line = document.getElementById('L' + n);
+            if (!line) return false;
+            const box = line.getBoundingClientRect();
+            return box.top >= log.top && box.bottom <= log.bottom;
+        }"""
+
+
+def assert_never_the_whole_log(sizes):
+    assert not [url for url, _ in sizes if url.endswith("/log/")]  # the whole-log link
+    assert max(size for _, size in sizes) < 2 * 1024 * 1024, sorted(sizes, key=lambda s: -s[1])[:3]
+
+
+def test_the_page_opens_at_the_end_and_scrolling_up_fetches_earlier_lines(page, opened):
+    sizes = opened()
+    expect(log(page).locator("#L10000000")).to_have_text("line 10000000\n")
+    expect(page.locator('[data-bind="log-position"]')).to_contain_text("of 10,000,000")
+    first, last, count = held(page)
+    assert last == LINES
+    assert count <= HELD_AT_MOST
+    log(page).hover()
+    for _ in range(40):  # the reader scrolls up, and up
+        page.mouse.wheel(0, -30_000)
+        page.wait_for_timeout(50)
+    page.wait_for_function(
+        "first => +document.querySelector('[data-bind=log] .line[id]').dataset.n < first",
+        arg=first,
+    )
+    earlier, _, count = held(page)
+    assert earlier < first
+    assert count <= HELD_AT_MOST
+    # The numbers are the log's own: line n reads "line n".
+    expect(log(page).locator(f"#L{earlier}")).to_have_text(f"line {earlier}\n")
+    assert_never_the_whole_log(sizes)
+
+
+def test_a_missing_line_is_refused_with_the_log_s_length(page, opened):
+    opened()
+    expect(log(page).locator("#L10000000")).to_be_attached()
+    page.get_by_label("Go to line").fill("10000001")
+    page.get_by_role("button", name="Go to line").click()
+    expect(page.locator('[data-bind="log-position"]')).to_have_text(
+        "The log has 10,000,000 lines, there is no line 10,000,001."
+    )
+
+
+def test_the_server_search_counts_and_steps_through_the_whole_log(page, opened):
+    sizes = opened()
+    expect(log(page).locator("#L10000000")).to_be_attached()
+    count = page.locator('[data-bind="find-count"]')
+    page.get_by_role("searchbox", name="Search the log").fill("needle")
+    expect(count).to_have_text("1 of 3", timeout=30_000)
+    current = log(page).locator(".line.found-current")
+    expect(current).to_have_text("line 1234567 needle\n")
+    assert in_view(page, 1_234_567)
+    page.get_by_role("button", name="Next match").click()
+    expect(count).to_have_text("2 of 3", timeout=30_000)
+    expect(current).to_have_text("line 7654321 needle\n")
+    assert in_view(page, 7_654_321)
+    page.get_by_role("button", name="Next match").click()
+    expect(count).to_have_text("3 of 3", timeout=30_000)
+    expect(current).to_have_text("line 9999990 needle\n")
+    page.get_by_role("button", name="Next match").click()  # past the last: the first
+    expect(count).to_have_text("1 of 3", timeout=30_000)
+    page.get_by_role("button", name="Previous match").click()  # before the first: the last
+    expect(count).to_have_text("3 of 3", timeout=30_000)
+    expect(current).to_have_text("line 9999990 needle\n")
+    page.get_by_role("searchbox", name="Search the log").fill("haystack")
+    expect(count).to_have_text("No matches", timeout=30_000)
+    assert_never_the_whole_log(sizes)
+
+
+def test_each_line_shows_its_arrival_time_on_demand(page, opened, axe):
+    opened("#L4097")
+    first_chunk, second_chunk = log(page).locator("#L4096"), log(page).locator("#L4097")
+    expect(second_chunk).to_have_class("line target")
+    times = page.get_by_role("button", name="Times of arrival")
+    expect(times).to_have_attribute("aria-pressed", "false")
+    stamp = "el => getComputedStyle(el, '::before').content"
+    assert first_chunk.evaluate(stamp) == '"4096"'
+    times.click()
+    expect(times).to_have_attribute("aria-pressed", "true")
+    # One chunk of 4096 lines arrived a millisecond before the next (write_long_log).
+    before, after = first_chunk.get_attribute("data-t"), second_chunk.get_attribute("data-t")
+    assert before != after
+    assert before[-3:] != after[-3:]
+    assert first_chunk.evaluate(stamp) == f'"{before}  4096"'
+    axe(page)
