@@ -32,7 +32,7 @@ def test_a_failed_run_says_why_at_the_top(page, live_server, sign_in, user, engi
     assert summary.bounding_box()["y"] < page.locator('[data-bind="log"]').bounding_box()["y"]
     header = page.locator(".run-header")
     expect(header).to_contain_text("by alice")
-    expect(header.get_by_role("link", name="fail")).to_be_visible()
+    expect(header.get_by_role("link", name="fail", exact=True)).to_be_visible()
     expect(page.locator('[data-bind="log"]')).to_contain_text("RuntimeError: report failed")
     summary.get_by_role("link", name="Show in the log").click()
     # It links to the last line written to stderr, which is the exception's.
