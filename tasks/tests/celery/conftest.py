@@ -6,9 +6,13 @@ deleted afterwards. Every worker process is killed in teardown; every wait has a
 
 import contextlib
 import os
+import time
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management.base import CommandError
+from django.db import OperationalError
+from django.test import testcases
 
 from tasks.tests.celery.cluster import Unavailable, Workers, rabbitmq_vhost, redis_namespace
 from tasks.tests.conftest import TEST_CATALOG
@@ -29,6 +33,30 @@ WORKER_SETTINGS = {
     # Notifications: the first retry after a fifth of a second.
     "EXECUTOR_NOTIFY_RETRY_BASE": "0.2",
 }
+
+_flush_after_test = testcases.TransactionTestCase._fixture_teardown
+
+
+def _flush_retrying_deadlocks(self):
+    """The workers of a module's cluster keep working after a test ends (redelivered
+    messages, housekeeping), and the flush's TRUNCATE can deadlock with one of their
+    transactions; PostgreSQL then aborts the flush (rolled back whole), which is retried
+    instead of failing this test and the next."""
+    for attempt in range(5):
+        try:
+            return _flush_after_test(self)
+        except CommandError as error:
+            cause = error.__cause__
+            if (
+                attempt == 4
+                or not isinstance(cause, OperationalError)
+                or "deadlock" not in str(cause)
+            ):
+                raise
+            time.sleep(0.2)
+
+
+testcases.TransactionTestCase._fixture_teardown = _flush_retrying_deadlocks
 
 
 @pytest.fixture(autouse=True)
