@@ -65,3 +65,12 @@ def wait_finished(task_id, timeout=600):
             return task
         seen = live.wait(task_id, seen, 0.5)
     raise TimeoutError(f"task {task_id} did not finish in {timeout} s")
+
+
+def rss_mib():
+    """This process's resident memory in MiB, from /proc (0 where there is none)."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0

@@ -15,15 +15,7 @@ import os
 import subprocess
 import sys
 
-from common import bench_user, setup, wait_finished
-
-
-def rss_mib():
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+from common import bench_user, rss_mib, setup, wait_finished
 
 
 def measure(options):

@@ -30,17 +30,9 @@ import subprocess
 import tempfile
 import time
 
-from common import bench_user, setup, wait_finished
+from common import bench_user, rss_mib, setup, wait_finished
 
 VARIANTS = ("print/stdout", "write/stdout", "print/both", "write/both")
-
-
-def rss_mib():
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def to_file(argv, env, path):

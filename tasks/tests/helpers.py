@@ -1,7 +1,28 @@
 import os
+import socket
+import subprocess
 import time
 
 from tasks.models import Task
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def end_process(process):
+    """Stop a server a test started: SIGTERM, 10 s for it to exit, then SIGKILL."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
 
 
 def wait_for(predicate, timeout=15.0, interval=0.02, message="condition"):

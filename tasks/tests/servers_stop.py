@@ -15,16 +15,10 @@ from pathlib import Path
 from rest_framework.authtoken.models import Token
 
 from tasks.tests.conftest import TEST_CATALOG
-from tasks.tests.helpers import database_url, wait_for
+from tasks.tests.helpers import database_url, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def command(kind, port):

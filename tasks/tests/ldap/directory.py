@@ -24,6 +24,8 @@ from pathlib import Path
 
 import ldap
 
+from tasks.tests.helpers import end_process, free_port
+
 SUFFIX = "dc=example,dc=org"
 ROOT_DN = f"cn=root,{SUFFIX}"
 ROOT_PASSWORD = "root-pw"
@@ -115,12 +117,6 @@ def slapd_conf(folder, tls=None):
     return "\n".join(lines) + "\n"
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Directory:
     def __init__(self, folder, tls=None):
         self.folder = Path(folder)
@@ -172,13 +168,8 @@ class Directory:
         raise RuntimeError("slapd did not listen within 30 s")
 
     def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        if self.process is not None:
+            end_process(self.process)
 
     def _as_root(self):
         connection = ldap.initialize(self.url)

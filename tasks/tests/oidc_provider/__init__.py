@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tasks.tests.helpers import end_process, free_port
 from tasks.tests.requirements import require_or_skip
 
 HERE = Path(__file__).parent
@@ -84,12 +84,6 @@ def signing_key():
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     key = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private))
     return {**key, "kid": "test-key", "alg": "RS256", "use": "sig"}
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -160,9 +154,4 @@ def start(workdir: Path, redirect_uri: str):
 
 
 def stop(provider: OpenIDProvider):
-    provider.process.terminate()
-    try:
-        provider.process.wait(10)
-    except subprocess.TimeoutExpired:
-        provider.process.kill()
-        provider.process.wait()
+    end_process(provider.process)
