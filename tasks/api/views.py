@@ -33,6 +33,7 @@ from tasks.api.whole_log import whole_log_response
 from tasks.history import artifacts, filters, logs
 from tasks.history.paging import COUNT_CAP, CappedPaginator
 from tasks.models import Task, Trigger
+from tasks.services import tokens
 
 
 def execute_fields(request):
@@ -176,7 +177,8 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
-        return access.visible_tasks(self.request.user, Task.objects.all())
+        visible = access.visible_tasks(self.request.user, Task.objects.all())
+        return tokens.in_scope(self.request.auth, visible)
 
     def get_serializer_class(self):
         return TaskListSerializer if self.action == "list" else TaskSerializer
@@ -188,6 +190,9 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
         task = access.visible_task(self.request.user, pk)
         if task is None:
             raise NotFound(f"No task with id {pk}.")
+        # Every action on one run (read, logs, files, cancel, re-run, keep) is within the
+        # token's scope, or a 403 that says so.
+        require_script_scope(self.request, task.script)
         return task
 
     @extend_schema(
@@ -200,7 +205,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         parameters=[schema.TASK_ID],
-        responses={200: schema.TaskEnvelope, **schema.errors(401, 404)},
+        responses={200: schema.TaskEnvelope, **schema.errors(401, 403, 404)},
     )
     def retrieve(self, request, pk=None):
         return ok(task=self.get_serializer(self.get_object()).data)
@@ -213,9 +218,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         try:
-            task = self.get_object()
-            require_script_scope(request, task.script)
-            task = services.cancel(request.user, task)
+            task = services.cancel(request.user, self.get_object())
         except services.ServiceError as exc:
             return service_failure(exc)
         return ok(task=TaskSerializer(task).data)
@@ -228,9 +231,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def rerun(self, request, pk=None):
         try:
-            task = self.get_object()
-            require_script_scope(request, task.script)
-            task, warnings = services.rerun(request.user, task)
+            task, warnings = services.rerun(request.user, self.get_object())
         except services.ServiceError as exc:
             return service_failure(exc)
         return ok(status.HTTP_201_CREATED, task=TaskSerializer(task).data, warnings=warnings)
@@ -255,7 +256,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         parameters=[schema.TASK_ID, *schema.LOG_PARAMETERS],
-        responses={200: schema.LogsEnvelope, **schema.errors(400, 401, 404)},
+        responses={200: schema.LogsEnvelope, **schema.errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["get"])
     def logs(self, request, pk=None):
@@ -297,7 +298,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
         parameters=[schema.TASK_ID],
         responses={
             (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="The whole log."),
-            **schema.errors(401, 404),
+            **schema.errors(401, 403, 404),
         },
     )
     @action(detail=True, methods=["get"], url_path="logs/download", url_name="logs-download")
@@ -307,7 +308,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         operation_id="tasks_artifacts_list",
         parameters=[schema.TASK_ID],
-        responses={200: schema.ArtifactsEnvelope, **schema.errors(401, 404)},
+        responses={200: schema.ArtifactsEnvelope, **schema.errors(401, 403, 404)},
     )
     @action(detail=True, methods=["get"])
     def artifacts(self, request, pk=None):
@@ -328,7 +329,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
                 OpenApiTypes.BINARY, description="The file, as an attachment, with its ETag."
             ),
             304: OpenApiResponse(description="If-None-Match named its ETag."),
-            **schema.errors(401, 404),
+            **schema.errors(401, 403, 404),
         },
     )
     @action(
@@ -361,4 +362,5 @@ class ScriptListView(APIView):
                 f"The script catalog cannot be loaded ({load_error}).",
                 status.HTTP_503_SERVICE_UNAVAILABLE,
             )
-        return ok(scripts=[entry.schema() for entry in entries])
+        keys = set(tokens.scripts_in_scope(request.auth, [entry.key for entry in entries]))
+        return ok(scripts=[entry.schema() for entry in entries if entry.key in keys])
