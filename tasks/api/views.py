@@ -12,7 +12,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import APIView
 
 from tasks import access, services
@@ -20,6 +19,7 @@ from tasks.api import schema
 from tasks.api.authentication import require_script_scope
 from tasks.api.envelope import failure, ok
 from tasks.api.filtersets import TaskFilterSet
+from tasks.api.pagination import TaskPagination
 from tasks.api.parsers import SafeJSONParser, UploadParser
 from tasks.api.serializers import (
     ArtifactSerializer,
@@ -31,7 +31,6 @@ from tasks.api.serializers import (
 from tasks.api.throttles import RunThrottleMixin
 from tasks.api.whole_log import whole_log_response
 from tasks.history import artifacts, filters, logs
-from tasks.history.paging import COUNT_CAP, CappedPaginator
 from tasks.models import Task, Trigger
 from tasks.services import tokens
 
@@ -54,70 +53,6 @@ def execute_fields(request):
 
 def service_failure(exc):
     return failure(exc.message, exc.status, exc.errors or None)
-
-
-class TaskPagination(PageNumberPagination):
-    """Pages with a capped count (tasks.history.paging): `count` is exact when
-    `count_exact` is true, else the number of runs counted, a lower bound."""
-
-    django_paginator_class = CappedPaginator
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-    def get_page_size(self, request):
-        """DRF falls back to the default for a bad page_size; a client that asked for
-        something else must hear that its value was not used."""
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None or raw == "":
-            return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
-        if not 1 <= size <= self.max_page_size:
-            limit = self.max_page_size
-            message = f"must be a whole number from 1 to {limit}, got {raw[:40]!r}."
-            raise ValidationError({"page_size": message})
-        return size
-
-    def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            if parameter["name"] == self.page_size_query_param:
-                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
-            if parameter["name"] == self.page_query_param:
-                parameter["schema"].update(minimum=1)
-        return parameters
-
-    def get_paginated_response_schema(self, schema):
-        return {
-            "type": "object",
-            "required": ["success", "count", "count_exact", "next", "previous", "tasks"],
-            "properties": {
-                "success": {"type": "boolean"},
-                "count": {
-                    "type": "integer",
-                    "description": "The matching runs; a lower bound when count_exact is false.",
-                },
-                "count_exact": {
-                    "type": "boolean",
-                    "description": f"False past {COUNT_CAP:,} runs: count is then a lower bound.",
-                },
-                "next": {"type": "string", "nullable": True, "format": "uri"},
-                "previous": {"type": "string", "nullable": True, "format": "uri"},
-                "tasks": schema,
-            },
-        }
-
-    def get_paginated_response(self, data):
-        return ok(
-            count=self.page.paginator.count,
-            count_exact=self.page.paginator.exact,
-            next=self.get_next_link(),
-            previous=self.get_previous_link(),
-            tasks=data,
-        )
 
 
 def missing_script(user):
