@@ -37,7 +37,7 @@ def _run(statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tasks", "0017_logchunk_line_index"),
+        ("tasks", "0018_token_audit_actions"),
     ]
 
     operations = [
