@@ -86,8 +86,6 @@ def test_requests_beyond_its_threads_wait_their_turn_instead_of_failing(tmp_path
 
 
 def test_on_sqlite_its_threads_are_unbounded_and_on_a_database_server_they_are_not(settings):
-    from executor_site import settings as site_settings
-
-    bound = site_settings.EXECUTOR_SERVE_THREADS
-    on_sqlite = site_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    bound = settings.EXECUTOR_SERVE_THREADS
+    on_sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
     assert bound == (0 if on_sqlite else 40)
