@@ -180,6 +180,14 @@ EXECUTOR_BACKEND = env_str("EXECUTOR_BACKEND", "thread")
 EXECUTOR_SCRIPTS = env_str("EXECUTOR_SCRIPTS", str(BASE_DIR / "scripts" / "catalog.toml"))
 EXECUTOR_MAX_WORKERS = env_int("EXECUTOR_MAX_WORKERS", 4, minimum=1)
 EXECUTOR_MAX_PENDING = env_int("EXECUTOR_MAX_PENDING", 1000, minimum=1)
+# Requests `manage.py serve` / `runserver` serve at once (0: no bound), each with a
+# database connection. A database server caps its connections (PostgreSQL at 100 by
+# default) and the engine needs some for the runs' logs; SQLite has no such cap.
+EXECUTOR_SERVE_THREADS = env_int(
+    "EXECUTOR_SERVE_THREADS",
+    0 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 40,
+    minimum=0,
+)
 EXECUTOR_MAX_LOG_BYTES = env_bytes("EXECUTOR_MAX_LOG_BYTES", 10 * 1024 * 1024)
 EXECUTOR_DEFAULT_TIMEOUT = env_float("EXECUTOR_DEFAULT_TIMEOUT", 3600, minimum=1)
 EXECUTOR_KILL_GRACE = env_float("EXECUTOR_KILL_GRACE", 5, minimum=0)

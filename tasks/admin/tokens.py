@@ -1,10 +1,12 @@
 """API tokens in the admin, next to Django's users and groups."""
 
+from django import forms
 from django.contrib import admin, messages
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
 from tasks.models import ScopedToken
+from tasks.services import ServiceError, tokens
 
 # each token's user, so fetch the users with the tokens instead of one query per row.
 admin.site.unregister(TokenProxy)
@@ -13,6 +15,14 @@ admin.site.unregister(TokenProxy)
 @admin.register(TokenProxy)
 class ApiTokenAdmin(TokenAdmin):
     list_select_related = ("user",)
+
+
+class ScopedTokenForm(forms.ModelForm):
+    def clean_scripts(self):
+        try:
+            return tokens.clean_scripts(self.cleaned_data["scripts"] or ())
+        except ServiceError as exc:
+            raise forms.ValidationError(exc.message) from None
 
 
 @admin.register(ScopedToken)
@@ -26,6 +36,7 @@ class ScopedTokenAdmin(admin.ModelAdmin):
     search_fields = ("name", "user__username", "prefix")
     readonly_fields = ("prefix", "created_at", "revoked_at", "last_used_at")
     actions = ["revoke"]
+    form = ScopedTokenForm
 
     def get_fields(self, request, obj=None):
         editable = ["user", "name", "read_only", "scripts", "expires_at"]
@@ -34,7 +45,8 @@ class ScopedTokenAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        token, key = ScopedToken.issue(
+        token, key = tokens.issue(
+            request.user,
             obj.user,
             obj.name,
             expires_at=obj.expires_at,
@@ -48,5 +60,5 @@ class ScopedTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):
-        revoked = sum(token.revoke() for token in queryset)
+        revoked = sum(tokens.revoke(request.user, token) for token in queryset)
         self.message_user(request, f"Revoked {revoked} token(s).")

@@ -1,11 +1,11 @@
 """Scoped tokens (tasks.models.ScopedToken) as a DRF authentication class, and the
-scope checks of the views that start or stop runs.
+scope check of the views that touch runs and schedules.
 
-It comes before DRF's TokenAuthentication and takes only keys with the scoped prefix, so
-a legacy DRF token keeps working. A refused token is logged with its name and owner.
+It comes before DRF's TokenAuthentication and takes every `Token` header: a scoped key
+itself, a legacy DRF key through TokenAuthentication's own lookup, so that a legacy key
+keeps working and every refused key, of either kind, is logged
+(tasks.services.tokens.refused: by name, prefix and user where known, never the key).
 """
-
-import logging
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -14,42 +14,55 @@ from rest_framework.permissions import SAFE_METHODS
 
 from tasks.models import ScopedToken
 from tasks.models.tokens import KEY_PREFIX
-
-logger = logging.getLogger(__name__)
+from tasks.services import tokens
 
 
 class ScopedTokenAuthentication(TokenAuthentication):
     def authenticate(self, request):
         parts = get_authorization_header(request).split()
-        if len(parts) != 2 or parts[0].lower() != b"token":
-            return None
-        if not parts[1].startswith(KEY_PREFIX.encode()):
-            return None  # a legacy key: TokenAuthentication's
-        token = ScopedToken.find(parts[1].decode("ascii", "replace"))
+        if not parts or parts[0].lower() != b"token":
+            return None  # no token: the session's, or another scheme's
+        if len(parts) != 2:
+            tokens.refused("(malformed header)", f"{len(parts) - 1} words after 'Token'")
+            return super().authenticate(request)  # DRF's messages for it
+        key = parts[1].decode("ascii", "replace")
+        if not key.startswith(KEY_PREFIX):
+            return self._legacy(request, key)
+        token = ScopedToken.find(key)
         if token is None:
+            tokens.refused(f"{tokens.shown(key)} (unknown)", "no such key")
             raise exceptions.AuthenticationFailed("Invalid token.")
         refusal = token.refusal()
         if refusal is not None:
-            logger.warning("refused token %s of %s: %s", token.prefix, token.user, refusal)
+            tokens.refused(tokens.describe(token), refusal)
             raise exceptions.AuthenticationFailed(refusal)
         if token.read_only and request.method not in SAFE_METHODS:
-            logger.warning("refused read-only token %s of %s", token.prefix, token.user)
+            tokens.refused(tokens.describe(token), f"read-only, for {request.method}")
             raise exceptions.PermissionDenied(
                 f"This token ({token.name!r}) is read-only: it may not {request.method}."
             )
         token.touch()
         return token.user, token
 
+    def _legacy(self, request, key):
+        try:
+            return self.authenticate_credentials(key)
+        except exceptions.AuthenticationFailed as exc:
+            user = self._owner(key)
+            what = f"legacy token ({tokens.shown(key)})" + (f" of {user}" if user else "")
+            tokens.refused(what, str(exc.detail))
+            raise
+
+    def _owner(self, key):
+        token = self.get_model().objects.select_related("user").filter(key=key).first()
+        return token.user.get_username() if token is not None else None
+
 
 def require_script_scope(request, script):
-    """403 when the request's scoped token may not act on runs of `script`."""
-    token = request.auth
-    if isinstance(token, ScopedToken) and not token.allows_script(script):
-        logger.warning("refused token %s of %s for %s", token.prefix, token.user, script)
-        allowed = ", ".join(token.scripts)
-        raise exceptions.PermissionDenied(
-            f"This token ({token.name!r}) may act only on the scripts {allowed}, not {script!r}."
-        )
+    """403 when the request's scoped token may not touch runs or schedules of `script`."""
+    refusal = tokens.scope_refusal(request.auth, script)
+    if refusal is not None:
+        raise exceptions.PermissionDenied(refusal)
 
 
 class ScopedTokenScheme(OpenApiAuthenticationExtension):

@@ -89,6 +89,7 @@ POLL = {
 ERRORS = {
     "400": _error("offset, tail or Last-Event-ID is not a whole number of 0 or more."),
     "401": _error("No valid session or token."),
+    "403": _error("The token's scope leaves out this run's script."),
     "404": _error("No such run, or not one you may see."),
 }
 

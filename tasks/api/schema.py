@@ -138,7 +138,8 @@ class HealthEnvelope(serializers.Serializer):
 ERROR_MEANINGS = {
     400: "The request is malformed or does not fit the script's parameters.",
     401: "No valid session or token.",
-    403: "Not allowed (or a session request without its CSRF token).",
+    403: "Not allowed: outside the token's scope, a read-only token's write, or a session "
+    "request without its CSRF token.",
     404: "No such run, or not one you may see.",
     409: "The run has already ended.",
     413: "The request body is too large.",

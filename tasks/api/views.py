@@ -12,7 +12,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import APIView
 
 from tasks import access, services
@@ -20,6 +19,7 @@ from tasks.api import schema
 from tasks.api.authentication import require_script_scope
 from tasks.api.envelope import failure, ok
 from tasks.api.filtersets import TaskFilterSet
+from tasks.api.pagination import TaskPagination
 from tasks.api.parsers import SafeJSONParser, UploadParser
 from tasks.api.serializers import (
     ArtifactSerializer,
@@ -31,8 +31,8 @@ from tasks.api.serializers import (
 from tasks.api.throttles import RunThrottleMixin
 from tasks.api.whole_log import whole_log_response
 from tasks.history import artifacts, filters, logs
-from tasks.history.paging import COUNT_CAP, CappedPaginator
 from tasks.models import Task, Trigger
+from tasks.services import tokens
 
 
 def execute_fields(request):
@@ -53,70 +53,6 @@ def execute_fields(request):
 
 def service_failure(exc):
     return failure(exc.message, exc.status, exc.errors or None)
-
-
-class TaskPagination(PageNumberPagination):
-    """Pages with a capped count (tasks.history.paging): `count` is exact when
-    `count_exact` is true, else the number of runs counted, a lower bound."""
-
-    django_paginator_class = CappedPaginator
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-    def get_page_size(self, request):
-        """DRF falls back to the default for a bad page_size; a client that asked for
-        something else must hear that its value was not used."""
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None or raw == "":
-            return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
-        if not 1 <= size <= self.max_page_size:
-            limit = self.max_page_size
-            message = f"must be a whole number from 1 to {limit}, got {raw[:40]!r}."
-            raise ValidationError({"page_size": message})
-        return size
-
-    def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            if parameter["name"] == self.page_size_query_param:
-                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
-            if parameter["name"] == self.page_query_param:
-                parameter["schema"].update(minimum=1)
-        return parameters
-
-    def get_paginated_response_schema(self, schema):
-        return {
-            "type": "object",
-            "required": ["success", "count", "count_exact", "next", "previous", "tasks"],
-            "properties": {
-                "success": {"type": "boolean"},
-                "count": {
-                    "type": "integer",
-                    "description": "The matching runs; a lower bound when count_exact is false.",
-                },
-                "count_exact": {
-                    "type": "boolean",
-                    "description": f"False past {COUNT_CAP:,} runs: count is then a lower bound.",
-                },
-                "next": {"type": "string", "nullable": True, "format": "uri"},
-                "previous": {"type": "string", "nullable": True, "format": "uri"},
-                "tasks": schema,
-            },
-        }
-
-    def get_paginated_response(self, data):
-        return ok(
-            count=self.page.paginator.count,
-            count_exact=self.page.paginator.exact,
-            next=self.get_next_link(),
-            previous=self.get_previous_link(),
-            tasks=data,
-        )
 
 
 def missing_script(user):
@@ -176,7 +112,8 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
-        return access.visible_tasks(self.request.user, Task.objects.all())
+        visible = access.visible_tasks(self.request.user, Task.objects.all())
+        return tokens.in_scope(self.request.auth, visible)
 
     def get_serializer_class(self):
         return TaskListSerializer if self.action == "list" else TaskSerializer
@@ -188,6 +125,9 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
         task = access.visible_task(self.request.user, pk)
         if task is None:
             raise NotFound(f"No task with id {pk}.")
+        # Every action on one run (read, logs, files, cancel, re-run, keep) is within the
+        # token's scope, or a 403 that says so.
+        require_script_scope(self.request, task.script)
         return task
 
     @extend_schema(
@@ -200,7 +140,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         parameters=[schema.TASK_ID],
-        responses={200: schema.TaskEnvelope, **schema.errors(401, 404)},
+        responses={200: schema.TaskEnvelope, **schema.errors(401, 403, 404)},
     )
     def retrieve(self, request, pk=None):
         return ok(task=self.get_serializer(self.get_object()).data)
@@ -213,9 +153,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         try:
-            task = self.get_object()
-            require_script_scope(request, task.script)
-            task = services.cancel(request.user, task)
+            task = services.cancel(request.user, self.get_object())
         except services.ServiceError as exc:
             return service_failure(exc)
         return ok(task=TaskSerializer(task).data)
@@ -228,9 +166,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def rerun(self, request, pk=None):
         try:
-            task = self.get_object()
-            require_script_scope(request, task.script)
-            task, warnings = services.rerun(request.user, task)
+            task, warnings = services.rerun(request.user, self.get_object())
         except services.ServiceError as exc:
             return service_failure(exc)
         return ok(status.HTTP_201_CREATED, task=TaskSerializer(task).data, warnings=warnings)
@@ -255,7 +191,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         parameters=[schema.TASK_ID, *schema.LOG_PARAMETERS],
-        responses={200: schema.LogsEnvelope, **schema.errors(400, 401, 404)},
+        responses={200: schema.LogsEnvelope, **schema.errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["get"])
     def logs(self, request, pk=None):
@@ -297,7 +233,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
         parameters=[schema.TASK_ID],
         responses={
             (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="The whole log."),
-            **schema.errors(401, 404),
+            **schema.errors(401, 403, 404),
         },
     )
     @action(detail=True, methods=["get"], url_path="logs/download", url_name="logs-download")
@@ -307,7 +243,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         operation_id="tasks_artifacts_list",
         parameters=[schema.TASK_ID],
-        responses={200: schema.ArtifactsEnvelope, **schema.errors(401, 404)},
+        responses={200: schema.ArtifactsEnvelope, **schema.errors(401, 403, 404)},
     )
     @action(detail=True, methods=["get"])
     def artifacts(self, request, pk=None):
@@ -328,7 +264,7 @@ class TaskViewSet(RunThrottleMixin, viewsets.ReadOnlyModelViewSet):
                 OpenApiTypes.BINARY, description="The file, as an attachment, with its ETag."
             ),
             304: OpenApiResponse(description="If-None-Match named its ETag."),
-            **schema.errors(401, 404),
+            **schema.errors(401, 403, 404),
         },
     )
     @action(
@@ -361,4 +297,5 @@ class ScriptListView(APIView):
                 f"The script catalog cannot be loaded ({load_error}).",
                 status.HTTP_503_SERVICE_UNAVAILABLE,
             )
-        return ok(scripts=[entry.schema() for entry in entries])
+        keys = set(tokens.scripts_in_scope(request.auth, [entry.key for entry in entries]))
+        return ok(scripts=[entry.schema() for entry in entries if entry.key in keys])

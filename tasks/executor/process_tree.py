@@ -16,8 +16,12 @@ adopted; and processes started through another service (`systemd-run`, `at`, a d
 over a socket). A cgroup per run would catch the first, but needs a writable cgroup
 tree, which a server process usually does not have.
 
-psutil does the process-table reading (children, environment, signals that check the
-process is still the one found, so a reused pid is never signalled).
+The tree is found through the kernel's per-thread children lists
+(`/proc/<pid>/task/<tid>/children`), a few small reads; psutil reads the environment and
+sends the signals (checking that a process is still the one found, so a reused pid is
+never signalled). psutil's own `children()` scans the whole process table: two scans at
+every run's end cost 11-13 ms on a machine with 130 processes, most of what the engine
+added to a trivial run. Where the kernel has no children lists, psutil's scan is used.
 """
 
 import contextlib
@@ -39,6 +43,10 @@ logger = logging.getLogger(__name__)
 PR_SET_CHILD_SUBREAPER = 36
 MARKER = "EXECUTOR_TASK_ID"
 KILL_WAIT = 1.0  # seconds to wait for SIGKILLed orphans to die, so that they are reaped
+
+_SELF = os.getpid()
+# CONFIG_PROC_CHILDREN: the kernel keeps the lists (every common distribution's kernel).
+KERNEL_CHILDREN = os.path.exists(f"/proc/{_SELF}/task/{_SELF}/children")
 
 _lock = threading.Lock()
 _subreaper: bool | None = None
@@ -77,6 +85,25 @@ class ProcessTree:
 
     def members(self) -> list[psutil.Process]:
         """Every live process of the run but the script itself."""
+        if not KERNEL_CHILDREN:
+            return self._members_by_scan()
+        pids = descendants(self.proc.pid)
+        mark = str(self.task_id)
+        for pid in children_of(os.getpid()):
+            if pid in _scripts:
+                continue
+            with contextlib.suppress(psutil.Error):
+                if psutil.Process(pid).environ().get(MARKER) == mark:
+                    _adopted.add(pid)
+                    pids.extend([pid, *descendants(pid)])
+        found: dict[int, psutil.Process] = {}
+        for pid in pids:
+            if pid != self.proc.pid and pid not in found:
+                with contextlib.suppress(psutil.Error):
+                    found[pid] = psutil.Process(pid)
+        return list(found.values())
+
+    def _members_by_scan(self) -> list[psutil.Process]:
         found: dict[int, psutil.Process] = {}
         with contextlib.suppress(psutil.Error):
             for process in psutil.Process(self.proc.pid).children(recursive=True):
@@ -139,6 +166,27 @@ class ProcessTree:
         finally:
             _scripts.pop(self.proc.pid, None)
             reap_orphans()
+
+
+def children_of(pid: int) -> list[int]:
+    """The pids of `pid`'s children, from the kernel's lists of each of its threads (a
+    subreaper's adopted orphans go to one of its threads)."""
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for thread in os.scandir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError), open(f"{thread.path}/children") as handle:
+                found.extend(int(child) for child in handle.read().split())
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (not `pid` itself), from the kernel's children lists."""
+    found, queue = [], [pid]
+    while queue:
+        children = children_of(queue.pop())
+        found.extend(children)
+        queue.extend(children)
+    return found
 
 
 def reap_orphans() -> int:

@@ -124,6 +124,7 @@ class RunFiles:
         self.secrets: Sequence[str] = ()
         self.per_file = settings.EXECUTOR_MAX_ARTIFACT_BYTES
         self.per_run = settings.EXECUTOR_MAX_RUN_ARTIFACT_BYTES
+        self.upload_bytes = 0
 
     @property
     def artifacts(self) -> Path:
@@ -158,10 +159,11 @@ class RunFiles:
         self.artifacts.mkdir()
         (self.root / "inputs").mkdir(mode=0o700)
         self.summary_file.touch(mode=0o600)
-        paths = {
-            upload_token(upload.pk): str(self._copy_in(upload))
-            for upload in Artifact.objects.filter(task_id=self.task.pk).uploads()
-        }
+        uploads = list(Artifact.objects.filter(task_id=self.task.pk).uploads())
+        paths = {upload_token(upload.pk): str(self._copy_in(upload)) for upload in uploads}
+        # Uploads belong to the run from its request on: counted here, not asked for again
+        # at its end (a query there is on every run's way to its final write).
+        self.upload_bytes = sum(upload.size for upload in uploads)
         script_args = [substitute(arg, paths) for arg in script_args]
         env = {name: substitute(value, paths) for name, value in env.items()}
         env.update(
@@ -211,11 +213,10 @@ class RunFiles:
             return {"files_note": "The run's files could not be collected (see the server log)."}
         finally:
             self.remove()
-        uploads = Artifact.objects.filter(task_id=self.task.pk).uploads().total_bytes()
         return {
             "summary": summary,
             "files_note": "\n".join(notes),
-            "artifact_bytes": uploads + kept,
+            "artifact_bytes": self.upload_bytes + kept,
         }
 
     def remove(self) -> None:

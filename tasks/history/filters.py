@@ -159,16 +159,25 @@ def _param_forms(value):
     return forms
 
 
-def ordering(params):
-    value = (params.get("ordering") or DEFAULT_ORDERING).strip()
+def ordering_fields(value):
+    """The columns an ordering parameter ("-duration") sorts by, tie-breakers included,
+    each with a leading '-' when descending."""
     name = value.removeprefix("-")
     if name not in ORDERINGS:
         raise FilterError(f"ordering: unknown field {name!r}; use one of {', '.join(ORDERINGS)}")
     fields = ORDERINGS[name]
     if value.startswith("-"):
         fields = tuple(field[1:] if field.startswith("-") else "-" + field for field in fields)
+    return fields
+
+
+def ordering_value(params):
+    return (params.get("ordering") or DEFAULT_ORDERING).strip()
+
+
+def ordering(params):
     expressions = []
-    for field_name in fields:
+    for field_name in ordering_fields(ordering_value(params)):
         name = field_name.lstrip("-")
         if name not in NULLABLE:
             expressions.append(field_name)

@@ -4,15 +4,16 @@
 part of its search document: script, user, exception line, the decoded arguments of its
 command line and its parameters as `name=value`. The document and its index are made by
 migration 0015 and kept in step with the rows by the database: on SQLite an FTS5 trigram
-table that triggers write, on PostgreSQL a pg_trgm GIN index on an immutable function of
-the row. Both match any substring of three characters or more, case-insensitively.
+table that triggers write, on PostgreSQL a pg_trgm GIN index on a stored column that an
+immutable function of the row generates (migration 0020). Both match any substring of
+three characters or more, case-insensitively.
 """
 
 import re
 import uuid
 
 from django.db import connections
-from django.db.models import BooleanField, Func, Q, TextField
+from django.db.models import BooleanField, Q, TextField
 from django.db.models.expressions import RawSQL
 
 MIN_TEXT = 3  # a trigram index cannot find less
@@ -31,14 +32,10 @@ SQLITE_HOLDS = (
 PROBE = 2_000
 
 
-class SearchBody(Func):
-    """PostgreSQL: the run's search document, the expression its trigram index holds."""
-
-    function = "tasks_search_body"
-    output_field = TextField()
-
-    def __init__(self):
-        super().__init__("script", "user_name", "exception", "argv", "params")
+def search_body():
+    """PostgreSQL: the run's search document, the stored column its trigram index holds
+    (migration 0020; Django's model does not know it, the database writes it)."""
+    return RawSQL('"tasks_task"."search_body"', (), output_field=TextField())
 
 
 def containing(queryset, text):
@@ -50,7 +47,7 @@ def containing(queryset, text):
 
 def _contains(queryset, text):
     if connections[queryset.db].vendor == "postgresql":
-        queryset = queryset.alias(search_body=SearchBody())
+        queryset = queryset.alias(search_body=search_body())
         return queryset, Q(search_body__contains=text.lower())
     return queryset, _sqlite_condition(queryset.db, text)
 

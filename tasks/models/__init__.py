@@ -25,6 +25,7 @@ from tasks.models.notifications import (
 )
 from tasks.models.retention import RetentionPass
 from tasks.models.schedule import (
+    ClaimLost,
     Firing,
     FiringOutcome,
     MissedPolicy,
@@ -47,6 +48,7 @@ __all__ = [
     "AuditEvent",
     "Channel",
     "ChannelKind",
+    "ClaimLost",
     "Delivery",
     "DeliveryStatus",
     "EndReason",

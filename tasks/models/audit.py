@@ -13,6 +13,7 @@ class AuditAction(models.TextChoices):
     RERUN = "rerun", "Re-ran a run"
     CANCEL = "cancel", "Cancelled a run"
     PURGE = "purge", "Purged runs"
+    ISSUE_TOKEN = "issue_token", "Issued an API token"
     REVOKE_TOKEN = "revoke_token", "Revoked an API token"
     HOOK_CALL = "hook_call", "Called an inbound webhook"
     SCHEDULE_CREATE = "schedule_create", "Created a schedule"

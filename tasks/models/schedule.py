@@ -36,6 +36,28 @@ class FiringOutcome(models.TextChoices):
     QUEUED = "queued", "queued"
 
 
+class ClaimLost(Exception):
+    """A batch claim changed other rows than it locked: the caller's transaction must be
+    rolled back (the scheduler then claims the batch's schedules one by one)."""
+
+
+class ScheduleQuerySet(models.QuerySet):
+    def advance(self, due: datetime, following: datetime | None) -> list[int]:
+        """Claim the firing at `due` of the schedules of this queryset that still wait
+        for it: move their next_fire_at to `following`; return their ids. Inside a
+        transaction only: the rows are locked before they are changed (SELECT ... FOR
+        UPDATE on PostgreSQL; a SQLite IMMEDIATE transaction holds the write lock from
+        its start), so another process that read `due` claims none of them."""
+        waiting = self.filter(next_fire_at=due, paused=False)
+        ids = list(waiting.select_for_update().order_by("pk").values_list("pk", flat=True))
+        changed = Schedule.objects.filter(pk__in=ids, next_fire_at=due, paused=False).update(
+            next_fire_at=following
+        )
+        if changed != len(ids):
+            raise ClaimLost(f"locked {len(ids)} schedules due at {due}, changed {changed}")
+        return ids
+
+
 class Schedule(models.Model):
     name = models.CharField(max_length=100)
     script = models.CharField(max_length=100)
@@ -62,6 +84,8 @@ class Schedule(models.Model):
     next_fire_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
+
+    objects = ScheduleQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "pk"]

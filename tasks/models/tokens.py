@@ -32,7 +32,8 @@ class ScopedToken(models.Model):
     scripts = models.JSONField(
         default=list,
         blank=True,
-        help_text="Script keys this token may run, cancel and re-run; empty: all the user may.",
+        help_text="Script keys whose runs and schedules this token may see and act on; "
+        "empty: all the user may.",
     )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never.")

@@ -1,15 +1,22 @@
 """Firing due schedules exactly once, however many processes tick.
 
-A tick reads the schedules whose next_fire_at has come and, for each, moves next_fire_at
-from the value it read to the following due time (Schedule.advance, a compare-and-set).
-Only the process whose update matched owns that due time; it writes the Firing row (unique
-per schedule and due time) and starts the run in the same transaction, so a crash leaves
-either both or neither. What a firing starts is the caller's `start` (the seam's), which
-raises Refused with a reason to record a skip (no access any more, invalid params).
+A tick reads the schedules whose next_fire_at has come and moves each one's next_fire_at
+from the value it read to the following due time (a compare-and-set). Only the process
+whose update matched owns that due time; it writes the Firing row (unique per schedule
+and due time) and starts the run in the same transaction, so a crash leaves either both
+or neither. What a firing starts is the caller's `start` (the seam's), which raises
+Refused with a reason to record a skip (no access any more, invalid params).
+
+A tick fires its due schedules together (`fire_batch`): one claim per due time shared
+(ScheduleQuerySet.advance), the runs going and the queued firings read once, the runs
+started by `start_many` and the Firing rows written with one INSERT, all in one
+transaction. If that fails the batch is fired one schedule at a time (`fire`), so one
+schedule that cannot fire does not hold back the others.
 """
 
 import logging
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -38,18 +45,41 @@ class Refused(Exception):
 
 
 Start = Callable[[Schedule], Task]
+# Runs for many firings at once: for each schedule, its Task or the Refused for it.
+StartMany = Callable[[Sequence[Schedule]], list[Task | Refused]]
 
 
 def missed_after() -> timedelta:
     return timedelta(seconds=settings.EXECUTOR_SCHEDULE_MISSED_AFTER)
 
 
-def tick(start: Start, *, now: datetime | None = None, worker: str = "") -> list[Firing]:
+def tick(
+    start: Start,
+    *,
+    start_many: StartMany | None = None,
+    now: datetime | None = None,
+    worker: str = "",
+) -> list[Firing]:
     """Fire every due schedule (and every queued firing whose last run ended) once."""
     now = now or timezone.now()
     fired = [firing for firing in release_queued(start) if firing]
-    due = Schedule.objects.filter(paused=False, next_fire_at__lte=now).order_by("next_fire_at")
-    for schedule in due[:BATCH]:
+    due = list(
+        Schedule.objects.filter(paused=False, next_fire_at__lte=now)
+        .select_related("owner")
+        .order_by("next_fire_at", "pk")[:BATCH]
+    )
+    if not due:
+        return fired
+    # One user object per owner, so what access has read of them (groups, permissions)
+    # is read once per tick, not once per schedule.
+    owners: dict[int, object] = {}
+    for schedule in due:
+        schedule.owner = owners.setdefault(schedule.owner_id, schedule.owner)  # type: ignore[assignment]
+    try:
+        return fired + fire_batch(due, start_many or _one_by_one(start), now=now, worker=worker)
+    except Exception:
+        logger.exception("firing %d schedules together failed; firing them one by one", len(due))
+    for schedule in due:
         try:
             firing = fire(schedule, start, now=now, worker=worker)
         except Exception:
@@ -58,6 +88,87 @@ def tick(start: Start, *, now: datetime | None = None, worker: str = "") -> list
         if firing is not None:
             fired.append(firing)
     return fired
+
+
+def _one_by_one(start: Start) -> StartMany:
+    def start_many(schedules: Sequence[Schedule]) -> list[Task | Refused]:
+        started: list[Task | Refused] = []
+        for schedule in schedules:
+            try:
+                started.append(start(schedule))
+            except Refused as exc:
+                started.append(exc)
+        return started
+
+    return start_many
+
+
+def fire_batch(
+    due: Sequence[Schedule], start_many: StartMany, *, now: datetime, worker: str = ""
+) -> list[Firing]:
+    """Claim the due times of `due` that no other process has claimed, and act on them,
+    in one transaction; return the Firing rows written."""
+    missed: dict[int, bool] = {}
+    groups: defaultdict[tuple[datetime, datetime | None], list[Schedule]] = defaultdict(list)
+    for schedule in due:
+        due_at = schedule.next_fire_at
+        if due_at is None:
+            continue
+        missed[schedule.pk] = now - due_at > missed_after()
+        following = timetables.following(schedule, now if missed[schedule.pk] else due_at)
+        groups[(due_at, following)].append(schedule)
+    with transaction.atomic():
+        claimed: list[tuple[Schedule, datetime]] = []
+        for (due_at, following), members in groups.items():
+            ids = set(
+                Schedule.objects.filter(pk__in=[s.pk for s in members]).advance(due_at, following)
+            )
+            claimed += [(s, due_at) for s in members if s.pk in ids]
+        running = _running_of([s for s, _ in claimed if s.overlap != OverlapPolicy.PARALLEL])
+        queued = set(
+            Firing.objects.filter(
+                schedule__in=[s.pk for s, _ in claimed if s.pk in running],
+                outcome=FiringOutcome.QUEUED,
+            ).values_list("schedule_id", flat=True)
+        )
+        held = {
+            s.pk: _held(s, missed[s.pk], running.get(s.pk), lambda s=s: s.pk in queued)
+            for s, _ in claimed
+        }
+        to_start = [s for s, _ in claimed if held[s.pk] is None]
+        started = dict(
+            zip((s.pk for s in to_start), start_many(to_start) if to_start else [], strict=True)
+        )
+        firings = []
+        for schedule, due_at in claimed:
+            outcome, reason, task = held[schedule.pk] or _ran(
+                started[schedule.pk], missed[schedule.pk]
+            )
+            firings.append(
+                Firing(
+                    schedule=schedule,
+                    due_at=due_at,
+                    fired_at=now,
+                    outcome=outcome,
+                    reason=reason,
+                    task=task,
+                    worker=worker,
+                )
+            )
+        return Firing.objects.bulk_create(firings)
+
+
+def _running_of(schedules: Sequence[Schedule]) -> dict[int, Task]:
+    """The oldest run going of each of `schedules`, by schedule id (one query)."""
+    if not schedules:
+        return {}
+    going = (
+        Task.objects.active()
+        .filter(schedule__in=[s.pk for s in schedules])
+        .order_by("-created_at")
+        .only("id", "schedule_id", "created_at")
+    )
+    return {task.schedule_id: task for task in going}  # the oldest is the last one written
 
 
 def seconds_until_due(now: datetime | None = None) -> float:
@@ -100,22 +211,42 @@ def fire(schedule: Schedule, start: Start, *, now: datetime, worker: str = "") -
         )
 
 
-def _decide(schedule: Schedule, start: Start, *, missed: bool) -> tuple[str, str, Task | None]:
+Verdict = tuple[str, str, Task | None]
+
+
+def _decide(schedule: Schedule, start: Start, *, missed: bool) -> Verdict:
+    def has_queued() -> bool:
+        return schedule.firings.filter(outcome=FiringOutcome.QUEUED).exists()
+
+    held = _held(schedule, missed, _running(schedule), has_queued)
+    if held is not None:
+        return held
+    try:
+        return _ran(start(schedule), missed)
+    except Refused as exc:
+        return _ran(exc, missed)
+
+
+def _held(
+    schedule: Schedule, missed: bool, running: Task | None, has_queued: Callable[[], bool]
+) -> Verdict | None:
+    """What the policies make of a firing that does not start a run now, or None."""
     if missed and schedule.missed == MissedPolicy.SKIP:
         return FiringOutcome.SKIPPED, "missed (the scheduler was not running): skipped", None
-    running = _running(schedule)
     if running is not None and schedule.overlap == OverlapPolicy.SKIP:
         return FiringOutcome.SKIPPED, f"the previous run {running.short_id} is still going", None
     if running is not None and schedule.overlap == OverlapPolicy.QUEUE:
-        if schedule.firings.filter(outcome=FiringOutcome.QUEUED).exists():
+        if has_queued():
             return FiringOutcome.SKIPPED, "a run is already queued behind the one going", None
         return FiringOutcome.QUEUED, f"waits for run {running.short_id} to end", None
-    try:
-        task = start(schedule)
-    except Refused as exc:
-        return FiringOutcome.SKIPPED, str(exc), None
+    return None
+
+
+def _ran(started: Task | Refused, missed: bool) -> Verdict:
+    if isinstance(started, Refused):
+        return FiringOutcome.SKIPPED, str(started), None
     reason = "missed (the scheduler was not running): run once" if missed else ""
-    return FiringOutcome.RUN, reason, task
+    return FiringOutcome.RUN, reason, started
 
 
 def release_queued(start: Start) -> list[Firing | None]:

@@ -7,6 +7,7 @@ Intervals count real seconds from the previous due time, whatever the wall clock
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from itertools import islice
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -48,9 +49,16 @@ def expand(expression: str) -> str:
     return text
 
 
+@cache
+def _known_zones() -> frozenset[str]:
+    # available_timezones() walks the whole tz database on every call (600 files): a
+    # tick asks for a zone per firing, so it is read once per process.
+    return frozenset(available_timezones())
+
+
 def zone(name: str) -> ZoneInfo:
     try:
-        if name not in available_timezones():
+        if name not in _known_zones():
             raise ZoneInfoNotFoundError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

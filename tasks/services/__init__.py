@@ -6,13 +6,14 @@ once the transaction has committed, so a worker never looks for a row it cannot 
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from tasks import access, secret_params
 from tasks.catalog import RequestInvalid, get_catalog, interpreter_version, script_sha256
@@ -86,10 +87,89 @@ def execute(
     `backend` overrides EXECUTOR_BACKEND for this run: `run_script` runs it inline.
     `trigger` says what started it (Trigger: a re-run by default when `rerun_of` is given,
     else a run by hand). `files` are the uploads for `file` parameters (name -> files); a
-    re-run without them reuses the original run's.
-    else a run by hand). `schedule` is the schedule that fired it, if one did.
+    re-run without them reuses the original run's. `schedule` is the schedule that fired
+    it, if one did.
     """
+    entry = _runnable(get_catalog(), user, script)
+    task, sent, copies = _prepared(
+        entry,
+        user,
+        params,
+        args,
+        rerun_of=rerun_of,
+        from_text=from_text,
+        trigger=trigger,
+        files=files,
+        schedule=schedule,
+    )
+    _check_room(Task.objects.pending().count())
+    with transaction.atomic():
+        # The trail first, the run second: both commit together, and the run's row is
+        # created (created_at) right before it is handed to the engine.
+        if rerun_of is None:
+            audit.record(user, audit.AuditAction.RUN, task_id=task.pk, script=entry.key)
+        else:
+            audit.record(
+                user,
+                audit.AuditAction.RERUN,
+                task_id=task.pk,
+                script=entry.key,
+                original=str(rerun_of.pk),
+            )
+        task.created_at = timezone.now()
+        task.save(force_insert=True)
+        uploads.store(task.pk, sent)
+        uploads.store_copies(task.pk, copies)
+        transaction.on_commit(partial((backend or get_backend()).submit, task.pk))
+    return task
+
+
+def execute_many(
+    requests: Sequence[tuple["User", str, dict[str, Any], "Schedule | None"]],
+    *,
+    trigger: str,
+    backend: Backend | None = None,
+) -> list[Task | ServiceError]:
+    """`execute` for many runs at once (the scheduler's due firings): each request
+    (user, script, params, schedule) gets its Task, or the ServiceError `execute` would
+    have raised for it. The catalog is read and the waiting runs counted once, and the
+    audit events and run rows are written with one INSERT each, committed together."""
     catalog = get_catalog()
+    waiting = Task.objects.pending().count()
+    results: list[Task | ServiceError] = []
+    for user, script, params, schedule in requests:
+        try:
+            entry = _runnable(catalog, user, script)
+            task, _, _ = _prepared(entry, user, params, None, trigger=trigger, schedule=schedule)
+            _check_room(waiting)
+        except ServiceError as exc:
+            results.append(exc)
+            continue
+        waiting += 1
+        results.append(task)
+    tasks = [task for task in results if isinstance(task, Task)]
+    if not tasks:
+        return results
+    with transaction.atomic():
+        audit.record_many(
+            audit.event(task.user, audit.AuditAction.RUN, task_id=task.pk, script=task.script)
+            for task in tasks
+        )
+        created = timezone.now()
+        for task in tasks:
+            task.created_at = created
+        Task.objects.bulk_create(tasks)
+        transaction.on_commit(partial(_submit_all, backend or get_backend(), [t.pk for t in tasks]))
+    return results
+
+
+def _submit_all(backend: Backend, task_ids: list[uuid.UUID]) -> None:
+    for task_id in task_ids:
+        backend.submit(task_id)
+
+
+def _runnable(catalog: Any, user: "User", script: str) -> Any:
+    """The catalog entry `script` if `user` may run it; else the refusal."""
     if catalog.load_error:
         raise CatalogUnavailable(
             f"The script catalog cannot be loaded ({catalog.load_error}). "
@@ -102,6 +182,29 @@ def execute(
             f"Unknown script {script!r}. Scripts you can run: {available or 'none'}.",
             {"script_type": "unknown script"},
         )
+    return entry
+
+
+def _check_room(waiting: int) -> None:
+    limit = settings.EXECUTOR_MAX_PENDING
+    if waiting >= limit:
+        raise QueueFull(f"{limit} runs are already waiting to start; try again later.")
+
+
+def _prepared(
+    entry: Any,
+    user: "User",
+    params: dict[str, Any] | None,
+    args: list[str] | None,
+    *,
+    rerun_of: Task | None = None,
+    from_text: bool = False,
+    trigger: str | None = None,
+    files: dict[str, list[Any]] | None = None,
+    schedule: "Schedule | None" = None,
+) -> tuple[Task, list[Any], list[Any]]:
+    """The run's row, unsaved, from a request checked against `entry` (secrets sealed),
+    with the uploads and copies to store with it."""
     try:
         params, sent, copies, errors = uploads.file_values(entry, params, files, rerun_of)
         params, args = entry.clean(params, args, from_text=from_text)
@@ -112,9 +215,6 @@ def execute(
         raise _invalid(entry, {**exc.errors, **errors}) from None
     if errors:
         raise _invalid(entry, errors)
-    limit = settings.EXECUTOR_MAX_PENDING
-    if Task.objects.pending().count() >= limit:
-        raise QueueFull(f"{limit} runs are already waiting to start; try again later.")
     script_args, env = entry.command(params, args)
     sealed = ""
     secrets = entry.secret_values(params)
@@ -124,46 +224,29 @@ def execute(
         params = entry.masked(params, secret_params.MASK)
         script_args, env = entry.command(params, args)
     params = uploads.shown(entry, params, sent, copies)
-    with transaction.atomic():
-        # The trail first, the run second: both commit together, and the run's row is
-        # created (created_at) right before it is handed to the engine.
-        task_id = uuid.uuid4()
-        if rerun_of is None:
-            audit.record(user, audit.AuditAction.RUN, task_id=task_id, script=entry.key)
-        else:
-            audit.record(
-                user,
-                audit.AuditAction.RERUN,
-                task_id=task_id,
-                script=entry.key,
-                original=str(rerun_of.pk),
-            )
-        task = Task.objects.create(
-            id=task_id,
-            script=entry.key,
-            script_path=entry.relative_path,
-            script_sha256=script_sha256(entry.path),
-            interpreter=entry.interpreter,
-            interpreter_version=interpreter_version(entry.interpreter),
-            argv=entry.argv(script_args),
-            script_args=script_args,
-            args=args,
-            params=params,
-            env=env,
-            timeout=entry.timeout,
-            queue=entry.queue,
-            user=user,
-            user_name=user.get_username(),
-            rerun_of=rerun_of,
-            trigger=trigger or (Trigger.RERUN if rerun_of is not None else Trigger.MANUAL),
-            sealed_secrets=sealed,
-            artifact_bytes=sum(item.file.size for item in sent) + sum(c.size for c in copies),
-            schedule=schedule,
-        )
-        uploads.store(task.pk, sent)
-        uploads.store_copies(task.pk, copies)
-        transaction.on_commit(partial((backend or get_backend()).submit, task.pk))
-    return task
+    task = Task(
+        id=uuid.uuid4(),
+        script=entry.key,
+        script_path=entry.relative_path,
+        script_sha256=script_sha256(entry.path),
+        interpreter=entry.interpreter,
+        interpreter_version=interpreter_version(entry.interpreter),
+        argv=entry.argv(script_args),
+        script_args=script_args,
+        args=args,
+        params=params,
+        env=env,
+        timeout=entry.timeout,
+        queue=entry.queue,
+        user=user,
+        user_name=user.get_username(),
+        rerun_of=rerun_of,
+        trigger=trigger or (Trigger.RERUN if rerun_of is not None else Trigger.MANUAL),
+        sealed_secrets=sealed,
+        artifact_bytes=sum(item.file.size for item in sent) + sum(c.size for c in copies),
+        schedule=schedule,
+    )
+    return task, sent, copies
 
 
 def _invalid(entry: Any, errors: dict[str, str]) -> InvalidRequest:

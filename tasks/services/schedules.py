@@ -5,6 +5,7 @@ A schedule runs its script as its owner: every firing goes through `execute`, so
 owner's access and the params are checked again each time; a refusal is a recorded skip.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,14 @@ from tasks.executor.supervisor import worker_name
 from tasks.history import audit
 from tasks.models import Firing, Schedule, Task, Trigger
 from tasks.schedules import firing, timetables
-from tasks.services import InvalidRequest, NotAllowed, ServiceError, UnknownScript, execute
+from tasks.services import (
+    InvalidRequest,
+    NotAllowed,
+    ServiceError,
+    UnknownScript,
+    execute,
+    execute_many,
+)
 from tasks.services.schedule_rules import EDITABLE, clean
 
 __all__ = ["EDITABLE", "clean"]
@@ -217,19 +225,45 @@ def start_firing(schedule: Schedule) -> Task:
             trigger=Trigger.SCHEDULE,
             schedule=schedule,
         )
-    except UnknownScript:
-        raise firing.Refused(
+    except (ServiceError, secret_params.SealBroken) as exc:
+        raise _refused(schedule, exc) from None
+
+
+def start_firings(due: Sequence[Schedule]) -> list[Task | firing.Refused]:
+    """The runs of many firings at once (`execute_many`): each schedule's Task, or the
+    Refused that `start_firing` would have raised for it."""
+    requests = []
+    broken: dict[int, firing.Refused] = {}
+    for schedule in due:
+        try:
+            params = run_params(schedule)
+        except secret_params.SealBroken as exc:
+            broken[schedule.pk] = _refused(schedule, exc)
+            continue
+        requests.append((schedule.owner, schedule.script, params, schedule))
+    started = iter(execute_many(requests, trigger=Trigger.SCHEDULE))
+    results: list[Task | firing.Refused] = []
+    for schedule in due:
+        result = broken.get(schedule.pk) or next(started)
+        results.append(
+            result if isinstance(result, Task | firing.Refused) else _refused(schedule, result)
+        )
+    return results
+
+
+def _refused(schedule: Schedule, exc: Exception) -> firing.Refused:
+    if isinstance(exc, UnknownScript):
+        return firing.Refused(
             f"the owner {schedule.owner.get_username()} may no longer run {schedule.script!r}"
-        ) from None
-    except secret_params.SealBroken as exc:
-        raise firing.Refused(str(exc)) from None
-    except ServiceError as exc:
-        raise firing.Refused(exc.message) from None
+        )
+    if isinstance(exc, ServiceError):
+        return firing.Refused(exc.message)
+    return firing.Refused(str(exc))
 
 
 def fire_due(now: datetime | None = None) -> list[Firing]:
     """Fire what is due now (and the queued firings whose last run ended)."""
-    return firing.tick(start_firing, now=now, worker=worker_name())
+    return firing.tick(start_firing, start_many=start_firings, now=now, worker=worker_name())
 
 
 def tick() -> float:

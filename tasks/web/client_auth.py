@@ -19,6 +19,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.settings import api_settings
 
+from tasks.services import tokens
+
 NOT_SIGNED_IN = "Authentication required: sign in, or send the header 'Authorization: Token <key>'."
 MACHINE_TYPES = ("application/json", "text/event-stream")
 
@@ -47,6 +49,12 @@ def token_user(request):
             request.auth = result[1]
             return result[0]
     return None
+
+
+def token_scope_refusal(request, task):
+    """A 403 answer when the request's scoped token may not follow runs of this script."""
+    message = tokens.scope_refusal(getattr(request, "auth", None), task.script)
+    return None if message is None else refused(message, status=403)
 
 
 def session_or_token(view):

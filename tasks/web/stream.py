@@ -24,14 +24,14 @@ from collections import OrderedDict
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
 from tasks import live
 from tasks.history import logs
 from tasks.models import LogChunk, Task
 from tasks.services.engine import this_worker
-from tasks.web.client_auth import session_or_token
+from tasks.web.client_auth import refused, session_or_token, token_scope_refusal
 from tasks.web.state import STATE_FIELDS, VOLATILE, task_state
 from tasks.web.views.common import visible_task
 
@@ -292,10 +292,14 @@ def line_start_after(task_id, offset):
 def task_events(request, pk):
     """GET /tasks/<id>/events: Server-Sent Events `log`, `state` and `end`."""
     task = visible_task(request.user, pk)
+    refusal = token_scope_refusal(request, task)
+    if refusal is not None:
+        return refusal
     try:
         position = start_position(request, task)
     except logs.BadPosition as exc:
-        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+        # An API client's mistake: the API's envelope, as every other answer here is.
+        return refused(str(exc), status=400)
     stream = EventStream(Follower(task.pk, position, request.GET.get("lines") == "1"))
     # An ASGI server needs an async iterator to stream (Django would collect a sync one
     # into a list first); a WSGI server needs a sync one.
@@ -314,10 +318,13 @@ def task_poll(request, pk):
 
     The fallback for browsers or proxies where Server-Sent Events do not get through."""
     task = visible_task(request.user, pk)
+    refusal = token_scope_refusal(request, task)
+    if refusal is not None:
+        return refusal
     try:
         position = start_position(request, task)
     except logs.BadPosition as exc:
-        return JsonResponse({"success": False, "error": str(exc)}, status=400)
+        return refused(str(exc), status=400)
     follower = Follower(task.pk, position, request.GET.get("lines") == "1")
     events, more, ended = follower.step()
     log = next((batch.data for name, _, batch in events if name == "log"), None)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from tasks.models import ScopedToken
+from tasks.services import tokens
 
 EXPIRIES = [("30", "30 days"), ("7", "7 days"), ("90", "90 days"), ("365", "1 year"), ("", "Never")]
 
@@ -37,7 +38,8 @@ class TokenForm(forms.Form):
         """(token, key): the key is shown once, on the page that answers this form."""
         days = self.cleaned_data["expires_in"]
         expires_at = timezone.now() + timedelta(days=int(days)) if days else None
-        return ScopedToken.issue(
+        return tokens.issue(
+            self.user,
             self.user,
             self.cleaned_data["name"],
             expires_at=expires_at,

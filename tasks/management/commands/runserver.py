@@ -5,6 +5,11 @@ cleanly. This app comes before Django's and WhiteNoise's in INSTALLED_APPS, so p
 
 - It listens with a backlog of BACKLOG connections instead of runserver's 10, so that a
   burst of a hundred clients waits in the kernel's queue instead of being reset.
+- On a database server it serves at most EXECUTOR_SERVE_THREADS requests at once
+  (runserver starts a thread, and so a database connection, for every connection it
+  accepts): a burst beyond that waits in the backlog instead of taking more connections
+  than PostgreSQL allows (100 by default), which failed requests with a 500 and could
+  leave the engine without a connection for a run's log.
 - SIGINT (Ctrl-C) or SIGTERM stops it gracefully: the engine interrupts the runs going
   (SIGTERM to each run's tree, the grace period, SIGKILL), records them as interrupted,
   and the server exits; a second Ctrl-C exits at once, leaving what is left to recovery.
@@ -25,7 +30,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 
+from django.conf import settings
 from django.core.servers.basehttp import WSGIServer
 from django.utils import autoreload
 from whitenoise.runserver_nostatic.management.commands.runserver import (
@@ -37,9 +44,32 @@ RELOAD = 3  # the server's exit status when the autoreloader asks for a restart
 
 
 class BurstWSGIServer(WSGIServer):
-    """runserver's server with a listen backlog that holds a burst."""
+    """runserver's server with a listen backlog that holds a burst, serving a bounded
+    number of requests at once.
+
+    socketserver calls verify_request before a request is handed to its thread, and
+    shutdown_request exactly once for every request verified, however its thread ends:
+    a slot is taken in one and given back in the other. While every slot is taken, the
+    accept loop waits and new connections queue in the backlog."""
 
     request_queue_size = BACKLOG
+
+    def __init__(self, *args, **kwargs):
+        bound = settings.EXECUTOR_SERVE_THREADS
+        self.slots = threading.BoundedSemaphore(bound) if bound else None
+        super().__init__(*args, **kwargs)
+
+    def verify_request(self, request, client_address):
+        if self.slots is not None:
+            self.slots.acquire()
+        return True
+
+    def shutdown_request(self, request):
+        try:
+            super().shutdown_request(request)
+        finally:
+            if self.slots is not None:
+                self.slots.release()
 
 
 class Command(RunserverCommand):

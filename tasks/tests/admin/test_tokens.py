@@ -4,7 +4,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tasks.models import ScopedToken
+from tasks.models import AuditAction, AuditEvent, ScopedToken
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +58,23 @@ def test_an_admin_issues_a_scoped_token_shown_once_and_revokes_it(admin_client, 
     assert api.get("/api/tasks").status_code == 200
     admin_client.post(SCOPED, {"action": "revoke", "_selected_action": [token.pk]})
     assert api.get("/api/tasks").json()["error"] == "This token ('ci') was revoked."
+
+
+def test_issuing_and_revoking_in_the_admin_are_audited(admin_client, admin_user, user):
+    admin_client.post(SCOPED + "add/", {"user": user.pk, "name": "ci", "scripts": "[]"})
+    token = ScopedToken.objects.get(user=user)
+    admin_client.post(SCOPED, {"action": "revoke", "_selected_action": [token.pk]})
+    events = AuditEvent.objects.order_by("at")
+    assert [(e.action, e.actor, e.details["token"]) for e in events] == [
+        (AuditAction.ISSUE_TOKEN, admin_user, "ci"),
+        (AuditAction.REVOKE_TOKEN, admin_user, "ci"),
+    ]
+
+
+def test_an_unknown_script_in_the_scope_is_a_form_error_not_a_token(admin_client, user):
+    form = {"user": user.pk, "name": "ci", "scripts": '["no-such"]'}
+    response = admin_client.post(SCOPED + "add/", form)
+    assert response.status_code == 200
+    assert "no such script in the catalog: no-such" in response.content.decode()
+    assert not ScopedToken.objects.exists()
+    assert not AuditEvent.objects.exists()

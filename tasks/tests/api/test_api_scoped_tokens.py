@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tasks.models import ScopedToken, Task
@@ -110,3 +111,64 @@ def test_a_token_of_a_deactivated_user_is_refused(user):
     user.is_active = False
     user.save()
     assert client_for(key).get("/api/tasks").status_code == 401
+
+
+def warnings_of(caplog):
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kind", "named"),
+    [
+        ("revoked", "'ci' (exk_"),
+        ("expired", "'ci' (exk_"),
+        ("inactive user", "'ci' (exk_"),
+        ("unknown", "exk_"),
+        ("read-only", "'ci' (exk_"),
+    ],
+)
+def test_every_refused_scoped_token_is_logged_by_name_and_prefix_never_by_key(
+    user, caplog, kind, named
+):
+    token, key = ScopedToken.issue(
+        user,
+        "ci",
+        read_only=kind == "read-only",
+        expires_at=timezone.now() - timedelta(days=1) if kind == "expired" else None,
+    )
+    if kind == "revoked":
+        token.revoke()
+    if kind == "inactive user":
+        user.is_active = False
+        user.save()
+    sent = key[:-3] + "zzz" if kind == "unknown" else key
+    with caplog.at_level(logging.WARNING):
+        response = execute(client_for(sent))
+    assert response.status_code in (401, 403)
+    (logged,) = warnings_of(caplog)
+    assert named in logged
+    if kind != "unknown":
+        assert token.prefix in logged
+        assert "of alice" in logged
+    assert key not in logged
+    assert sent not in logged
+    assert not Task.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_refused_legacy_key_is_logged_with_a_few_characters_and_its_user(api, user, caplog):
+    legacy = Token.objects.get(user=user)
+    with caplog.at_level(logging.WARNING):
+        assert client_for("f" * 40).get("/api/tasks").status_code == 401
+    (unknown,) = warnings_of(caplog)
+    assert "legacy token (ffff…)" in unknown
+    assert "f" * 5 not in unknown
+    caplog.clear()
+    user.is_active = False
+    user.save()
+    with caplog.at_level(logging.WARNING):
+        assert api.get("/api/tasks").status_code == 401
+    (inactive,) = warnings_of(caplog)
+    assert "of alice" in inactive
+    assert legacy.key not in inactive

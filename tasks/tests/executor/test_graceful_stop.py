@@ -20,7 +20,7 @@ from tasks.tests.servers_stop import Server
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
-GRACE = 2.0
+GRACE = 1.0
 # The bound is grace + 5 s. Beside other test processes on a 2-core machine (the
 # suite runs one per core, with Chromium and Celery workers) a stop has been seen to take
 # 7 s, spent waiting for a CPU, not for a run; there the bound gets that much room.

@@ -102,3 +102,36 @@ def test_an_orphan_of_another_run_or_without_the_marker_is_left_alone(tmp_path):
         for pid in strays:
             os.kill(pid, 9)
             os.waitpid(pid, 0)
+
+
+def test_the_kernel_lists_find_the_tree_the_process_table_scan_finds():
+    """members() reads the kernel's children lists; psutil's scan of every process is
+    the fallback. Both find a grandchild below the script and an adopted orphan of this
+    run, and nothing else."""
+    assert process_tree.KERNEL_CHILDREN
+    process_tree.become_subreaper()
+    code = (
+        "import os, subprocess, sys, time\n"
+        "sleep = [sys.executable, '-c', 'import time; time.sleep(30)']\n"
+        "below = subprocess.Popen(sleep)\n"
+        "if os.fork() == 0:\n"  # a child that leaves: its own child becomes an orphan
+        "    orphan = subprocess.Popen(sleep, start_new_session=True)\n"
+        "    print(below.pid, orphan.pid, flush=True)\n"
+        "    os._exit(0)\n"
+        "os.wait()\n"
+        "time.sleep(30)\n"
+    )
+    env = {**os.environ, process_tree.MARKER: "this-run"}
+    proc = child.spawn([sys.executable, "-c", code], cwd=Path.cwd(), env=env)
+    tree = process_tree.ProcessTree(proc, "this-run")
+    try:
+        below, orphan = (int(pid) for pid in proc.stdout.readline().split())
+        wait_for(lambda: psutil.Process(orphan).ppid() == os.getpid(), message="adoption")
+        found = {p.pid for p in tree.members()}
+        assert found == {p.pid for p in tree._members_by_scan()}
+        assert found == {below, orphan}
+    finally:
+        tree.kill()
+        tree.reap()
+    assert_gone(orphan)
+    wait_for(lambda: not pid_alive(below), timeout=5, message="the grandchild to die")

@@ -158,3 +158,31 @@ def test_the_admin_sign_in_is_the_same_limited_form(client):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/admin/"
+
+
+def test_run_now_of_a_schedule_counts_against_the_same_limit(api, settings, recorded):
+    settings.EXECUTOR_RUN_RATE = (2, 60)
+    schedule = api.post(
+        "/api/schedules/", {"script": "echo", "kind": "cron", "cron": "@daily"}, format="json"
+    ).json()["schedule"]
+    run_now = f"/api/schedules/{schedule['id']}/run-now/"
+    assert api.post("/api/execute", {"script_type": "echo"}, format="json").status_code == 201
+    assert api.post(run_now).status_code == 201
+    for refused in (api.post(run_now), api.post("/api/execute", {"script_type": "echo"})):
+        assert refused.status_code == 429
+        assert refused.json()["error"].startswith("Too many runs started: the limit is 2 per")
+        assert int(refused["Retry-After"]) > 0
+    assert Task.objects.count() == 2
+
+
+def test_run_now_on_the_schedules_page_counts_too(client, user, settings, recorded):
+    from tasks.services import schedules
+
+    settings.EXECUTOR_RUN_RATE = (1, 60)
+    schedule = schedules.create(user, {"script": "echo", "kind": "cron", "cron": "@daily"})
+    client.force_login(user)
+    assert client.post(f"/schedules/{schedule.pk}/run-now/").status_code == 302
+    page = client.post(f"/schedules/{schedule.pk}/run-now/", follow=True).content.decode()
+    assert "Too many runs started: the limit is 1 per minute." in page
+    assert client.post("/run/echo/", {}).status_code == 429  # the dashboard's count is shared
+    assert Task.objects.count() == 1

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import AsyncClient
 
 from tasks import services
-from tasks.models import Status, Task
+from tasks.models import ScopedToken, Status, Task
 from tasks.tests.factories import log_text, make_task, parse_sse
 from tasks.tests.helpers import wait_finished, wait_for
 
@@ -74,6 +74,37 @@ def test_a_bad_last_event_id_is_refused(client, user):
     client.force_login(user)
     response = client.get(f"/tasks/{task.pk}/events/", HTTP_LAST_EVENT_ID="abc")
     assert response.status_code == 400
+    assert response.json() == {
+        "success": False,
+        "error": "offset: must be a whole number, got 'abc'.",
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("view", ["events", "poll"])
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("offset=abc", "offset: must be a whole number, got 'abc'."),
+        ("offset=-5", "offset: must be 0 or more, got -5."),
+        ("offset=1.5", "offset: must be a whole number, got '1.5'."),
+        ("tail=-1", "tail: must be 0 or more, got -1."),
+        ("tail=lots", "tail: must be a whole number, got 'lots'."),
+    ],
+)
+def test_a_bad_offset_from_a_token_client_is_a_json_400_in_the_envelope(
+    user, client, view, query, error
+):
+    task = make_task(user, log=LOG)
+    _, key = ScopedToken.issue(user, "follow", read_only=True)
+    response = client.get(
+        f"/tasks/{task.pk}/{view}/?{query}",
+        HTTP_AUTHORIZATION=f"Token {key}",
+        HTTP_ACCEPT="text/event-stream",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"success": False, "error": error}
 
 
 @pytest.mark.django_db

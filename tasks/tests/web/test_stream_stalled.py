@@ -16,7 +16,9 @@ from tasks.tests.factories import log_text, parse_sse
 from tasks.tests.helpers import wait_finished
 from tasks.tests.servers import session_cookie
 
-LINES = 400_000  # about 11 MB of output, far more than the socket buffers hold
+# About 7 MB of output: more than loopback's socket buffers hold (a sender's grows to
+# net.ipv4.tcp_wmem's 4 MiB at most; the viewer asks for a receive buffer of 4 KiB).
+LINES = 250_000
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -62,7 +64,7 @@ def test_a_stalled_stream_reader_does_not_hold_the_run_back(live_server, client,
     events = parse_sse(body)
     whole = "".join(logs.iter_text(task.pk))
     assert whole.count("\n") == LINES
-    assert len(body) > 8 * 1024 * 1024  # the viewer really was megabytes behind
+    assert len(body) > 5 * 1024 * 1024  # the viewer really was megabytes behind
     assert log_text(events) == whole
     assert events[-1][0] == "end"
     assert events[-1][2]["status"] == "success"

@@ -5,7 +5,7 @@ import re
 import pytest
 from rest_framework.test import APIClient
 
-from tasks.models import ScopedToken
+from tasks.models import AuditAction, AuditEvent, ScopedToken
 
 
 def key_on(page):
@@ -73,3 +73,26 @@ def test_the_list_shows_each_tokens_scope(client, user):
     page = client.get("/account/tokens/").content.decode()
     assert "read only" in page
     assert "echo, lines" in page
+
+
+def status_regions(page):
+    return re.findall(r'<div class="messages-region" role="status">(.*?)</div>', page, re.S)
+
+
+@pytest.mark.django_db
+def test_creating_and_revoking_are_announced_in_a_status_region_and_audited(client, user):
+    client.force_login(user)
+    page = client.post("/account/tokens/", {"name": "ci", "expires_in": ""}).content.decode()
+    (region,) = status_regions(page)
+    assert "Token &#x27;ci&#x27; created: copy its key now." in region
+    token = ScopedToken.objects.get()
+    page = client.post(f"/account/tokens/{token.pk}/revoke/", follow=True).content.decode()
+    (region,) = status_regions(page)
+    assert "Revoked &#x27;ci&#x27;: it no longer works." in region
+    events = AuditEvent.objects.order_by("at")
+    assert [(e.action, e.actor, e.details["token"]) for e in events] == [
+        (AuditAction.ISSUE_TOKEN, user, "ci"),
+        (AuditAction.REVOKE_TOKEN, user, "ci"),
+    ]
+    (empty,) = status_regions(client.get("/account/tokens/").content.decode())
+    assert empty.strip() == ""

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from tasks import access, services
-from tasks.history import filters
+from tasks.history import filters, keyset
 from tasks.history.distinct import distinct_values
 from tasks.history.paging import CappedPaginator
 from tasks.models import Status, Trigger
@@ -49,16 +49,18 @@ def history(request):
     error = ""
     try:
         runs = filters.apply(visible, request.GET)
-        ordering = (request.GET.get("ordering") or filters.DEFAULT_ORDERING).strip()
-    except filters.FilterError as exc:
+        ordering = filters.ordering_value(request.GET)
+        cursor = _cursor(request.GET.get("cursor"), ordering)
+    except (filters.FilterError, keyset.CursorError) as exc:
         error = str(exc)
         runs = visible.none()
         ordering = filters.DEFAULT_ORDERING
+        cursor = None
     page_size = _page_size(request.GET.get("page_size"))
-    page = CappedPaginator(filters.listed(runs), page_size).get_page(request.GET.get("page"))
+    pager = _pager(filters.listed(runs), ordering, cursor, page_size, request.GET.get("page"))
     sees_all = access.sees_all_runs(request.user)
     context = {
-        "page": page,
+        **pager,
         "columns": _columns(ordering),
         "error": error,
         "statuses": Status.choices,
@@ -100,6 +102,37 @@ def task_states(request):
             continue
     runs = access.visible_tasks(request.user).filter(pk__in=ids).only(*STATE_FIELDS)
     return JsonResponse({"tasks": {str(task.pk): task_state(task) for task in runs}})
+
+
+def _cursor(raw, ordering):
+    return None if raw is None else keyset.decode(raw, ordering)
+
+
+def _pager(runs, ordering, cursor, size, number):
+    """The page's runs and its links: numbered pages from the first, cursors for "next"
+    and "previous", so that clicking through deep pages never skips an offset."""
+    counted = CappedPaginator(runs, size)
+    if cursor is None:
+        page = counted.get_page(number)
+        rows, number = page.object_list, page.number
+        after = keyset.next_of(rows, ordering, number, page.has_next())
+        before = (
+            keyset.at(rows[0], ordering, backwards=True, number=number - 1)
+            if rows and number > 1
+            else None
+        )
+    else:
+        found = keyset.window(runs, cursor, size)
+        rows, number, after, before = found.rows, found.number, found.next, found.previous
+    exact = counted.exact
+    return {
+        "runs": rows,
+        "counted": counted,
+        "page_number": number,
+        "last_page": -(-counted.capped // size) if exact else None,
+        "next_cursor": after.encode() if after else None,
+        "previous_cursor": before.encode() if before else None,
+    }
 
 
 def _page_size(raw):

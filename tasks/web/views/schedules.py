@@ -16,6 +16,7 @@ from tasks import services
 from tasks.schedules import overview, timetables
 from tasks.services import ServiceError
 from tasks.services import schedules as service
+from tasks.services.rate_limits import run_refusal, run_started
 from tasks.web import schedule_form
 from tasks.web.views.common import visible_task
 
@@ -104,11 +105,16 @@ def schedule_resume(request, pk):
 @require_POST
 def schedule_run_now(request, pk):
     schedule = _changeable(request, pk)
+    refusal = run_refusal(request)  # the same limit as the dashboard's and the API's
+    if refusal:
+        messages.error(request, f"{schedule.name}: {refusal}")
+        return redirect("schedules")
     try:
         task = service.run_now(request.user, schedule)
     except ServiceError as exc:
         messages.error(request, f"{schedule.name}: {exc.message}")
         return redirect("schedules")
+    run_started(request)
     messages.success(request, f"{schedule.name}: started run {task.short_id}.")
     return redirect("task-detail", task.pk)
 

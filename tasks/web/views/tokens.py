@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from tasks import services
 from tasks.models import ScopedToken
+from tasks.services import tokens as token_service
 from tasks.web.token_forms import TokenForm
 
 
@@ -16,8 +17,13 @@ def token_list(request):
     )
     new_key = None
     if request.method == "POST" and form.is_valid():
-        _token, new_key = form.issue()
-        form = TokenForm(user=request.user, script_keys=[entry.key for entry in entries])
+        try:
+            token, new_key = form.issue()
+        except services.ServiceError as exc:  # a request racing this one took the name
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Token {token.name!r} created: copy its key now.")
+            form = TokenForm(user=request.user, script_keys=[entry.key for entry in entries])
     status = 400 if request.method == "POST" and new_key is None else 200
     tokens = ScopedToken.objects.filter(user=request.user)
     context = {"form": form, "tokens": tokens, "new_key": new_key}
@@ -27,6 +33,6 @@ def token_list(request):
 @require_POST
 def token_revoke(request, pk):
     token = get_object_or_404(ScopedToken, pk=pk, user=request.user)
-    if token.revoke():
+    if token_service.revoke(request.user, token):
         messages.success(request, f"Revoked {token.name!r}: it no longer works.")
     return redirect("tokens")

@@ -19,7 +19,7 @@ def signed_in(client, user):
 
 def shown(response):
     """The short ids of the rows on the page, top to bottom."""
-    return [task.short_id for task in response.context["page"].object_list]
+    return [task.short_id for task in response.context["runs"]]
 
 
 def test_it_sends_anonymous_visitors_to_sign_in(client):
@@ -88,7 +88,7 @@ def test_columns_sort_both_ways_and_say_so(signed_in, user):
     make_task(user, script="echo")
     make_task(user, script="fail")
     response = signed_in.get("/history/?ordering=script")
-    assert [row.script for row in response.context["page"].object_list] == [
+    assert [row.script for row in response.context["runs"]] == [
         "echo",
         "fail",
         "lines",
@@ -97,7 +97,7 @@ def test_columns_sort_both_ways_and_say_so(signed_in, user):
     assert 'aria-sort="ascending"' in html
     assert "?ordering=-script" in html  # the header link turns the order round
     response = signed_in.get("/history/?ordering=-script")
-    assert response.context["page"].object_list[0].script == "lines"
+    assert response.context["runs"][0].script == "lines"
     assert 'aria-sort="descending"' in response.content.decode()
 
 
