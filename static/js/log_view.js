@@ -371,11 +371,32 @@
       });
     }
 
-    // Scroll the log (not the page) so that `line` shows a third of the way down.
+    // Scroll the log (not the page) so that `line` shows a third of the way down. Blocks
+    // that come into view get their real height and may move it: placed again for a
+    // couple of frames, unless the reader scrolls meanwhile.
     reveal(line) {
       this.follow = false;
-      this.el.scrollTop = line.offsetTop - this.el.offsetTop - this.el.clientHeight / 3;
+      const since = performance.now();
+      const place = (frames) => {
+        if (!line.isConnected || this.userScrollAt > since) return;
+        const top = this.offsetOf(line) - this.el.clientHeight / 3;
+        if (Math.abs(this.el.scrollTop - top) > 1) this.el.scrollTop = top;
+        if (frames > 0) requestAnimationFrame(() => place(frames - 1));
+      };
+      place(2);
       this.onChange();
+    }
+
+    // Where `node` starts in the log's scrolled content. A full block is a containing
+    // block of its own (content-visibility), so a line's offsetTop counts from its block.
+    offsetOf(node) {
+      let top = 0;
+      while (node && node !== this.el && node !== this.el.offsetParent) {
+        top += node.offsetTop;
+        node = node.offsetParent;
+      }
+      if (node !== this.el) top -= this.el.offsetTop + this.el.clientTop;
+      return top;
     }
 
     get text() {

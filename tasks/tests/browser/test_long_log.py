@@ -105,6 +105,34 @@ def test_the_page_opens_at_the_end_and_scrolling_up_fetches_earlier_lines(page, 
     assert_never_the_whole_log(sizes)
 
 
+def test_a_line_link_and_go_to_line_fetch_that_part_of_the_log(page, opened):
+    sizes = opened("#L5000000")
+    target = log(page).locator("#L5000000")
+    expect(target).to_have_text("line 5000000\n")
+    expect(target).to_have_class("line target")
+    assert in_view(page, 5_000_000)
+    expect(log(page).locator(".line.target")).to_have_count(1)
+    page.get_by_label("Go to line").fill("8765432")
+    page.get_by_role("button", name="Go to line").click()
+    target = log(page).locator("#L8765432")
+    expect(target).to_have_text("line 8765432\n")
+    expect(target).to_have_class("line target")
+    assert in_view(page, 8_765_432)
+    expect(log(page).locator(".line.target")).to_have_count(1)
+    expect(page).to_have_url(page.url.split("#")[0] + "#L8765432")
+    # It stays there while the lines above it are fetched (the window is near their end).
+    page.wait_for_function(
+        "n => +document.querySelector('[data-bind=log] .line[id]').dataset.n < n - 1000",
+        arg=8_765_432,
+    )
+    assert in_view(page, 8_765_432)
+    # The end again, from the button that leaves the window.
+    page.get_by_role("button", name="New output below").click()
+    expect(log(page).locator("#L10000000")).to_be_attached()
+    assert held(page)[2] <= HELD_AT_MOST
+    assert_never_the_whole_log(sizes)
+
+
 def test_a_missing_line_is_refused_with_the_log_s_length(page, opened):
     opened()
     expect(log(page).locator("#L10000000")).to_be_attached()
