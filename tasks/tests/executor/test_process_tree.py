@@ -116,16 +116,18 @@ def test_the_kernel_lists_find_the_tree_the_process_table_scan_finds():
         "below = subprocess.Popen(sleep)\n"
         "if os.fork() == 0:\n"  # a child that leaves: its own child becomes an orphan
         "    orphan = subprocess.Popen(sleep, start_new_session=True)\n"
-        "    print(below.pid, orphan.pid, flush=True)\n"
+        "    print(orphan.pid, flush=True)\n"
         "    os._exit(0)\n"
-        "os.wait()\n"
+        "os.wait()\n"  # reaped before the test looks: no exiting child in either list
+        "print(below.pid, flush=True)\n"
         "time.sleep(30)\n"
     )
     env = {**os.environ, process_tree.MARKER: "this-run"}
     proc = child.spawn([sys.executable, "-c", code], cwd=Path.cwd(), env=env)
     tree = process_tree.ProcessTree(proc, "this-run")
     try:
-        below, orphan = (int(pid) for pid in proc.stdout.readline().split())
+        orphan = int(proc.stdout.readline())
+        below = int(proc.stdout.readline())
         wait_for(lambda: psutil.Process(orphan).ppid() == os.getpid(), message="adoption")
         found = {p.pid for p in tree.members()}
         assert found == {p.pid for p in tree._members_by_scan()}
