@@ -35,26 +35,32 @@ def schedule(user, runs):
     return made
 
 
-def test_the_pages_people_use_pass_axe(page, live_server, sign_in, user, runs, schedule, axe):
+# One test per page, so that the parallel workers share them out.
+PAGES = (
+    "/",
+    "/?script=echo",
+    "/?script=echo&run={failed}",
+    "/history/",
+    "/history/?status=failed",
+    "/tasks/{failed}/",
+    "/tasks/{pending}/",
+    "/schedules/",
+    "/schedules/new/",
+    "/schedules/new/?script=echo",
+    "/schedules/{schedule}/edit/",
+    "/schedules/{schedule}/delete/",
+)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_the_pages_people_use_pass_axe(page, live_server, sign_in, user, runs, schedule, axe, path):
     failed, pending = runs
     sign_in(page, user)
-    for path in (
-        "/",
-        "/?script=echo",
-        f"/?script=echo&run={failed.pk}",
-        "/history/",
-        "/history/?status=failed",
-        f"/tasks/{failed.pk}/",
-        f"/tasks/{pending.pk}/",
-        "/schedules/",
-        "/schedules/new/",
-        "/schedules/new/?script=echo",
-        f"/schedules/{schedule.pk}/edit/",
-        f"/schedules/{schedule.pk}/delete/",
-    ):
-        page.goto(f"{live_server.url}{path}")
-        page.wait_for_load_state("networkidle")  # the schedule form's first check
-        axe(page)
+    page.goto(
+        live_server.url + path.format(failed=failed.pk, pending=pending.pk, schedule=schedule.pk)
+    )
+    page.wait_for_load_state("networkidle")  # the schedule form's first check
+    axe(page)
 
 
 def test_the_schedule_form_with_errors_passes_axe(page, live_server, sign_in, user, axe):

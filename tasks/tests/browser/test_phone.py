@@ -25,7 +25,10 @@ def overflow(page):
     )
 
 
-def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, user, axe):
+@pytest.fixture
+def long_content(user):
+    """A failed run, a channel and a schedule, each with long text that could push a page
+    wider than the phone."""
     task = make_task(
         user,
         status=Status.FAILED,
@@ -47,24 +50,32 @@ def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, user, axe):
     )
     task.schedule = schedule
     task.save()
-    for path in (
-        f"/?script=echo&run={task.pk}",
+    return {"task": task.pk, "schedule": schedule.pk}
+
+
+# One test per page, so that the parallel workers share them out.
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/?script=echo&run={task}",
         "/history/",
         "/history/?status=failed&ordering=script",
-        f"/tasks/{task.pk}/",
+        "/tasks/{task}/",
         "/notifications/",
         "/webhooks/",
         "/accounts/login/",
         "/account/tokens/",
         "/schedules/",
         "/schedules/new/?script=echo",
-        f"/schedules/{schedule.pk}/edit/",
-        f"/schedules/{schedule.pk}/delete/",
-    ):
-        phone.goto(f"{live_server.url}{path}")
-        phone.wait_for_load_state("networkidle")
-        assert overflow(phone) <= 0, path
-        axe(phone)
+        "/schedules/{schedule}/edit/",
+        "/schedules/{schedule}/delete/",
+    ],
+)
+def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, long_content, axe, path):
+    phone.goto(live_server.url + path.format(**long_content))
+    phone.wait_for_load_state("networkidle")
+    assert overflow(phone) <= 0, path
+    axe(phone)
 
 
 TAP_TARGETS = (

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tasks.history import logs
 from tasks.models import Artifact, Status
-from tasks.tests.celery import skip_unless_postgres
+from tasks.tests.celery import ONE_BROKER, skip_unless_postgres
 from tasks.tests.celery.cluster import Workers
 from tasks.tests.celery.conftest import WORKER_SETTINGS
 from tasks.tests.conftest import TEST_CATALOG
@@ -18,7 +18,7 @@ from tasks.tests.helpers import database_url, wait_finished
 
 skip_unless_postgres()
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), ONE_BROKER]
 
 
 @pytest.fixture

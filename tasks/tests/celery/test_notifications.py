@@ -7,13 +7,13 @@ import pytest
 
 from tasks import services
 from tasks.models import Channel, Delivery, DeliveryStatus, Status, Subscription
-from tasks.tests.celery import skip_unless_postgres
+from tasks.tests.celery import ONE_BROKER, skip_unless_postgres
 from tasks.tests.helpers import wait_finished, wait_for
 from tasks.tests.notifications.receivers import http_receiver
 
 skip_unless_postgres()
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), ONE_BROKER]
 
 
 def test_a_run_that_fails_on_a_worker_is_notified_by_the_worker(user, cluster, celery_backend):

@@ -17,12 +17,12 @@ import pytest
 from tasks import services
 from tasks.executor.celery import send
 from tasks.models import EndReason, LogChunk, Status, Task
-from tasks.tests.celery import skip_unless_postgres
+from tasks.tests.celery import ONE_BROKER, skip_unless_postgres
 from tasks.tests.helpers import pid_alive, read_pids, wait_finished, wait_for
 
 skip_unless_postgres()
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), ONE_BROKER]
 
 
 def follow_logs(api, task_id, timeout=30.0):

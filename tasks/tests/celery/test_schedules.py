@@ -9,12 +9,12 @@ import pytest
 
 from tasks.models import Firing, FiringOutcome, Schedule, Status, Task
 from tasks.services import schedules
-from tasks.tests.celery import skip_unless_postgres
+from tasks.tests.celery import ONE_BROKER, skip_unless_postgres
 from tasks.tests.helpers import wait_for
 
 skip_unless_postgres()
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), ONE_BROKER]
 
 SECONDS = 6
 
