@@ -1,6 +1,7 @@
 """Rows for tests: runs in any state, with a log, without running anything (one at a
 time, or tens of thousands at once); and readers for what the live stream sends."""
 
+import functools
 import json
 from datetime import timedelta
 
@@ -121,20 +122,30 @@ def log_text(events):
     return "".join(text for name, _, data in events if name == "log" for _, text in data["parts"])
 
 
+@functools.cache
+def _numbered_chunks(lines, marked, mark, chunk_lines):
+    """The chunks' bytes of a numbered log, built once per test process: building ten
+    million lines takes seconds, and every test of a long log wants the same one."""
+    return tuple(
+        b"".join(
+            b"line %d%s\n" % (n, mark if n in marked else b"")
+            for n in range(first, min(first + chunk_lines, lines + 1))
+        )
+        for first in range(1, lines + 1, chunk_lines)
+    )
+
+
 def write_long_log(task, lines, marked=(), mark=b" needle", chunk_lines=4096, start=None):
     """A log of `lines` numbered lines ("line 1" ...), the lines in `marked` ending with
     `mark`, written straight as chunk rows with their line index and arrival times (a
     millisecond apart): 10,000,000 lines in a few seconds."""
-    marked = set(marked)
     start = start or timezone.now()
     offset, batch = 0, []
-    for index, first in enumerate(range(1, lines + 1, chunk_lines)):
-        numbers = range(first, min(first + chunk_lines, lines + 1))
-        data = b"".join(b"line %d%s\n" % (n, mark if n in marked else b"") for n in numbers)
+    chunks = _numbered_chunks(lines, frozenset(marked), mark, chunk_lines)
+    for index, data in enumerate(chunks):
         at = start + timedelta(milliseconds=index)
-        batch.append(
-            LogChunk(task=task, offset=offset, stream="out", data=data, line=first - 1, at=at)
-        )
+        line = index * chunk_lines
+        batch.append(LogChunk(task=task, offset=offset, stream="out", data=data, line=line, at=at))
         offset += len(data)
         if len(batch) >= 100:
             LogChunk.objects.bulk_create(batch)

@@ -101,3 +101,16 @@ def test_wrapping_can_be_turned_off(page, live_server, sign_in, user):
     wrap.click()
     expect(wrap).to_have_attribute("aria-pressed", "false")
     assert log(page).evaluate("el => el.scrollWidth > el.clientWidth")
+
+
+def test_arrival_times_shown_pass_axe(page, live_server, sign_in, user, axe):
+    """The times column in both themes (test_long_log checks the times themselves; axe over
+    the 25,000 lines a long log's window holds takes half a minute)."""
+    task = make_task(user, output=FRUIT)
+    sign_in(page, user)
+    page.goto(f"{live_server.url}/tasks/{task.pk}/")
+    times = page.get_by_role("button", name="Times of arrival")
+    times.click()
+    expect(times).to_have_attribute("aria-pressed", "true")
+    assert line(page, 1).get_attribute("data-t")
+    axe(page)
