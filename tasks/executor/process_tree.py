@@ -55,6 +55,10 @@ _subreaper: bool | None = None
 _scripts: dict[int, object] = {}  # script pid -> its task id
 # Orphans of runs that were re-parented to this process, seen alive: reaped once they exit.
 _adopted: set[int] = set()
+# Members of a tree killed while still below their script (pid -> start time): killed
+# with their parent, they are re-parented to this process as they die, too late to be
+# seen as orphans, and are reaped once they are this process's own zombies.
+_killed: dict[int, float] = {}
 
 
 def become_subreaper() -> bool:
@@ -153,7 +157,11 @@ class ProcessTree:
         """SIGKILL the whole tree and reap what of it was re-parented to this process.
         `after_grace`: the kill ends a stop (the run is recorded as killed)."""
         self.killed = self.killed or after_grace
-        adopted = [p for p in self.signal(signal.SIGKILL) if p.pid in _adopted]
+        members = self.signal(signal.SIGKILL)
+        for process in members:
+            with contextlib.suppress(psutil.Error):
+                _killed[process.pid] = process.create_time()
+        adopted = [p for p in members if p.pid in _adopted]
         # SIGKILL is not instant: wait a moment so that the orphans can be reaped now
         # rather than at some later run's end.
         psutil.wait_procs(adopted, timeout=KILL_WAIT)
@@ -191,8 +199,10 @@ def descendants(pid: int) -> list[int]:
 
 def reap_orphans() -> int:
     """Reap the adopted orphans that have exited; how many. Without this they would stay
-    zombies until the server exits. Only orphans seen carrying a run's marker are reaped,
-    so an exit status another part of this process waits for is never taken from it."""
+    zombies until the server exits. Only processes known to be of a run are reaped (seen
+    carrying a run's marker, or killed as a member of a run's tree and still the process
+    of that pid and start time), so an exit status another part of this process waits for
+    is never taken from it."""
     reaped = 0
     for pid in list(_adopted):
         try:
@@ -202,6 +212,20 @@ def reap_orphans() -> int:
         if done:
             _adopted.discard(pid)
             reaped += 1
+    for pid, started in list(_killed.items()):
+        try:
+            process = psutil.Process(pid)
+            same = process.create_time() == started
+            ours = same and process.ppid() == os.getpid()
+        except psutil.Error:
+            same = ours = False
+        if not same:  # gone, reaped by its own parent
+            del _killed[pid]
+        elif ours:
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    reaped += 1
+                    del _killed[pid]
     return reaped
 
 

@@ -137,3 +137,22 @@ def test_the_kernel_lists_find_the_tree_the_process_table_scan_finds():
         tree.reap()
     assert_gone(orphan)
     wait_for(lambda: not pid_alive(below), timeout=5, message="the grandchild to die")
+
+
+def test_a_process_below_the_script_killed_with_it_is_reaped_too():
+    """Killed with its parent, the script's child is re-parented to this process (the
+    subreaper) as it dies: it is reaped, not left a zombie until the server exits."""
+    process_tree.become_subreaper()
+    code = (
+        "import subprocess, sys, time\n"
+        "below = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)'])\n"
+        "print(below.pid, flush=True)\n"
+        "time.sleep(30)\n"
+    )
+    env = {**os.environ, process_tree.MARKER: "killed-together"}
+    proc = child.spawn([sys.executable, "-c", code], cwd=Path.cwd(), env=env)
+    tree = process_tree.ProcessTree(proc, "killed-together")
+    below = int(proc.stdout.readline())
+    tree.kill()
+    tree.reap()
+    assert_gone(proc.pid, below)
