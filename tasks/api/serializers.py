@@ -1,10 +1,12 @@
 """The task object of the seed's API, plus what this product adds; and request shapes."""
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tasks.models import Artifact, EndReason, Status, Task
+from tasks.models import Artifact, EndReason, Schedule, Status, Task
+from tasks.schedules import timetables
 
 LIST_TAIL = 200
 
@@ -203,3 +205,48 @@ class KeepSerializer(serializers.Serializer):
     """POST /api/tasks/<id>/keep: pin the run (true, the default) or unpin it (false)."""
 
     keep = serializers.BooleanField(default=True, help_text="True: never purged.")
+
+
+class ScheduleSerializer(serializers.ModelSerializer):
+    """A schedule as /api/schedules/ shows it: its fields, secrets masked, and when it fires."""
+
+    owner = serializers.CharField(source="owner.get_username", read_only=True)
+    timetable = serializers.SerializerMethodField(help_text="The timetable in words.")
+    upcoming = serializers.SerializerMethodField(
+        help_text="The next five firings (none while paused), in UTC."
+    )
+
+    class Meta:
+        model = Schedule
+        fields = [
+            "id",
+            "name",
+            "script",
+            "params",
+            "owner",
+            "kind",
+            "cron",
+            "interval_seconds",
+            "run_at",
+            "timezone",
+            "overlap",
+            "missed",
+            "paused",
+            "next_fire_at",
+            "timetable",
+            "upcoming",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_timetable(self, schedule: Schedule) -> str:
+        return timetables.describe(schedule)
+
+    @extend_schema_field(serializers.ListField(child=serializers.DateTimeField()))
+    def get_upcoming(self, schedule: Schedule) -> list[str]:
+        if schedule.paused:
+            return []
+        moments = timetables.upcoming(schedule, timezone.now(), 5)
+        # Written as every other time of the API is ("...Z"), not as isoformat() would.
+        return [serializers.DateTimeField().to_representation(moment) for moment in moments]
