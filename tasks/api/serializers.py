@@ -1,5 +1,8 @@
 """The task object of the seed's API, plus what this product adds; and request shapes."""
 
+from datetime import UTC
+
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -11,7 +14,22 @@ from tasks.schedules import timetables
 LIST_TAIL = 200
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class UTCDateTimeField(serializers.DateTimeField):
+    """API times are in UTC ("...Z") whatever DJANGO_TIME_ZONE says: that setting is for
+    the pages people read, and a client should not have to know how the server is set."""
+
+    def default_timezone(self):
+        return UTC
+
+
+class APIModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: UTCDateTimeField,
+    }
+
+
+class TaskSerializer(APIModelSerializer):
     """The full task object (detail views): the seed's fields first, then ours."""
 
     output = serializers.SerializerMethodField(help_text="The tail of stdout.")
@@ -143,7 +161,7 @@ class TaskListSerializer(TaskSerializer):
         read_only_fields = fields
 
 
-class ArtifactSerializer(serializers.ModelSerializer):
+class ArtifactSerializer(APIModelSerializer):
     """One of a run's files: an output it left, or a file uploaded for a parameter."""
 
     download = serializers.SerializerMethodField(help_text="Where to download it.")
@@ -207,7 +225,7 @@ class KeepSerializer(serializers.Serializer):
     keep = serializers.BooleanField(default=True, help_text="True: never purged.")
 
 
-class ScheduleSerializer(serializers.ModelSerializer):
+class ScheduleSerializer(APIModelSerializer):
     """A schedule as /api/schedules/ shows it: its fields, secrets masked, and when it fires."""
 
     owner = serializers.CharField(source="owner.get_username", read_only=True)
@@ -248,5 +266,4 @@ class ScheduleSerializer(serializers.ModelSerializer):
         if schedule.paused:
             return []
         moments = timetables.upcoming(schedule, timezone.now(), 5)
-        # Written as every other time of the API is ("...Z"), not as isoformat() would.
-        return [serializers.DateTimeField().to_representation(moment) for moment in moments]
+        return [UTCDateTimeField().to_representation(moment) for moment in moments]

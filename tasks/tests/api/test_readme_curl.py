@@ -25,8 +25,6 @@ BLOCK = re.compile(r"<!-- tested: (\w+) -->\n```sh\n(.*?)\n```", re.DOTALL)
 STEP_DELAY = 0.5  # what the README's start block asks the sample script for
 WHOLE_RUN = 60  # seconds the bash script may take at most
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
 
 def readme_blocks():
     return dict(BLOCK.findall((ROOT / "README.md").read_text()))
@@ -48,6 +46,7 @@ def test_the_readme_names_the_blocks_this_test_runs():
 
 
 @pytest.mark.slow
+@pytest.mark.django_db(transaction=True)  # the server is another process
 @pytest.mark.parametrize("follow", ["stream", "poll"])
 def test_the_readme_example_prints_the_runs_lines_while_it_runs(server, user, follow):
     blocks = readme_blocks()
