@@ -262,6 +262,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "tasks.models.Status",
         "HealthStatusEnum": ["healthy", "unhealthy"],
+        "ScheduleKindEnum": "tasks.models.TimetableKind",
+        "ScheduleOverlapEnum": "tasks.models.OverlapPolicy",
+        "ScheduleMissedEnum": "tasks.models.MissedPolicy",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }

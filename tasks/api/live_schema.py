@@ -2,7 +2,7 @@
 
 They are plain Django views (tasks.web.stream), which drf-spectacular does not see, so
 this postprocessing hook adds their two paths to the generated schema, by hand. The
-schemathesis test (tasks/tests/api/test_api_schema.py) calls both and checks every
+schemathesis test (tasks/tests/api/test_schema.py) calls both and checks every
 answer against what is written here, so the text cannot drift from the views.
 """
 

@@ -5,75 +5,46 @@ the same envelope as the rest, 400 naming the field. A token limited to some scr
 only their schedules and gets 403 for any other (tasks.services.tokens); run-now counts
 against the run rate, as starting a run does."""
 
-from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 
+from tasks.api import schema
 from tasks.api.authentication import require_script_scope
 from tasks.api.envelope import failure, ok
-from tasks.api.serializers import TaskSerializer
+from tasks.api.serializers import ScheduleSerializer, TaskSerializer
 from tasks.api.throttles import RunThrottleMixin
-from tasks.models import Schedule
-from tasks.schedules import timetables
+from tasks.models import MissedPolicy, OverlapPolicy, TimetableKind
 from tasks.services import ServiceError, tokens
 from tasks.services import schedules as service
 
 
-class ScheduleSerializer(serializers.ModelSerializer):
-    owner = serializers.CharField(source="owner.get_username", read_only=True)
-    timetable = serializers.SerializerMethodField()
-    upcoming = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Schedule
-        fields = [
-            "id",
-            "name",
-            "script",
-            "params",
-            "owner",
-            "kind",
-            "cron",
-            "interval_seconds",
-            "run_at",
-            "timezone",
-            "overlap",
-            "missed",
-            "paused",
-            "next_fire_at",
-            "timetable",
-            "upcoming",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-    def get_timetable(self, schedule: Schedule) -> str:
-        return timetables.describe(schedule)
-
-    def get_upcoming(self, schedule: Schedule) -> list[str]:
-        if schedule.paused:
-            return []
-        return [moment.isoformat() for moment in timetables.upcoming(schedule, timezone.now(), 5)]
+def _input(name, required):
+    """A create's or a change's body; the service checks the values and names the field."""
+    return inline_serializer(
+        name,
+        {
+            "name": serializers.CharField(required=False, allow_blank=True, max_length=100),
+            "script": serializers.CharField(required=required),
+            "params": serializers.DictField(required=False),
+            "kind": serializers.ChoiceField(TimetableKind.choices, required=required),
+            "cron": serializers.CharField(required=False),
+            "interval_seconds": serializers.IntegerField(required=False, min_value=1),
+            "run_at": serializers.DateTimeField(required=False),
+            "timezone": serializers.CharField(required=False),
+            "overlap": serializers.ChoiceField(OverlapPolicy.choices, required=False),
+            "missed": serializers.ChoiceField(MissedPolicy.choices, required=False),
+            "paused": serializers.BooleanField(required=False),
+        },
+    )
 
 
-SCHEDULE_INPUT = inline_serializer(
-    "ScheduleInput",
-    {
-        "name": serializers.CharField(required=False),
-        "script": serializers.CharField(),
-        "params": serializers.DictField(required=False),
-        "kind": serializers.ChoiceField(["cron", "interval", "once"]),
-        "cron": serializers.CharField(required=False),
-        "interval_seconds": serializers.IntegerField(required=False, min_value=1),
-        "run_at": serializers.DateTimeField(required=False),
-        "timezone": serializers.CharField(required=False),
-        "overlap": serializers.ChoiceField(["skip", "queue", "parallel"], required=False),
-        "missed": serializers.ChoiceField(["run_once", "skip"], required=False),
-        "paused": serializers.BooleanField(required=False),
-    },
-)
+def _answers(ok_status, envelope, *codes):
+    return {"responses": {ok_status: envelope, **schema.errors(*codes)}}
+
+
+WRITE_ERRORS = (400, 401, 403, 404, 413, 415)
+ONE_ERRORS = (401, 403, 404)
 
 
 def _refused(exc: ServiceError):
@@ -87,6 +58,32 @@ def _named_script(data):
     return script if isinstance(script, str) else None
 
 
+@extend_schema_view(
+    list=extend_schema(**_answers(200, schema.SchedulesEnvelope, 401)),
+    retrieve=extend_schema(**_answers(200, schema.ScheduleEnvelope, *ONE_ERRORS)),
+    create=extend_schema(
+        request=_input("ScheduleInput", required=True),
+        **_answers(201, schema.ScheduleEnvelope, 400, 401, 403, 413, 415),
+    ),
+    # PUT changes only the fields it sends, as PATCH does.
+    update=extend_schema(
+        request=_input("ScheduleChange", required=False),
+        **_answers(200, schema.ScheduleEnvelope, *WRITE_ERRORS),
+    ),
+    partial_update=extend_schema(
+        request=_input("ScheduleChange", required=False),
+        **_answers(200, schema.ScheduleEnvelope, *WRITE_ERRORS),
+    ),
+    destroy=extend_schema(**_answers(200, schema.DoneEnvelope, *ONE_ERRORS)),
+    pause=extend_schema(request=None, **_answers(200, schema.ScheduleEnvelope, *ONE_ERRORS)),
+    resume=extend_schema(request=None, **_answers(200, schema.ScheduleEnvelope, *ONE_ERRORS)),
+    run_now=extend_schema(
+        request=None,
+        description="Start a run of the schedule's script now, as its owner, outside its "
+        "timetable; it counts against the run rate.",
+        **_answers(201, schema.TaskEnvelope, 400, 401, 403, 404, 429, 503),
+    ),
+)
 class ScheduleViewSet(RunThrottleMixin, viewsets.GenericViewSet):
     """Schedules you own (all of them for staff), within the token's scope."""
 
@@ -111,7 +108,6 @@ class ScheduleViewSet(RunThrottleMixin, viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         return ok(schedule=ScheduleSerializer(self.get_object()).data)
 
-    @extend_schema(request=SCHEDULE_INPUT)
     def create(self, request):
         script = _named_script(request.data)
         if script is not None:
@@ -122,7 +118,6 @@ class ScheduleViewSet(RunThrottleMixin, viewsets.GenericViewSet):
             return _refused(exc)
         return ok(status.HTTP_201_CREATED, schedule=ScheduleSerializer(schedule).data)
 
-    @extend_schema(request=SCHEDULE_INPUT)
     def partial_update(self, request, pk=None):
         schedule = self.get_object()
         script = _named_script(request.data)
@@ -143,17 +138,14 @@ class ScheduleViewSet(RunThrottleMixin, viewsets.GenericViewSet):
             return _refused(exc)
         return ok()
 
-    @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
         return self._verb(service.pause)
 
-    @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
         return self._verb(service.resume)
 
-    @extend_schema(request=None)
     @action(detail=True, methods=["post"], url_path="run-now")
     def run_now(self, request, pk=None):
         try:

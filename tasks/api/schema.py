@@ -6,10 +6,15 @@ that it does (tasks/tests/api/test_schema.py).
 """
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 
-from tasks.api.serializers import ArtifactSerializer, TaskListSerializer, TaskSerializer
+from tasks.api.serializers import (
+    ArtifactSerializer,
+    ScheduleSerializer,
+    TaskListSerializer,
+    TaskSerializer,
+)
 from tasks.models import Status
 
 
@@ -31,6 +36,22 @@ class RerunEnvelope(TaskEnvelope):
         child=serializers.CharField(),
         help_text="Whether the script or the interpreter changed since the original run.",
     )
+
+
+class DoneEnvelope(serializers.Serializer):
+    success = serializers.BooleanField(help_text="Always true.")
+
+
+class ScheduleEnvelope(serializers.Serializer):
+    success = serializers.BooleanField()
+    schedule = ScheduleSerializer()
+
+
+# A list action's answer, yet one envelope object, not an array of them.
+@extend_schema_serializer(many=False)
+class SchedulesEnvelope(serializers.Serializer):
+    success = serializers.BooleanField()
+    schedules = ScheduleSerializer(many=True)
 
 
 class ExecuteUpload(serializers.Serializer):
@@ -140,7 +161,7 @@ ERROR_MEANINGS = {
     401: "No valid session or token.",
     403: "Not allowed: outside the token's scope, a read-only token's write, or a session "
     "request without its CSRF token.",
-    404: "No such run, or not one you may see.",
+    404: "No such run or schedule, or not one you may see.",
     409: "The run has already ended.",
     413: "The request body is too large.",
     415: "The body is not JSON.",
@@ -189,10 +210,13 @@ def drop_duplicate_paths(endpoints, **kwargs):
 
 
 __all__ = [
+    "DoneEnvelope",
     "ErrorEnvelope",
     "HealthEnvelope",
     "LogsEnvelope",
     "RerunEnvelope",
+    "ScheduleEnvelope",
+    "SchedulesEnvelope",
     "ScriptsEnvelope",
     "TaskEnvelope",
     "TaskListSerializer",

@@ -1,15 +1,35 @@
 """The task object of the seed's API, plus what this product adds; and request shapes."""
 
+from datetime import UTC
+
+from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tasks.models import Artifact, EndReason, Status, Task
+from tasks.models import Artifact, EndReason, Schedule, Status, Task
+from tasks.schedules import timetables
 
 LIST_TAIL = 200
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class UTCDateTimeField(serializers.DateTimeField):
+    """API times are in UTC ("...Z") whatever DJANGO_TIME_ZONE says: that setting is for
+    the pages people read, and a client should not have to know how the server is set."""
+
+    def default_timezone(self):
+        return UTC
+
+
+class APIModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: UTCDateTimeField,
+    }
+
+
+class TaskSerializer(APIModelSerializer):
     """The full task object (detail views): the seed's fields first, then ours."""
 
     output = serializers.SerializerMethodField(help_text="The tail of stdout.")
@@ -141,7 +161,7 @@ class TaskListSerializer(TaskSerializer):
         read_only_fields = fields
 
 
-class ArtifactSerializer(serializers.ModelSerializer):
+class ArtifactSerializer(APIModelSerializer):
     """One of a run's files: an output it left, or a file uploaded for a parameter."""
 
     download = serializers.SerializerMethodField(help_text="Where to download it.")
@@ -203,3 +223,47 @@ class KeepSerializer(serializers.Serializer):
     """POST /api/tasks/<id>/keep: pin the run (true, the default) or unpin it (false)."""
 
     keep = serializers.BooleanField(default=True, help_text="True: never purged.")
+
+
+class ScheduleSerializer(APIModelSerializer):
+    """A schedule as /api/schedules/ shows it: its fields, secrets masked, and when it fires."""
+
+    owner = serializers.CharField(source="owner.get_username", read_only=True)
+    timetable = serializers.SerializerMethodField(help_text="The timetable in words.")
+    upcoming = serializers.SerializerMethodField(
+        help_text="The next five firings (none while paused), in UTC."
+    )
+
+    class Meta:
+        model = Schedule
+        fields = [
+            "id",
+            "name",
+            "script",
+            "params",
+            "owner",
+            "kind",
+            "cron",
+            "interval_seconds",
+            "run_at",
+            "timezone",
+            "overlap",
+            "missed",
+            "paused",
+            "next_fire_at",
+            "timetable",
+            "upcoming",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_timetable(self, schedule: Schedule) -> str:
+        return timetables.describe(schedule)
+
+    @extend_schema_field(serializers.ListField(child=serializers.DateTimeField()))
+    def get_upcoming(self, schedule: Schedule) -> list[str]:
+        if schedule.paused:
+            return []
+        moments = timetables.upcoming(schedule, timezone.now(), 5)
+        return [UTCDateTimeField().to_representation(moment) for moment in moments]

@@ -1,5 +1,7 @@
 """POST /api/execute: the seed's request and response, plus typed parameters."""
 
+from datetime import datetime
+
 import pytest
 
 from tasks.models import Status, Task
@@ -49,6 +51,20 @@ def test_the_user_name_is_the_signed_in_users_not_the_requests(api, user):
     )
     assert response.json()["task"]["user_name"] == "alice"
     assert Task.objects.get().user == user
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin"])
+def test_times_are_utc_whatever_the_display_time_zone(api, settings, zone):
+    settings.TIME_ZONE = zone  # DJANGO_TIME_ZONE: for the pages, not the API
+    created = api.post("/api/execute", {"script_type": "echo"}, format="json").json()["task"]
+    assert created["created_at"].endswith("Z")
+    stored = Task.objects.get().created_at
+    assert datetime.fromisoformat(created["created_at"]) == stored
+    schedule = api.post(
+        "/api/schedules/", {"script": "echo", "kind": "cron", "cron": "@daily"}, format="json"
+    ).json()["schedule"]
+    assert schedule["next_fire_at"].endswith("T00:00:00Z")  # midnight of its zone, UTC
+    assert schedule["upcoming"][0] == schedule["next_fire_at"]
 
 
 def test_typed_parameters_are_validated_and_recorded(api):
