@@ -23,15 +23,26 @@ from tasks.web.views.common import visible_task
 
 @require_GET
 def schedule_list(request):
-    schedules = service.visible(request.user)
     script = request.GET.get("script", "")
+    context = {"rows": _rows(request, script), "script": script}
+    return render(request, "tasks/schedules.html", context)
+
+
+@require_GET
+def schedule_rows(request):
+    """The list's cards alone, as the page draws them: what its script polls for."""
+    rows = _rows(request, request.GET.get("script", ""))
+    return render(request, "tasks/_schedule_cards.html", {"rows": rows})
+
+
+def _rows(request, script):
+    schedules = service.visible(request.user)
     if script:
         schedules = schedules.filter(script=script)
-    rows = [
+    return [
         (item, service.can_change(request.user, item.schedule))
         for item in map(overview.overview, schedules)
     ]
-    return render(request, "tasks/schedules.html", {"rows": rows, "script": script})
 
 
 @require_http_methods(["GET", "POST"])
