@@ -17,7 +17,8 @@
             headers: { Accept: "text/html" },
             credentials: "same-origin",
           });
-          if (response.ok) redraw(list, await response.text());
+          // A redirect is the sign-in page (the session ended): keep the cards shown.
+          if (response.ok && !response.redirected) redraw(list, await response.text());
         } catch (error) {
           // Try again at the next tick.
         }
