@@ -96,6 +96,9 @@
       timer = setTimeout(() => check().catch(() => {}), WAIT_MS);
     }
 
+    // The preview is live here; the button is for browsers without JavaScript.
+    const previewButton = form.querySelector("[data-preview-button]");
+    if (previewButton) previewButton.hidden = true;
     form.addEventListener("input", later);
     form.addEventListener("change", later);
     showKind();

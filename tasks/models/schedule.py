@@ -58,6 +58,36 @@ class ScheduleQuerySet(models.QuerySet):
         return ids
 
 
+class FiringQuerySet(models.QuerySet):
+    def settle_queued(self, verdicts: dict[int, tuple[str, str, Any]]) -> int:
+        """Turn the queued firings named by `verdicts` (firing id: outcome, reason, task
+        or None) into what became of them, with one UPDATE guarded by their still being
+        queued; return how many changed. Inside a transaction only, after locking them
+        (`lock_queued`), so a count short of len(verdicts) means the caller must roll back."""
+        if not verdicts:
+            return 0
+
+        def per_firing(values: dict[int, Any], field: models.Field) -> models.Case:
+            whens = [models.When(pk=pk, then=models.Value(value)) for pk, value in values.items()]
+            return models.Case(*whens, output_field=field)
+
+        return self.filter(pk__in=list(verdicts), outcome=FiringOutcome.QUEUED).update(
+            outcome=per_firing({pk: v[0] for pk, v in verdicts.items()}, models.CharField()),
+            reason=per_firing({pk: v[1][:500] for pk, v in verdicts.items()}, models.CharField()),
+            task_id=per_firing(
+                {pk: v[2].pk if v[2] is not None else None for pk, v in verdicts.items()},
+                models.UUIDField(),
+            ),
+        )
+
+    def lock_queued(self) -> list[int]:
+        """The ids of this queryset's firings that are still queued, their rows locked
+        until the transaction ends (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+        IMMEDIATE transaction holds the write lock from its start)."""
+        queued = self.filter(outcome=FiringOutcome.QUEUED).select_for_update().order_by("pk")
+        return list(queued.values_list("pk", flat=True))
+
+
 class Schedule(models.Model):
     name = models.CharField(max_length=100)
     script = models.CharField(max_length=100)
@@ -131,6 +161,8 @@ class Firing(models.Model):
         "tasks.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="firings"
     )
     worker = models.CharField(max_length=200, blank=True)
+
+    objects = FiringQuerySet.as_manager()
 
     class Meta:
         ordering = ["-due_at"]

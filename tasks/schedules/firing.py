@@ -11,7 +11,9 @@ A tick fires its due schedules together (`fire_batch`): one claim per due time s
 (ScheduleQuerySet.advance), the runs going and the queued firings read once, the runs
 started by `start_many` and the Firing rows written with one INSERT, all in one
 transaction. If that fails the batch is fired one schedule at a time (`fire`), so one
-schedule that cannot fire does not hold back the others.
+schedule that cannot fire does not hold back the others. Queued firings whose last run
+ended are released the same way (`release_queued`), so a tick costs a fixed number of
+queries however many schedules it fires.
 """
 
 import logging
@@ -24,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tasks.models import (
+    ClaimLost,
     Firing,
     FiringOutcome,
     MissedPolicy,
@@ -62,7 +65,7 @@ def tick(
 ) -> list[Firing]:
     """Fire every due schedule (and every queued firing whose last run ended) once."""
     now = now or timezone.now()
-    fired = [firing for firing in release_queued(start) if firing]
+    fired = release_queued(start, start_many)
     due = list(
         Schedule.objects.filter(paused=False, next_fire_at__lte=now)
         .select_related("owner")
@@ -70,11 +73,7 @@ def tick(
     )
     if not due:
         return fired
-    # One user object per owner, so what access has read of them (groups, permissions)
-    # is read once per tick, not once per schedule.
-    owners: dict[int, object] = {}
-    for schedule in due:
-        schedule.owner = owners.setdefault(schedule.owner_id, schedule.owner)  # type: ignore[assignment]
+    _share_owners(due)
     try:
         return fired + fire_batch(due, start_many or _one_by_one(start), now=now, worker=worker)
     except Exception:
@@ -88,6 +87,14 @@ def tick(
         if firing is not None:
             fired.append(firing)
     return fired
+
+
+def _share_owners(schedules: Sequence[Schedule]) -> None:
+    """One user object per owner, so what access reads of them (groups, permissions) is
+    read once per tick, not once per schedule."""
+    owners: dict[int, object] = {}
+    for schedule in schedules:
+        schedule.owner = owners.setdefault(schedule.owner_id, schedule.owner)  # type: ignore[assignment]
 
 
 def _one_by_one(start: Start) -> StartMany:
@@ -249,29 +256,71 @@ def _ran(started: Task | Refused, missed: bool) -> Verdict:
     return FiringOutcome.RUN, reason, started
 
 
-def release_queued(start: Start) -> list[Firing | None]:
-    """Start the queued firings whose schedule has no run going any more."""
+def release_queued(start: Start, start_many: StartMany | None = None) -> list[Firing]:
+    """Start the queued firings whose schedule has no run going any more.
+
+    A fixed number of queries however many are queued: the queued firings and the runs
+    going are read once, the runs started together (`start_many`) and the firings
+    settled with one UPDATE, in one transaction. If that fails they are released one at
+    a time, so one that cannot start does not hold back the others."""
+    queued = (
+        Firing.objects.filter(outcome=FiringOutcome.QUEUED, schedule__paused=False)
+        .select_related("schedule__owner")
+        .order_by("due_at", "pk")[:BATCH]
+    )
+    oldest: dict[int, Firing] = {}
+    for queued_firing in queued:
+        # Only one run per schedule is released at a time (the policy queues one).
+        oldest.setdefault(queued_firing.schedule_id, queued_firing)
+    running = _running_of([f.schedule for f in oldest.values()]) if oldest else {}
+    free = [f for f in oldest.values() if f.schedule_id not in running]
+    if not free:
+        return []
+    _share_owners([f.schedule for f in free])
+    try:
+        return _release_batch(free, start_many or _one_by_one(start))
+    except Exception:
+        logger.exception("releasing %d queued firings together failed; one by one", len(free))
     released = []
-    queued = Firing.objects.filter(
-        outcome=FiringOutcome.QUEUED, schedule__paused=False
-    ).select_related("schedule")
-    for firing in queued[:BATCH]:
-        if _running(firing.schedule) is not None:
-            continue
+    for queued_firing in free:
         try:
-            with transaction.atomic():
-                try:
-                    task = start(firing.schedule)
-                except Refused as exc:
-                    done = firing.record_skip(str(exc))
-                else:
-                    done = firing.record_run(task)
-                if not done:
-                    raise _Lost
-        except _Lost:
-            continue  # another process released it; this one's run is rolled back
-        released.append(firing)
+            if _release_one(queued_firing, start):
+                released.append(queued_firing)
+        except Exception:
+            logger.exception("firing %s: release failed; will retry", queued_firing.pk)
     return released
+
+
+def _release_batch(free: Sequence[Firing], start_many: StartMany) -> list[Firing]:
+    with transaction.atomic():
+        ids = set(Firing.objects.filter(pk__in=[f.pk for f in free]).lock_queued())
+        mine = [f for f in free if f.pk in ids]  # the rest another process released
+        if not mine:
+            return []
+        started = start_many([f.schedule for f in mine])
+        results = zip(mine, started, strict=True)
+        verdicts = {f.pk: _ran(result, missed=False) for f, result in results}
+        if Firing.objects.settle_queued(verdicts) != len(verdicts):
+            raise ClaimLost(f"locked {len(verdicts)} queued firings, settled fewer")
+    for queued_firing in mine:
+        queued_firing.outcome, queued_firing.reason, queued_firing.task = verdicts[queued_firing.pk]
+    return mine
+
+
+def _release_one(queued_firing: Firing, start: Start) -> bool:
+    try:
+        with transaction.atomic():
+            try:
+                task = start(queued_firing.schedule)
+            except Refused as exc:
+                done = queued_firing.record_skip(str(exc))
+            else:
+                done = queued_firing.record_run(task)
+            if not done:
+                raise _Lost
+    except _Lost:
+        return False  # another process released it; this one's run is rolled back
+    return True
 
 
 class _Lost(Exception):

@@ -38,6 +38,22 @@ class Overview:
     def skipped(self) -> int:
         return sum(count for _, count in self.skips)
 
+    @property
+    def version(self) -> str:
+        """What the list shows of it, in short: a live page redraws it when this changes."""
+        schedule, run = self.schedule, self.last_run
+        return "|".join(
+            str(part)
+            for part in (
+                schedule.updated_at.timestamp(),
+                schedule.paused,
+                schedule.next_fire_at and schedule.next_fire_at.timestamp(),
+                run and run.pk,
+                run and run.status,
+                self.skips,
+            )
+        )
+
 
 def skip_label(reason: str) -> str:
     for start, label in SKIP_LABELS:

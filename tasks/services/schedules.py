@@ -51,7 +51,10 @@ def can_change(user: "User", schedule: Schedule) -> bool:
 
 def _with_secrets(schedule: Schedule, data: dict[str, Any]) -> dict[str, Any]:
     """`data` for an update, its storable secrets filled from the stored seal where it
-    leaves them out (a form never shows a secret back, so an empty one means "keep")."""
+    leaves them out (a form never shows a secret back, so an empty one means "keep").
+    A change of script keeps none: they were given to the other script."""
+    if data.get("script", schedule.script) != schedule.script:
+        return data
     stored = secret_params.unseal_values(schedule.sealed_secrets)
     if not stored:
         return data
@@ -138,13 +141,18 @@ def update(
 ) -> Schedule:
     if not can_change(user, schedule):
         raise NotAllowed("Only the schedule's owner and staff may change it.")
-    changed = sorted(data)
     fields = _cleaned(user, data, schedule, from_text)
+    before = _comparable(schedule)
+    script_was = schedule.script
     for name, value in fields.items():
         setattr(schedule, name, value)
     _seal(schedule)
+    after = _comparable(schedule)
     schedule.next_fire_at = None if schedule.paused else timetables.first(schedule, timezone.now())
     schedule.updated_at = timezone.now()
+    details: dict[str, Any] = {"fields": sorted(n for n in after if after[n] != before[n])}
+    if schedule.script != script_was:
+        details["script_was"] = script_was
     with transaction.atomic():
         schedule.save()
         audit.record(
@@ -152,9 +160,20 @@ def update(
             audit.AuditAction.SCHEDULE_CHANGE,
             script=schedule.script,
             schedule=schedule.pk,
-            fields=changed,
+            **details,
         )
     return schedule
+
+
+def _comparable(schedule: Schedule) -> dict[str, Any]:
+    """The editable fields as a change compares them: params with their secrets' values
+    (the seal differs each time it is made, the values do not). Never recorded."""
+    values = {name: getattr(schedule, name) for name in EDITABLE}
+    try:
+        values["params"] = run_params(schedule)
+    except secret_params.SealBroken:
+        values["params"] = {**schedule.params, "": schedule.sealed_secrets}
+    return values
 
 
 def pause(user: "User", schedule: Schedule) -> Schedule:

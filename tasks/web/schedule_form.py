@@ -21,6 +21,9 @@ RENAMED = {"interval_seconds": "interval_value"}
 
 
 class ScheduleForm(forms.Form):
+    # The scripts the user may run, set per form; changing it shows the other script's
+    # parameters first (the "Use this script" button), never saves straight away.
+    script = forms.ChoiceField(label="Script", choices=())
     name = forms.CharField(
         label="Name",
         required=False,
@@ -73,17 +76,20 @@ class ScheduleForm(forms.Form):
     )
     paused = forms.BooleanField(label="Paused (fires nothing until resumed)", required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, scripts=(), **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self.fields["script"].choices = [(e.key, f"{e.title} ({e.key})") for e in scripts]
         for field in self.fields.values():
             field.template_name = FIELD_TEMPLATE
 
 
-def forms_for(entry, post=None, schedule=None, stored_secrets=(), run=None):
-    """(schedule form, parameters form), unbound, showing `post` if given (a failed
-    submit), else the saved `schedule`, else a new one's defaults (with the parameters
-    of `run`, a run to repeat on a timetable)."""
+def forms_for(entry, post=None, schedule=None, stored_secrets=(), run=None, scripts=()):
+    """(schedule form, parameters form of `entry`), unbound, showing `post` if given (a
+    failed submit, a preview, another script chosen), else the saved `schedule` (its
+    parameters that `entry` has, when `entry` is another script), else a new one's
+    defaults (with the parameters of `run`, a run to repeat on a timetable). `scripts`
+    are those the script field offers."""
     if post is not None:
         initial = {name: post.get(name, "") for name in ScheduleForm.base_fields}
         initial["paused"] = "paused" in post
@@ -98,6 +104,7 @@ def forms_for(entry, post=None, schedule=None, stored_secrets=(), run=None):
     else:
         initial = {}
         params_initial = RunForm.initial_from(run, entry) if run is not None else {}
+    initial["script"] = entry.key
     params = RunForm(entry, initial=params_initial)
     params.fields.pop("args", None)  # a schedule keeps no free arguments
     for param in entry.params:
@@ -111,7 +118,7 @@ def forms_for(entry, post=None, schedule=None, stored_secrets=(), run=None):
             field.help_text = "A value is stored (sealed); leave this empty to keep it."
         elif param.type == "secret" and not param.storable:
             field.help_text = "A secret: a schedule cannot store it."
-    return ScheduleForm(initial=initial), params
+    return ScheduleForm(initial=initial, scripts=scripts), params
 
 
 def initial_from(schedule):
@@ -142,12 +149,13 @@ def initial_from(schedule):
 
 
 def service_data(entry, post):
-    """What the form sent, as the service's fields: only the chosen timetable's own,
-    an interval in seconds, a local date and time in the chosen zone, parameters as text."""
+    """What the form sent, as the service's fields: the script chosen (the service says
+    if it may not be run), only the chosen timetable's own fields, an interval in
+    seconds, a local date and time in the chosen zone, `entry`'s parameters as text."""
     kind = post.get("kind", "")
     data = {
         "name": post.get("name", ""),
-        "script": entry.key,
+        "script": post.get("script", entry.key),
         "kind": kind,
         "timezone": post.get("timezone", "").strip(),
         "overlap": post.get("overlap", ""),

@@ -39,6 +39,7 @@ urlpatterns = [
     path("tasks/<uuid:pk>/compare/", compare_view.compare_with, name="task-compare-with"),
     path("tasks/<uuid:pk>/keep/", task.task_keep, name="task-keep"),
     path("schedules/", schedules.schedule_list, name="schedules"),
+    path("schedules/rows/", schedules.schedule_rows, name="schedule-rows"),
     path("schedules/new/", schedules.schedule_new, name="schedule-new"),
     path("schedules/check/", schedules.schedule_check, name="schedule-check-new"),
     path("schedules/<int:pk>/edit/", schedules.schedule_edit, name="schedule-edit"),

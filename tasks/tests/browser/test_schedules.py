@@ -4,6 +4,7 @@ page, never with the browser's confirm()."""
 
 import time
 
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tasks.models import Schedule, Status, Task
@@ -93,3 +94,49 @@ def test_delete_asks_on_a_page_not_in_a_dialog(page, live_server, sign_in, user,
     expect(page.get_by_role("status").first).to_contain_text("deleted")
     assert not Schedule.objects.exists()
     assert dialogs == []
+
+
+def test_the_list_shows_a_firing_and_its_run_without_reload(
+    page, live_server, sign_in, user, engine
+):
+    schedule = schedules.create(
+        user, {"script": "echo", "kind": "cron", "cron": "@daily", "name": "nightly"}
+    )
+    sign_in(page, user)
+    page.goto(f"{live_server.url}/schedules/")
+    card = page.locator("[data-schedule]", has_text="nightly")
+    expect(card.locator("[data-last-run]")).to_have_text("None yet.")
+    page.evaluate("window.notReloaded = true")
+    first_due = card.locator("[data-upcoming] time").first.get_attribute("datetime")
+    # Due now: the engine's scheduler fires it and the run goes to its end.
+    Schedule.objects.filter(pk=schedule.pk).update(next_fire_at=timezone.now())
+    expect(card.locator("[data-last-run] .badge")).to_have_text("Success", timeout=30_000)
+    assert page.evaluate("window.notReloaded") is True
+    run = Task.objects.get(schedule=schedule)
+    expect(card.locator("[data-last-run]")).to_contain_text(run.short_id)
+    expect(page.locator("#announcer")).to_contain_text("nightly: last run")
+    # The due time was moved, not the timetable: the next firing is the daily one again.
+    assert card.locator("[data-upcoming] time").first.get_attribute("datetime") == first_due
+
+
+def test_moving_a_schedule_to_another_script_shows_its_parameters_first(
+    page, live_server, sign_in, user
+):
+    schedule = schedules.create(
+        user, {"script": "echo", "kind": "cron", "cron": "@daily", "params": {"count": 4}}
+    )
+    sign_in(page, user)
+    page.goto(f"{live_server.url}/schedules/{schedule.pk}/edit/")
+    # The preview is live here, so its no-JavaScript button is not shown.
+    expect(page.get_by_role("button", name="Preview next firings")).to_be_hidden()
+    page.get_by_label("Script", exact=True).select_option("lines")
+    script_field = page.locator(".field", has=page.get_by_label("Script", exact=True))
+    expect(script_field.locator(".errorlist")).to_contain_text("Use this script")
+    page.get_by_role("button", name="Use this script").click()
+    expect(page.get_by_role("heading", name="Parameters of")).to_have_text("Parameters of Lines")
+    expect(page.get_by_label("Count", exact=True)).to_have_value("4")  # shared: kept
+    assert Schedule.objects.get().script == "echo"  # nothing saved yet
+    page.get_by_role("button", name="Save the schedule").click()
+    expect(page.get_by_role("status").first).to_contain_text("saved")
+    saved = Schedule.objects.get()
+    assert (saved.script, saved.params["count"]) == ("lines", 4)

@@ -190,3 +190,21 @@ def test_a_stored_secret_is_never_shown_and_an_empty_field_keeps_it(signed_in, u
         form.pop(name)
     assert signed_in.post(f"/schedules/{schedule.pk}/edit/", form).status_code == 302
     assert schedules.run_params(Schedule.objects.get()) == {"token": "tok-kept-1"}
+
+
+def test_the_rows_the_list_polls_are_its_cards_alone(signed_in, user, other_user):
+    mine = schedules.create(user, {**WEEKDAYS, "name": "mine"})
+    schedules.create(user, {"script": "lines", "kind": "cron", "cron": "@daily", "name": "lines"})
+    schedules.create(other_user, {**WEEKDAYS, "name": "not mine"})
+    rows = signed_in.get("/schedules/rows/?script=echo").content.decode()
+    assert rows.count('data-schedule="') == 1
+    assert f'id="schedule-{mine.pk}"' in rows
+    assert "<html" not in rows
+    assert rows.lstrip().startswith("<li")
+    before = rows.split('data-version="')[1].split('"')[0]
+    run = make_task(user, status=Status.SUCCESS)
+    run.schedule = mine
+    run.save()
+    after = signed_in.get("/schedules/rows/?script=echo").content.decode()
+    assert after.split('data-version="')[1].split('"')[0] != before  # the page redraws it
+    assert 'data-status="Success"' in after

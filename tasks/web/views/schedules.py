@@ -23,43 +23,77 @@ from tasks.web.views.common import visible_task
 
 @require_GET
 def schedule_list(request):
-    schedules = service.visible(request.user)
     script = request.GET.get("script", "")
+    context = {"rows": _rows(request, script), "script": script}
+    return render(request, "tasks/schedules.html", context)
+
+
+@require_GET
+def schedule_rows(request):
+    """The list's cards alone, as the page draws them: what its script polls for."""
+    rows = _rows(request, request.GET.get("script", ""))
+    return render(request, "tasks/_schedule_cards.html", {"rows": rows})
+
+
+def _rows(request, script):
+    schedules = service.visible(request.user)
     if script:
         schedules = schedules.filter(script=script)
-    rows = [
+    return [
         (item, service.can_change(request.user, item.schedule))
         for item in map(overview.overview, schedules)
     ]
-    return render(request, "tasks/schedules.html", {"rows": rows, "script": script})
 
 
 @require_http_methods(["GET", "POST"])
 def schedule_new(request):
     entries, load_error = services.scripts_for(request.user)
-    key = request.POST.get("script") or request.GET.get("script", "")
-    entry = next((item for item in entries if item.key == key), None)
+    key = _shown_script(request) or request.GET.get("script", "")
+    entry = _find(entries, key)
     if entry is None:
         if key:
             messages.error(request, f"There is no script “{key}” that you may run.")
         context = {"entries": entries, "load_error": load_error}
         return render(request, "tasks/schedule_pick.html", context, status=404 if key else 200)
     if request.method == "POST":
-        return _save(request, entry, None)
-    form, params = schedule_form.forms_for(entry, run=_run_to_repeat(request, entry))
+        return _save(request, entries, entry, None)
+    form, params = schedule_form.forms_for(
+        entry, run=_run_to_repeat(request, entry), scripts=entries
+    )
     return _render(request, entry, form, params, None, [])
 
 
 @require_http_methods(["GET", "POST"])
 def schedule_edit(request, pk):
+    """The form of a saved schedule; `?script=` shows it with another script (its
+    parameters filled from the saved ones it shares)."""
     schedule = _changeable(request, pk)
-    entry = _entry(request, schedule)
+    entries, load_error = services.scripts_for(request.user)
+    key = _shown_script(request) or request.GET.get("script") or schedule.script
+    entry = _find(entries, key)
+    if entry is None:
+        # Its script may no longer be run by this user: another one keeps the schedule.
+        messages.error(request, f"“{key}” is not a script you may run: pick another one.")
+        context = {"entries": entries, "load_error": load_error, "schedule": schedule}
+        return render(request, "tasks/schedule_pick.html", context, status=404)
     if request.method == "POST":
-        return _save(request, entry, schedule)
+        return _save(request, entries, entry, schedule)
+    same_script = entry.key == schedule.script
     form, params = schedule_form.forms_for(
-        entry, schedule=schedule, stored_secrets=service.stored_secrets(schedule)
+        entry,
+        schedule=schedule,
+        stored_secrets=service.stored_secrets(schedule) if same_script else (),
+        scripts=entries,
     )
-    return _render(request, entry, form, params, schedule, overview.upcoming(schedule))
+    return _render(
+        request,
+        entry,
+        form,
+        params,
+        schedule,
+        overview.upcoming(schedule),
+        switched_from="" if same_script else schedule.script,
+    )
 
 
 @require_POST
@@ -68,10 +102,13 @@ def schedule_check(request, pk=None):
     field, the timetable in words and the next five firings."""
     schedule = _changeable(request, pk) if pk is not None else None
     entries, _ = services.scripts_for(request.user)
-    key = schedule.script if schedule else request.POST.get("script", "")
-    entry = next((item for item in entries if item.key == key), None)
+    key = _shown_script(request) or (schedule.script if schedule else "")
+    entry = _find(entries, key)
     if entry is None:
         return JsonResponse({"valid": False, "errors": {"": "You may not run this script."}})
+    if request.POST.get("script", entry.key) != entry.key:
+        hint = "Press “Use this script” to see its parameters before saving."
+        return JsonResponse({"valid": False, "errors": {"script": hint}})
     form, params = schedule_form.forms_for(entry, request.POST)
     data = schedule_form.service_data(entry, request.POST)
     try:
@@ -154,12 +191,16 @@ def _changeable(request, pk):
     return schedule
 
 
-def _entry(request, schedule):
-    entries, _ = services.scripts_for(request.user)
-    entry = next((item for item in entries if item.key == schedule.script), None)
-    if entry is None:
-        raise Http404("This schedule's script is not one you may run (any more).")
-    return entry
+def _find(entries, key):
+    return next((item for item in entries if item.key == key), None)
+
+
+def _shown_script(request):
+    """The script whose parameters the posted form showed (the script field may name
+    another one, chosen since)."""
+    if request.method != "POST":
+        return ""
+    return request.POST.get("params_for") or request.POST.get("script", "")
 
 
 def _run_to_repeat(request, entry):
@@ -174,31 +215,52 @@ def _run_to_repeat(request, entry):
     return task if task.script == entry.key else None
 
 
-def _save(request, entry, schedule):
+def _save(request, entries, entry, schedule):
+    """Save the posted form; or, for "Preview", show its next firings and save nothing;
+    or, when another script was chosen, show that script's parameters and save nothing."""
+    chosen = _find(entries, request.POST.get("script", entry.key))
+    if chosen is not None and chosen.key != entry.key:
+        form, params = schedule_form.forms_for(chosen, request.POST, scripts=entries)
+        return _render(request, chosen, form, params, schedule, [], switched_from=entry.key)
+    keeps_secrets = schedule is not None and schedule.script == entry.key
     form, params = schedule_form.forms_for(
-        entry, request.POST, stored_secrets=service.stored_secrets(schedule) if schedule else ()
+        entry,
+        request.POST,
+        stored_secrets=service.stored_secrets(schedule) if keeps_secrets else (),
+        scripts=entries,
     )
     data = schedule_form.service_data(entry, request.POST)
+    previewing = "preview" in request.POST
     try:
-        if schedule is None:
+        if previewing:
+            saved = service.preview(request.user, data, schedule, from_text=True)
+        elif schedule is None:
             saved = service.create(request.user, data, from_text=True)
         else:
             saved = service.update(request.user, schedule, data, from_text=True)
     except ServiceError as exc:
         schedule_form.place_errors(form, params, exc.errors or {"": exc.message})
         return _render(request, entry, form, params, schedule, [], status=exc.status)
+    if previewing:
+        return _render(request, entry, form, params, schedule, overview.upcoming(saved), saved)
     messages.success(request, f"Schedule “{saved.name}” saved: {timetables.describe(saved)}.")
     return redirect(f"{reverse('schedules')}#schedule-{saved.pk}")
 
 
-def _render(request, entry, form, params, schedule, upcoming, status=200):
+def _render(
+    request, entry, form, params, schedule, upcoming, previewed=None, status=200, switched_from=""
+):
+    """The form; `previewed` is the unsaved schedule a "Preview" made of what was sent."""
+    described = previewed or schedule
     context = {
         "entry": entry,
         "form": form,
         "params": params,
         "schedule": schedule,
         "upcoming": upcoming,
-        "timetable": timetables.describe(schedule) if schedule else "",
+        "previewed": previewed is not None,
+        "switched_from": switched_from,
+        "timetable": timetables.describe(described) if described else "",
         "zones": sorted(available_timezones()),
         "check_url": (
             reverse("schedule-check", args=[schedule.pk])
