@@ -43,7 +43,9 @@
         this.el.addEventListener(type, reader, { passive: true });
       }
       this.el.addEventListener("scroll", () => {
-        const atBottom = this.el.scrollTop + this.el.clientHeight >= this.el.scrollHeight - 8;
+        // The bottom of a window held away from the live end is not the end: following
+        // there would scroll each slice fetched below to its end, past lines unread.
+        const atBottom = !this.detached && this.el.scrollTop + this.el.clientHeight >= this.el.scrollHeight - 8;
         const byReader = performance.now() - this.userScrollAt < 1000;
         const follow = atBottom || (this.follow && !byReader);
         if (follow !== this.follow) {
