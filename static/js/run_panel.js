@@ -1,6 +1,6 @@
 // A run's panel: follows the run through its event stream (or by polling) and keeps
-// the badge, progress, timings, actions and log current. Needs format.js, ansi.js and
-// log_view.js; starts every [data-run] element on the page.
+// the badge, progress, timings, actions and log current. Needs format.js, ansi.js,
+// log_view.js and log_held.js; starts every [data-run] element on the page.
 "use strict";
 
 (function (Executor) {
