@@ -63,6 +63,8 @@
       this.source = source;
       let received = false;
       source.onopen = () => this.showMode("Live");
+      // A page that starts at the tail is first told the colours in force there.
+      source.addEventListener("styles", (event) => this.log.restyle(JSON.parse(event.data)));
       source.addEventListener("log", (event) => {
         received = true;
         this.failures = 0;
@@ -110,6 +112,7 @@
         if (!response.ok) throw new Error("HTTP " + response.status);
         const batch = await response.json();
         this.showMode("Live (polling)");
+        if (batch.styles) this.log.restyle(batch.styles);
         if (batch.parts.length) {
           this.receiveLog({ offset: batch.offset, next_offset: batch.next_offset, parts: batch.parts });
         }

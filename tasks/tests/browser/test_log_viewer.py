@@ -160,3 +160,16 @@ def test_windows_fetched_away_from_the_start_keep_colours_and_groups(
     expect(line(page, 199_981)).to_be_visible()
     across.click()
     expect(line(page, 199_975)).to_be_visible()
+
+
+def test_a_page_that_opens_at_the_tail_of_a_long_log_keeps_its_colour(
+    page, live_server, sign_in, user
+):
+    task = make_task(user)
+    lines = [b"\x1b[36mline 1 turns cyan\n"] + [b"line %d\n" % n for n in range(2, 100_001)]
+    write_log(task, [("out", b"".join(lines[i : i + 4096])) for i in range(0, len(lines), 4096)])
+    sign_in(page, user)
+    page.goto(f"{live_server.url}/tasks/{task.pk}/")
+    expect(line(page, 100_000)).to_have_text("line 100000\n")
+    expect(line(page, 1)).to_have_count(0)  # the page holds the tail, not the start
+    expect(line(page, 100_000).locator("span.fg6")).to_have_count(1)
