@@ -1,6 +1,8 @@
-"""Take the README's screenshots: the dashboard, the history, a failed run's page and the
-sign-in page, on a desktop and on a phone, in the dark and the light theme, from a
-throwaway server with a few real runs.
+"""Take the README's screenshots of every page (PAGES: the dashboard, a run's page running
+and failed, the history, a script's page, the schedules and the schedule form, the
+notifications, the webhooks, the sign-in page and the admin), on a desktop and on a
+phone, in the dark and the light theme, from a throwaway server with a few real runs, a
+schedule, a notification channel and a webhook.
 
     .venv/bin/python docs/screenshots.py        (writes docs/screenshots/*.png)
 
@@ -32,9 +34,38 @@ def wait_for_progress(page, at_least):
     )
 
 
+# The admin's user (bench/server.py makes it staff) sees every model; the channel lets the
+# notifications page offer its form, and the webhook and schedules fill their lists.
+SEED = """
+from django.contrib.auth.models import User
+from tasks.models import Channel, Hook
+from tasks.models.hooks import hash_token, new_token
+from tasks.services import schedules, subscriptions
+user = User.objects.get()
+User.objects.filter(pk=user.pk).update(is_superuser=True)
+channel = Channel.objects.create(
+    name="Team chat", kind="webhook", target="https://chat.example.com/hook", self_service=True
+)
+subscriptions.subscribe(user, channel_id=channel.pk, script="failing", events=["failed"])
+Hook.objects.create(
+    name="Deploy finished", script="report", owner=user, params={"title": "Deploy"},
+    token_hash=hash_token(new_token()),
+)
+schedules.create(user, {"script": "report", "kind": "cron", "cron": "30 7 * * 1-5",
+                        "name": "Weekday report", "params": {"title": "Morning numbers"}})
+schedules.create(user, {"script": "progress_bar", "kind": "interval", "interval_seconds": 3600,
+                        "name": "Hourly batch"})
+"""
+
+
+def shoot(page, path, phone, full=True):
+    page.screenshot(path=OUT / path, full_page=full and not phone)
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     with Server("runserver") as server:
+        server.manage("shell", "-c", SEED)
         session = server.session()
         finished = [
             server.execute(session, "report", {"title": "Weekly numbers", "rows": 12}),
@@ -51,7 +82,7 @@ def main():
                 )
                 page = context.new_page()
                 page.goto(f"{server.url}/accounts/login/")
-                page.screenshot(path=OUT / f"sign-in-{name}{suffix}.png")
+                shoot(page, f"sign-in-{name}{suffix}.png", phone)
                 context.add_cookies(server.cookies_for_browser(session))
                 for task_id in [*finished, failing]:
                     page.goto(f"{server.url}/tasks/{task_id}/")
@@ -63,15 +94,31 @@ def main():
                 wait_for_progress(page, 40)
                 if phone:
                     page.locator("[data-run]").scroll_into_view_if_needed()
-                page.screenshot(path=OUT / f"dashboard-{name}{suffix}.png", full_page=not phone)
+                shoot(page, f"dashboard-{name}{suffix}.png", phone)
 
-                page.goto(f"{server.url}/history/")
-                page.screenshot(path=OUT / f"history-{name}{suffix}.png", full_page=not phone)
+                running = server.execute(session, "sample", {"delay": 0.6})
+                page.goto(f"{server.url}/tasks/{running}/")
+                page.get_by_text("Starting sample script").wait_for()
+                wait_for_progress(page, 30)
+                shoot(page, f"task-running-{name}{suffix}.png", phone)
 
                 page.goto(f"{server.url}/tasks/{failing}/")
                 page.wait_for_selector("[data-bind=status].failed")
                 page.locator("section.failure").wait_for()
-                page.screenshot(path=OUT / f"task-{name}{suffix}.png", full_page=not phone)
+                shoot(page, f"task-{name}{suffix}.png", phone)
+
+                for path, shot in (
+                    ("/history/", "history"),
+                    ("/scripts/report/", "script"),
+                    ("/schedules/", "schedules"),
+                    ("/schedules/new/?script=report", "schedule-form"),
+                    ("/notifications/", "notifications"),
+                    ("/webhooks/", "webhooks"),
+                    ("/admin/tasks/task/", "admin"),
+                ):
+                    page.goto(f"{server.url}{path}")
+                    page.wait_for_load_state("networkidle")
+                    shoot(page, f"{shot}-{name}{suffix}.png", phone)
                 context.close()
             browser.close()
     for path in sorted(OUT.glob("*.png")):

@@ -11,6 +11,14 @@
       this.reset();
     }
 
+    // The state the server says is in force where a window starts ("1;31": the codes
+    // since the stream's last reset; tasks/history/log_styles.py).
+    static at(params) {
+      const style = new AnsiStyle();
+      if (params) style.apply(params);
+      return style;
+    }
+
     reset() {
       this.fg = null;
       this.bg = null;

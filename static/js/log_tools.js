@@ -16,6 +16,30 @@
       this.open = null; // { head, lines, folded }
     }
 
+    // For the lines a view draws above these (LogView.prepend): groups of their own.
+    fresh() {
+      return new LogGroups();
+    }
+
+    // The lines below were drawn before; a group still open at the end of the lines put
+    // above them takes them in, up to its ::endgroup::.
+    continues(lines) {
+      if (!this.open) return;
+      for (const line of lines) {
+        if (line.classList.contains("group-head")) break;
+        this.started(line);
+        if (line.textContent.trim() === END_GROUP) {
+          this.ended(line);
+          break;
+        }
+      }
+    }
+
+    // The lines it was writing are gone (a jump, or the bottom giving way).
+    reset() {
+      this.open = null;
+    }
+
     started(line) {
       if (!this.open) return;
       this.open.lines.push(line);

@@ -1,8 +1,9 @@
-// The log view: appends output as it comes, a frame's worth of work at a time.
+// The lines of a log as they come: appended a frame's worth of work at a time, in
+// blocks of lines, older ones giving way, the end followed while the reader is there.
 // Everything a script prints reaches the page through text nodes, never as markup.
 // Each part of output carries the number of its line and its arrival time, so a view
-// that holds a window of a long log (log_window.js) numbers and stamps it right.
-// Needs ansi.js.
+// that holds a window of a long log (log_held.js, log_window.js) numbers and stamps it
+// right. Needs ansi.js.
 "use strict";
 
 (function (Executor) {
@@ -13,7 +14,7 @@
   const SLICE_CHARS = 8 * 1024; // text rendered in one step; steps fit in a frame's budget
   const FRAME_BUDGET_MS = 8;
 
-  class LogView {
+  class LogLines {
     constructor(element, onChange) {
       this.el = element;
       this.onChange = onChange;
@@ -43,7 +44,9 @@
         this.el.addEventListener(type, reader, { passive: true });
       }
       this.el.addEventListener("scroll", () => {
-        const atBottom = this.el.scrollTop + this.el.clientHeight >= this.el.scrollHeight - 8;
+        // The bottom of a window held away from the live end is not the end: following
+        // there would scroll each slice fetched below to its end, past lines unread.
+        const atBottom = !this.detached && this.el.scrollTop + this.el.clientHeight >= this.el.scrollHeight - 8;
         const byReader = performance.now() - this.userScrollAt < 1000;
         const follow = atBottom || (this.follow && !byReader);
         if (follow !== this.follow) {
@@ -280,82 +283,6 @@
       if (trimmed && !this.follow) this.el.scrollTop -= height - this.el.scrollHeight;
     }
 
-    flush() {
-      while (this.queue.length) this.render(Infinity);
-    }
-
-    // Draw all of a window's parts now, none skipped (a window is never a flood).
-    drawAll(parts) {
-      this.whole = true;
-      for (const [stream, text, at, line] of parts) this.push(stream, text, at, line);
-      this.flush();
-      this.whole = false;
-    }
-
-    // Start again with a window of the log whose first line is `lineNo` (log_window.js).
-    reset(lineNo, detached) {
-      this.queue = [];
-      this.clear();
-      this.trimmed = false;
-      this.detached = detached;
-      this.lineNo = lineNo || 1;
-      this.styles = { out: new AnsiStyle(), err: new AnsiStyle() };
-    }
-
-    // Draw whole lines above what is shown, keeping what the reader sees in place. They
-    // are drawn by a view of their own on a detached element, then moved in.
-    prepend(parts) {
-      const other = new LogView(document.createElement("div"), () => {});
-      other.drawAll(parts);
-      if (other.line) other.newline();
-      if (!other.pages.length) return;
-      // The line at the top of the view stays where it is (estimated heights of pages
-      // out of view would make a sum of heights drift).
-      const box = this.el.getBoundingClientRect();
-      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + 4);
-      const anchor = (hit && hit.closest && hit.closest(".line")) || this.pages[0];
-      const before = anchor ? anchor.getBoundingClientRect().top : 0;
-      const holder = document.createDocumentFragment();
-      for (const page of other.pages) {
-        // Out of view a page takes its estimated height: only a page of PAGE_LINES has it.
-        page.classList.toggle("full", page.lines >= PAGE_LINES);
-        holder.appendChild(page);
-      }
-      this.el.prepend(holder);
-      this.pages = other.pages.concat(this.pages);
-      this.lines += other.lines;
-      if (anchor) this.el.scrollTop += anchor.getBoundingClientRect().top - before;
-    }
-
-    // The reader went up: lines far below give way, and the view leaves the live end.
-    trimBottom(keep) {
-      let dropped = false;
-      while (this.lines > keep && this.pages.length > 1) {
-        const page = this.pages.pop();
-        this.lines -= page.lines;
-        page.remove();
-        dropped = true;
-      }
-      if (!dropped) return;
-      this.page = null;
-      this.line = null;
-      this.last = this.lastKey = null;
-      this.detached = true;
-      this.follow = false;
-      this.onChange();
-    }
-
-    // The number of the first and last whole lines held.
-    get firstLine() {
-      const line = this.el.querySelector(".line[id]");
-      return line ? parseInt(line.dataset.n, 10) : null;
-    }
-
-    get lastLine() {
-      const lines = this.el.querySelectorAll(".log-page:last-child .line[id]");
-      return lines.length ? parseInt(lines[lines.length - 1].dataset.n, 10) : null;
-    }
-
     jumpToEnd() {
       this.follow = true;
       this.scrollToEnd();
@@ -371,32 +298,16 @@
       });
     }
 
-    // Scroll the log (not the page) so that `line` shows a third of the way down. Blocks
-    // that come into view get their real height and may move it: placed again for a
-    // couple of frames, unless the reader scrolls meanwhile.
-    reveal(line) {
-      this.follow = false;
-      const since = performance.now();
-      const place = (frames) => {
-        if (!line.isConnected || this.userScrollAt > since) return;
-        const top = this.offsetOf(line) - this.el.clientHeight / 3;
-        if (Math.abs(this.el.scrollTop - top) > 1) this.el.scrollTop = top;
-        if (frames > 0) requestAnimationFrame(() => place(frames - 1));
-      };
-      place(2);
-      this.onChange();
+    flush() {
+      while (this.queue.length) this.render(Infinity);
     }
 
-    // Where `node` starts in the log's scrolled content. A full block is a containing
-    // block of its own (content-visibility), so a line's offsetTop counts from its block.
-    offsetOf(node) {
-      let top = 0;
-      while (node && node !== this.el && node !== this.el.offsetParent) {
-        top += node.offsetTop;
-        node = node.offsetParent;
-      }
-      if (node !== this.el) top -= this.el.offsetTop + this.el.clientTop;
-      return top;
+    // Draw all of a window's parts now, none skipped (a window is never a flood).
+    drawAll(parts) {
+      this.whole = true;
+      for (const [stream, text, at, line] of parts) this.push(stream, text, at, line);
+      this.flush();
+      this.whole = false;
     }
 
     get text() {
@@ -405,6 +316,7 @@
     }
   }
 
-  Executor.LogView = LogView;
+  Executor.LogLines = LogLines;
   Executor.LOG_MAX_LINES = MAX_LINES;
+  Executor.LOG_PAGE_LINES = PAGE_LINES;
 })((window.Executor = window.Executor || {}));

@@ -2,7 +2,7 @@
 // what is held, the lines before it are fetched (by the server's line index and byte
 // offsets, /tasks/<id>/log/window/); jumps to a line, to the end or to a search match
 // fetch the lines there. Lines far from the reader give way, so a 10,000,000-line log
-// costs the page what 20,000 lines do. Needs log_view.js; run_panel.js makes one per panel.
+// costs the page what 20,000 lines do. Needs log_held.js; run_panel.js makes one per panel.
 "use strict";
 
 (function (Executor) {
@@ -83,7 +83,7 @@
     }
 
     replace(slice) {
-      this.view.reset(slice.line, true);
+      this.view.reset(slice.line, true, slice.styles);
       this.view.holdTop = false;
       this.view.follow = false;
       this.draw(slice);
@@ -114,7 +114,7 @@
       const slice = await this.fetch({ before_line: first });
       if (this.view.firstLine !== first) return; // a jump replaced the lines meanwhile
       this.view.holdTop = true;
-      this.view.prepend(slice.parts);
+      this.view.prepend(slice.parts, slice.styles);
       this.view.trimBottom(KEEP_LINES);
       this.panel.logChanged();
     }
@@ -123,6 +123,7 @@
       const slice = await this.fetch({ line: last + 1 });
       if (this.view.lastLine !== last) return;
       this.view.holdTop = false;
+      if (this.view.bottomGone) this.view.restyle(slice.styles);
       this.draw(slice);
       this.view.trim();
       if (slice.next_offset >= slice.total_bytes) this.panel.resumeAt(slice.next_offset);

@@ -42,7 +42,8 @@
     panel.notifyEnd = false;
     sessionStorage.removeItem(KEY + panel.id);
     const why = state.exception || state.error || state.end_reason_display || "";
-    new Notification("Run " + panel.shortId + ": " + label, { body: why, tag: panel.id });
+    const script = panel.root.dataset.script;
+    new Notification(label + ": " + script + " " + panel.shortId, { body: why, tag: panel.id });
   }
 
   Executor.notifyEnd = { wire, ended };

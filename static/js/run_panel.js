@@ -1,6 +1,6 @@
 // A run's panel: follows the run through its event stream (or by polling) and keeps
-// the badge, progress, timings, actions and log current. Needs format.js, ansi.js and
-// log_view.js; starts every [data-run] element on the page.
+// the badge, progress, timings, actions and log current. Needs format.js, ansi.js,
+// log_view.js and log_held.js; starts every [data-run] element on the page.
 "use strict";
 
 (function (Executor) {
@@ -63,6 +63,8 @@
       this.source = source;
       let received = false;
       source.onopen = () => this.showMode("Live");
+      // A page that starts at the tail is first told the colours in force there.
+      source.addEventListener("styles", (event) => this.log.restyle(JSON.parse(event.data)));
       source.addEventListener("log", (event) => {
         received = true;
         this.failures = 0;
@@ -110,6 +112,7 @@
         if (!response.ok) throw new Error("HTTP " + response.status);
         const batch = await response.json();
         this.showMode("Live (polling)");
+        if (batch.styles) this.log.restyle(batch.styles);
         if (batch.parts.length) {
           this.receiveLog({ offset: batch.offset, next_offset: batch.next_offset, parts: batch.parts });
         }

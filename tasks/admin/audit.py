@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from tasks.admin.base import ViewOnlyAdmin
+from tasks.admin.base import ViewOnlyAdmin, titled
 from tasks.models import AuditEvent
 
 
@@ -12,7 +12,7 @@ from tasks.models import AuditEvent
 @admin.register(AuditEvent)
 class AuditEventAdmin(ViewOnlyAdmin):
     list_display = ["at", "actor_name", "action", "script", "task_link"]
-    list_filter = ["action", "at"]
+    list_filter = ["action", ("at", titled(admin.DateFieldListFilter, "time"))]
     search_fields = ["actor_name", "script", "=task_id"]
     date_hierarchy = "at"
     ordering = ["-at"]

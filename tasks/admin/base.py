@@ -23,3 +23,17 @@ class ViewOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def titled(filter_class, title):
+    """`filter_class` (a field's list filter) under `title`: some fields' own names
+    ("missed", "at") do not say what their filter picks, and a field's verbose name is
+    part of its migration state."""
+
+    class Titled(filter_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    Titled.__name__ = Titled.__qualname__ = f"Titled{filter_class.__name__}"
+    return Titled

@@ -7,10 +7,27 @@ from tasks.models import Hook
 from tasks.models.hooks import hash_token, new_token
 
 
+class HookStateFilter(admin.SimpleListFilter):
+    """Active or revoked (the revocation's date says neither in a filter's words)."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Active"), ("revoked", "Revoked")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(revoked_at=None)
+        if self.value() == "revoked":
+            return queryset.exclude(revoked_at=None)
+        return queryset
+
+
 @admin.register(Hook)
 class HookAdmin(admin.ModelAdmin):
     list_display = ["name", "script", "owner", "created_at", "last_called_at", "revoked_at"]
-    list_filter = ["script", "revoked_at"]
+    list_filter = ["script", HookStateFilter]
     search_fields = ["name", "script", "owner__username"]
     autocomplete_fields = ["owner"]
     fields = ["name", "script", "owner", "params", "body_params", "signing_key", "revoked_at"]

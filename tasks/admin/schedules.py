@@ -3,7 +3,7 @@ validation: the API and the pages), with pause and resume as actions."""
 
 from django.contrib import admin, messages
 
-from tasks.admin.base import ViewOnlyAdmin
+from tasks.admin.base import ViewOnlyAdmin, titled
 from tasks.models import Firing, Schedule
 from tasks.schedules import timetables
 from tasks.services import schedules
@@ -12,7 +12,13 @@ from tasks.services import schedules
 @admin.register(Schedule)
 class ScheduleAdmin(ViewOnlyAdmin):
     list_display = ("name", "script", "owner", "timetable", "paused", "next_fire_at", "overlap")
-    list_filter = ("paused", "kind", "overlap", "missed", "script")
+    list_filter = (
+        "paused",
+        ("kind", titled(admin.ChoicesFieldListFilter, "timetable")),
+        ("overlap", titled(admin.ChoicesFieldListFilter, "when runs overlap")),
+        ("missed", titled(admin.ChoicesFieldListFilter, "missed firings")),
+        "script",
+    )
     search_fields = ("name", "script", "owner__username")
     actions = ("pause_selected", "resume_selected")
 

@@ -9,6 +9,7 @@ so line 7,000,000 of a 10,000,000-line log costs what line 10 does.
 
 from dataclasses import dataclass
 
+from tasks.history.log_styles import styles_at
 from tasks.history.logs import GAP, Part, gap_marker, wire
 from tasks.models import MAX_CHUNK, LogChunk
 
@@ -150,8 +151,9 @@ def _cut_partial_start(pieces):
 
 
 def as_window(task_id, pieces, *, requested):
-    """The JSON a page gets: the slice's bounds, its first line's number, its parts
-    (with gap markers where the cap dropped output) and the whole log's size."""
+    """The JSON a page gets: the slice's bounds, its first line's number, the colours in
+    force at its start, its parts (with gap markers where the cap dropped output) and
+    the whole log's size."""
     total_bytes, total_lines = extent(task_id)
     parts, position = [], pieces[0].offset if pieces else requested
     start = position
@@ -166,6 +168,7 @@ def as_window(task_id, pieces, *, requested):
         "offset": start,
         "next_offset": position,
         "line": pieces[0].line if pieces else None,
+        "styles": styles_at(task_id, start),
         "parts": [wire(part) for part in parts],
         "total_bytes": total_bytes,
         "total_lines": total_lines,

@@ -28,7 +28,7 @@ from django.http import JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
 from tasks import live
-from tasks.history import logs
+from tasks.history import log_styles, logs
 from tasks.models import LogChunk, Task
 from tasks.services.engine import this_worker
 from tasks.web.client_auth import refused, session_or_token, token_scope_refusal
@@ -133,11 +133,13 @@ def _news(state):
 class Follower:
     """One viewer's cursor over one run: each `step()` reads what is new since the last."""
 
-    def __init__(self, task_id, position, lines=False):
+    def __init__(self, task_id, position, lines=False, colours=False):
         self.task_id = task_id
         self.position = position
         # ?lines=1 (the pages): each part also carries its arrival time and line number
         self.lines = lines
+        # A page that starts at a tail is told the colours in force there, once, first.
+        self.colours = colours and position > 0
         self.state = None
         self.worker = ""
         self.task = None
@@ -169,6 +171,10 @@ class Follower:
             self.task, self.row_read_at = task, now
         self.worker = task.worker
         events = []
+        if self.colours:
+            self.colours = False
+            styles = log_styles.styles_at(self.task_id, self.position)
+            events.append(("styles", self.position, styles))
         batch = SHARED.read(self.task_id, self.position, self.lines)
         more = batch.size >= BATCH_BYTES
         if batch.data["parts"]:
@@ -267,6 +273,13 @@ def start_position(request, task):
     return 0
 
 
+def from_tail(request):
+    """Whether a page starts at the tail: not a reconnect, nor a given offset, and lines
+    (a page's stream) asked for; then it is told the colours in force there first."""
+    resumed = request.headers.get("Last-Event-ID") or request.GET.get("offset")
+    return not resumed and bool(request.GET.get("tail")) and request.GET.get("lines") == "1"
+
+
 def line_start_after(task_id, offset):
     """The offset of the first line that starts at or after `offset` (or `offset` itself
     when no line break follows within a chunk's reach), so a tail starts on a whole line."""
@@ -300,7 +313,8 @@ def task_events(request, pk):
     except logs.BadPosition as exc:
         # An API client's mistake: the API's envelope, as every other answer here is.
         return refused(str(exc), status=400)
-    stream = EventStream(Follower(task.pk, position, request.GET.get("lines") == "1"))
+    lines = request.GET.get("lines") == "1"
+    stream = EventStream(Follower(task.pk, position, lines, colours=from_tail(request)))
     # An ASGI server needs an async iterator to stream (Django would collect a sync one
     # into a list first); a WSGI server needs a sync one.
     asgi = isinstance(request, ASGIRequest)
@@ -325,14 +339,17 @@ def task_poll(request, pk):
         position = start_position(request, task)
     except logs.BadPosition as exc:
         return refused(str(exc), status=400)
-    follower = Follower(task.pk, position, request.GET.get("lines") == "1")
+    lines = request.GET.get("lines") == "1"
+    follower = Follower(task.pk, position, lines, colours=from_tail(request))
     events, more, ended = follower.step()
     log = next((batch.data for name, _, batch in events if name == "log"), None)
+    styles = next((data for name, _, data in events if name == "styles"), None)
     return JsonResponse(
         {
             "offset": position,
             "next_offset": follower.position,
             "parts": log["parts"] if log else [],
+            **({"styles": styles} if styles else {}),
             "state": follower.state,
             "more": more,
             "end": ended,

@@ -185,3 +185,31 @@ def test_each_line_shows_its_arrival_time_on_demand(page, opened):
     assert before[-3:] != after[-3:]
     assert first_chunk.evaluate(stamp) == f'"{before}  4096"'
     # axe over this window's lines: test_log_viewer.test_arrival_times_shown_pass_axe
+
+
+TOP_IN_VIEW = """() => {
+            const log = document.querySelector('[data-bind=log]').getBoundingClientRect();
+            const hit = document.elementFromPoint(log.left + log.width / 2, log.top + 4);
+            const line = hit && hit.closest('.line[id]');
+            return line ? +line.dataset.n : null;
+        }"""
+
+
+def test_scrolling_down_after_a_jump_shows_the_following_lines_in_order(page, opened):
+    sizes = opened("#L5000000")
+    assert in_view(page, 5_000_000)
+    log(page).hover()
+    tops = []
+    for _ in range(30):  # the reader reads on, downwards, past what the jump fetched
+        page.mouse.wheel(0, 10_000)
+        page.wait_for_timeout(100)
+        tops.append(page.evaluate(TOP_IN_VIEW))
+    first, last, count = held(page)
+    assert last - first + 1 == count  # no line missing between the first held and the last
+    assert count <= HELD_AT_MOST
+    assert all(top is not None for top in tops), repr((tops, first, last, count))
+    assert tops == sorted(tops)  # never back up, never away to the end
+    assert 5_005_000 < tops[-1] < 5_100_000, tops
+    assert last < LINES
+    expect(log(page).locator(f"#L{tops[-1]}")).to_have_text(f"line {tops[-1]}\n")
+    assert_never_the_whole_log(sizes)

@@ -57,6 +57,27 @@ def test_a_tail_starts_on_a_whole_line(client, user):
     assert events[0][2]["offset"] == len(b"first line\nsecond line\n")
 
 
+COLOURED = [("out", b"\x1b[1;32mgreen from here\n"), ("err", b"oops\n"), ("out", b"still green\n")]
+
+
+@pytest.mark.django_db
+def test_a_page_starting_at_the_tail_is_told_the_colours_in_force_there(client, user):
+    task = make_task(user, log=COLOURED)
+    client.force_login(user)
+    events = stream(client, task, QUERY_STRING="tail=12&lines=1")
+    name, event_id, styles = events[0]
+    assert (name, styles) == ("styles", {"out": "1;32", "err": ""})
+    assert event_id == events[1][2]["offset"]  # before the log from there
+    assert events[1][2]["parts"][0][1] == "still green\n"
+    polled = client.get(f"/tasks/{task.pk}/poll/?tail=12&lines=1").json()
+    assert polled["styles"] == {"out": "1;32", "err": ""}
+    # A reconnect, a given offset, or the API's plain parts: no colours event.
+    resumed = stream(client, task, QUERY_STRING="tail=12&lines=1", HTTP_LAST_EVENT_ID="4")
+    assert "styles" not in [name for name, _, _ in resumed]
+    assert "styles" not in client.get(f"/tasks/{task.pk}/poll/?offset=4&lines=1").json()
+    assert "styles" not in [name for name, _, _ in stream(client, task, QUERY_STRING="tail=12")]
+
+
 @pytest.mark.django_db
 def test_a_gap_left_by_the_log_cap_arrives_as_a_marker(client, user):
     task = make_task(user, log=[("out", b"head\n")])
