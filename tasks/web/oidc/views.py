@@ -2,7 +2,8 @@
 
 mozilla-django-oidc's views, with what a user needs when a sign-in fails: a forged or
 stale state, a refused token, a provider that is down or says no all end on the sign-in
-page with a message that says which, the details in the log, and nobody signed in.
+page with a message that says which, the details in the log and the audit trail
+(tasks.services.sign_ins), and nobody signed in.
 """
 
 import logging
@@ -14,6 +15,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from tasks.services import sign_ins
 from tasks.web.oidc.discovery import SignInRefused, enabled, oidc_setting
 
 logger = logging.getLogger("tasks.web.oidc")
@@ -27,6 +29,7 @@ def refuse(request, message, detail):
         request.META.get("REMOTE_ADDR", "?"),
         detail,
     )
+    sign_ins.failed(request, "", source="oidc", reason=detail)
     messages.error(request, message)
     return HttpResponseRedirect(resolve_url("login"))
 
@@ -90,6 +93,11 @@ class CallbackView(OIDCAuthenticationCallbackView):
                 "The sign-in could not be completed with the provider. Try again later.",
                 f"{type(error).__name__}: {error}",
             )
+
+    def login_success(self):
+        response = super().login_success()
+        sign_ins.signed_in(self.request, self.user, source="oidc")
+        return response
 
     def login_failure(self):
         return refuse(
