@@ -3,6 +3,7 @@
 groups that follow the provider at each sign-in, and answers that must be refused."""
 
 import logging
+import re
 import time
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -10,6 +11,7 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
+from tasks.models import AuditAction, AuditEvent
 from tasks.tests import oidc_provider as provider_fixture
 from tasks.tests.conftest import token_client
 from tasks.web.oidc import discovery
@@ -20,7 +22,9 @@ BACKEND = "tasks.web.oidc.backend.OIDCBackend"
 @pytest.fixture(scope="session")
 def oidc_provider(live_server, tmp_path_factory):
     provider = provider_fixture.start(
-        tmp_path_factory.mktemp("oidc"), f"{live_server.url}/accounts/oidc/callback/"
+        tmp_path_factory.mktemp("oidc"),
+        f"{live_server.url}/accounts/oidc/callback/",
+        f"{live_server.url}/accounts/login/",
     )
     yield provider
     provider_fixture.stop(provider)
@@ -65,7 +69,9 @@ def signed_in_user(page, live_server):
     return SessionStore(cookies["sessionid"]).get("_auth_user_id")
 
 
-def test_a_user_signs_in_with_the_provider_and_gets_its_groups(page, live_server, oidc):
+def test_a_user_signs_in_with_the_provider_and_gets_its_groups(page, live_server, oidc, settings):
+    # Signing out here leaves the provider's session (the next test signs out there too).
+    settings.EXECUTOR_OIDC_PROVIDER_SIGN_OUT = False
     sign_in_at_provider(page, live_server)
     expect(page).to_have_url(f"{live_server.url}/history/")
     expect(page.get_by_role("heading", name="History")).to_be_visible()
@@ -97,6 +103,24 @@ def test_a_user_signs_in_with_the_provider_and_gets_its_groups(page, live_server
     denied = token_client(dora).post("/api/execute", {"script_type": "secret_club"}, format="json")
     assert denied.status_code == 400, denied.json()
     assert "secret_club" in denied.json()["error"]
+
+
+def test_signing_out_ends_the_providers_session_too(page, live_server, oidc):
+    sign_in_at_provider(page, live_server)
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    # oidc-provider's own page asks to confirm (as Keycloak's does without a hint).
+    expect(page).to_have_url(re.compile(rf"^{re.escape(oidc.issuer)}/"))
+    page.get_by_role("button", name="Yes, sign me out").click()
+    expect(page).to_have_url(f"{live_server.url}/accounts/login/")
+    assert signed_in_user(page, live_server) is None
+    # The provider forgot the browser: it asks who it is again.
+    page.get_by_role("link", name="Sign in with Test ID").click()
+    expect(page.locator("input[name=login]")).to_be_visible()
+    dora = User.objects.get(username="dora")
+    out = AuditEvent.objects.filter(action=AuditAction.SIGN_OUT, actor=dora).get()
+    assert out.details["source"] == "oidc"
+    assert out.details["at_provider"] is True
 
 
 @pytest.mark.parametrize("local_login", [True, False], ids=["with-passwords", "provider-only"])
