@@ -23,6 +23,22 @@ logger = logging.getLogger(__name__)
 USERNAME_LENGTH = 150
 
 
+def ldap_subject(dn: str) -> str:
+    """The identity's subject for a directory entry's DN: normalised (spacing) and in
+    lower case, as directories compare names. python-ldap is imported here, not above:
+    it is installed only where LDAP is used (requirements-ldap.txt)."""
+    try:
+        import ldap.dn
+
+        return ldap.dn.dn2str(ldap.dn.str2dn(dn.strip())).lower()
+    except ImportError:
+        return dn.strip().lower()
+    except ldap.DECODING_ERROR:
+        raise InvalidRequest(
+            f"{dn!r} is not a distinguished name (like uid=jdoe,ou=people,dc=example,dc=org)."
+        ) from None
+
+
 def user_for(provider: str, subject: str):
     """The active or inactive account linked to (provider, subject), or None."""
     identity = (

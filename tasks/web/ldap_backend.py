@@ -24,7 +24,6 @@ import logging
 from urllib.parse import urlsplit
 
 import ldap
-import ldap.dn
 from django.conf import settings
 from django.dispatch import receiver
 from django_auth_ldap.backend import LDAPBackend, ldap_error
@@ -73,7 +72,7 @@ class DirectoryBackend(LDAPBackend):
 
     def get_or_build_user(self, username, ldap_user):
         # Called once the directory has checked the password and the required group.
-        subject = subject_of(ldap_user.dn)
+        subject = identities.ldap_subject(ldap_user.dn)
         user = identities.user_for(LDAP, subject)
         if user is not None:
             return user, False
@@ -93,15 +92,6 @@ class DirectoryBackend(LDAPBackend):
             logger.warning("LDAP sign-in failed for %r: %s", ldap_user._username, reason)
             note_failure(request, "ldap", reason)
         return user
-
-
-def subject_of(dn):
-    """The identity's subject for a DN: normalised (spacing) and in lower case, as the
-    directory compares names."""
-    try:
-        return ldap.dn.dn2str(ldap.dn.str2dn(dn)).lower()
-    except ldap.DECODING_ERROR:
-        return dn.lower()
 
 
 def directory_host():

@@ -8,10 +8,10 @@ import time
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from playwright.sync_api import expect
 
-from tasks.models import AuditAction, AuditEvent
+from tasks.models import AuditAction, AuditEvent, ProviderIdentity
 from tasks.tests import oidc_provider as provider_fixture
 from tasks.tests.conftest import token_client
 from tasks.web.oidc import discovery
@@ -123,6 +123,51 @@ def test_signing_out_ends_the_providers_session_too(page, live_server, oidc):
     assert out.details["at_provider"] is True
 
 
+def test_a_provider_user_named_like_a_local_account_gets_an_account_of_its_own(
+    page, live_server, oidc
+):
+    # A provider where anyone may choose their preferred_username: "admin" is taken here.
+    admin = User.objects.create_superuser("admin", "admin@local.test", "local-pw")
+    admin.groups.add(Group.objects.create(name="ops"))
+    oidc.set_accounts({"admin": {"email": "mallory@example.test", "groups": ["admins"]}})
+    sign_in_at_provider(page, live_server, login="admin")
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+
+    host = urlsplit(oidc.issuer).hostname
+    theirs = User.objects.get(username=f"admin@{host}")
+    assert str(theirs.pk) == signed_in_user(page, live_server)
+    assert not theirs.is_superuser
+    identity = ProviderIdentity.objects.get(user=theirs)
+    assert (identity.provider, identity.subject) == (f"oidc:{oidc.issuer}", "admin")
+    admin.refresh_from_db()
+    assert admin.check_password("local-pw")
+    assert (admin.email, admin.is_superuser) == ("admin@local.test", True)
+    assert set(admin.groups.values_list("name", flat=True)) == {"ops"}
+    assert not admin.provider_identities.exists()
+    signed_in = AuditEvent.objects.get(action=AuditAction.SIGN_IN)
+    assert (signed_in.actor, signed_in.details["source"]) == (theirs, "oidc")
+    assert signed_in.details["ip"] == "127.0.0.1"
+
+
+def test_the_next_sign_in_finds_the_account_by_sub_when_the_name_changed(
+    page, live_server, oidc, settings
+):
+    settings.EXECUTOR_OIDC_PROVIDER_SIGN_OUT = False  # straight back in, no login page
+    sign_in_at_provider(page, live_server)
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    dora = User.objects.get(username="dora")
+    # Same sub ("dora" is the provider's account id), another preferred_username; and a
+    # local account already has that name.
+    User.objects.create_user("dora.explorer", password="local-pw")
+    oidc.set_accounts({"dora": {"preferred_username": "dora.explorer", "groups": []}})
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("link", name="Sign in with Test ID").click()
+    expect(page).to_have_url(f"{live_server.url}/")
+    assert signed_in_user(page, live_server) == str(dora.pk)
+    assert User.objects.filter(username__startswith="dora").count() == 2
+    assert User.objects.get(username="dora.explorer").check_password("local-pw")
+
+
 @pytest.mark.parametrize("local_login", [True, False], ids=["with-passwords", "provider-only"])
 def test_the_sign_in_page_offers_the_provider_and_passes_axe_on_a_phone(
     page, live_server, oidc, axe, settings, local_login
@@ -160,6 +205,9 @@ def test_a_forged_state_is_refused(page, live_server, oidc, caplog):
     assert signed_in_user(page, live_server) is None
     assert not User.objects.filter(username="dora").exists()
     assert any("unknown state 'forged-" in record.getMessage() for record in caplog.records)
+    refused = AuditEvent.objects.get(action=AuditAction.SIGN_IN_FAILED)
+    assert refused.details["source"] == "oidc"
+    assert refused.details["reason"].startswith("unknown state 'forged-")
 
 
 @pytest.mark.parametrize(
@@ -186,3 +234,6 @@ def test_a_bad_id_token_is_refused(page, live_server, oidc, caplog, claims, mess
     refusals = [r.getMessage() for r in caplog.records if "sign-in refused" in r.getMessage()]
     assert refusals
     assert logged in refusals[-1].lower()
+    refused = AuditEvent.objects.get(action=AuditAction.SIGN_IN_FAILED)
+    assert (refused.actor, refused.details["source"]) == (None, "oidc")
+    assert logged in refused.details["reason"].lower()
