@@ -59,7 +59,7 @@ def test_a_provider_user_with_an_account_already_is_not_linked_to_a_second(user,
     call_command("link_identity", "bob", "--oidc", "sub-1")
     with pytest.raises(CommandError, match="signs in as 'bob' already"):
         call_command("link_identity", "alice", "--oidc", "sub-1")
-    with pytest.raises(CommandError, match="'bob' is oidc:.* user 'sub-1' already"):
+    with pytest.raises(CommandError, match=r"'bob' is oidc:.* user 'sub-1' already"):
         call_command("link_identity", "bob", "--oidc", "sub-2")
     assert list(ProviderIdentity.objects.values_list("user", "subject")) == [(other.pk, "sub-1")]
 
