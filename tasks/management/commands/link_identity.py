@@ -4,7 +4,10 @@ A provider's user is never matched to an account by user name (tasks.services.id
 an existing account becomes a provider user's only through this command or the user's
 admin page. `link_identity alice --ldap uid=alice,ou=people,dc=example,dc=org` and
 `link_identity alice --oidc 8f2c...` (the provider's `sub` for her, at the configured
-issuer) link; `--unlink ldap` or `--unlink oidc` undoes it. Each writes an audit event.
+issuer) link; `--unlink ldap` or `--unlink oidc` undoes it. `link_identity alice bob
+--ldap-lookup` finds each name's entry with the configured user search and links it: the
+upgrade of a site whose directory users signed in before identities existed. Each link
+writes an audit event.
 """
 
 from django.conf import settings
@@ -23,14 +26,26 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("username", help="The account (its user name here).")
+        parser.add_argument(
+            "usernames", nargs="+", metavar="username", help="The account (its user name)."
+        )
         which = parser.add_mutually_exclusive_group(required=True)
         which.add_argument("--ldap", metavar="DN", help="The directory entry's DN.")
+        which.add_argument(
+            "--ldap-lookup",
+            action="store_true",
+            help="Link each account to the directory entry its user name finds.",
+        )
         which.add_argument("--oidc", metavar="SUB", help="The OpenID provider's `sub`.")
         which.add_argument("--unlink", choices=["ldap", "oidc"], help="Remove that link.")
         parser.add_argument("--issuer", help="The OpenID provider (default: EXECUTOR_OIDC_ISSUER).")
 
-    def handle(self, *args, username, ldap, oidc, unlink, issuer, **options):
+    def handle(self, *args, usernames, ldap, ldap_lookup, oidc, unlink, issuer, **options):
+        if ldap_lookup:
+            return self._lookup(usernames)
+        if len(usernames) != 1:
+            raise CommandError("Give one user name (several only with --ldap-lookup).")
+        username = usernames[0]
         try:
             user = get_user_model().objects.get(username=username)
         except get_user_model().DoesNotExist:
@@ -61,3 +76,35 @@ class Command(BaseCommand):
                 "No OpenID provider: set EXECUTOR_OIDC_ISSUER or pass --issuer. Nothing changed."
             )
         return oidc_provider(issuer)
+
+    def _lookup(self, usernames):
+        users = get_user_model().objects
+        unknown = [name for name in usernames if not users.filter(username=name).exists()]
+        if unknown:
+            raise CommandError(f"No such user: {', '.join(unknown)}. Nothing was linked.")
+        if not getattr(settings, "AUTH_LDAP_SERVER_URI", ""):
+            raise CommandError("LDAP is off (EXECUTOR_LDAP_URL). Nothing was linked.")
+        found = {name: _directory_dn(name) for name in usernames}  # all before any link
+        if missing := [name for name, dn in found.items() if dn is None]:
+            raise CommandError(
+                f"The directory has no entry for {', '.join(missing)} (or could not be "
+                "asked: see the log). Nothing was linked."
+            )
+        try:
+            for name, dn in found.items():
+                subject = identities.ldap_subject(dn)
+                identities.link(users.get(username=name), LDAP, subject)
+                self.stdout.write(f"{LDAP} user {subject} now signs in as {name}.")
+        except ServiceError as exc:
+            raise CommandError(f"{exc.message} The links above were made.") from None
+
+
+def _directory_dn(username):
+    """The DN the configured user search finds for `username`, or None.
+
+    django-auth-ldap's own search (its _LDAPUser, the one object that binds with the
+    service account, applies the connection options and escapes the name): the command
+    must find exactly the entry a sign-in would."""
+    from django_auth_ldap.backend import LDAPBackend, _LDAPUser
+
+    return _LDAPUser(LDAPBackend(), username=username).dn

@@ -3,7 +3,7 @@ account that merely has their user name, against a real slapd."""
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from tasks.models import AuditAction, AuditEvent, ProviderIdentity
 from tasks.tests.ldap.directory import person_dn
@@ -84,3 +84,27 @@ def test_an_account_linked_by_an_administrator_is_the_one_signed_in(
     linked = AuditEvent.objects.get(action=AuditAction.LINK_IDENTITY)
     assert linked.details["account"] == "alice"
     assert linked.details["subject"] == person_dn("alice").lower()
+
+
+def test_accounts_made_before_identities_are_linked_by_a_lookup_in_the_directory(
+    client, directory, use_directory
+):
+    # As django-auth-ldap made them before this site linked identities: no password.
+    old = {name: User.objects.create_user(name) for name in ("alice", "bob")}
+    use_directory(directory)
+    call_command("link_identity", "alice", "bob", "--ldap-lookup")
+    assert dict(ProviderIdentity.objects.values_list("user__username", "subject")) == {
+        "alice": person_dn("alice").lower(),
+        "bob": person_dn("bob").lower(),
+    }
+    sign_in(client, "bob", "bob-pw")
+    assert signed_in_user(client).pk == old["bob"].pk
+
+
+def test_a_lookup_that_finds_no_entry_links_nobody(directory, use_directory):
+    User.objects.create_user("alice")
+    User.objects.create_user("mallory")
+    use_directory(directory)
+    with pytest.raises(CommandError, match="The directory has no entry for mallory"):
+        call_command("link_identity", "alice", "mallory", "--ldap-lookup")
+    assert not ProviderIdentity.objects.exists()
