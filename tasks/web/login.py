@@ -16,6 +16,8 @@ from tasks.services.rate_limits import SignInLimiter, wait_text
 
 _PROBLEM = "_executor_sign_in_problem"
 _FAILURE = "_executor_sign_in_failure"
+# The directory backend's reason when it has no such name; the local accounts had a say.
+NO_SUCH_DIRECTORY_USER = "no such user in the directory"
 
 
 def note_problem(request, message, *, counts=True):
@@ -56,9 +58,6 @@ def failure_reason(request, username):
     if source == "ldap" and reason == NO_SUCH_DIRECTORY_USER:
         return "local", f"{local}; {reason}"
     return source, reason
-
-
-NO_SUCH_DIRECTORY_USER = "no such user in the directory"
 
 
 def password_sign_in():
