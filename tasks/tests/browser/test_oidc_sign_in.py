@@ -168,6 +168,19 @@ def test_the_next_sign_in_finds_the_account_by_sub_when_the_name_changed(
     assert User.objects.get(username="dora.explorer").check_password("local-pw")
 
 
+def test_a_deactivated_account_is_refused_and_audited_by_its_name(page, live_server, oidc):
+    dora = User.objects.create_user("dora", is_active=False)
+    ProviderIdentity.objects.create(user=dora, provider=f"oidc:{oidc.issuer}", subject="dora")
+    sign_in_at_provider(page, live_server)
+    expect(page.locator(".messages")).to_contain_text("This account cannot sign in here")
+    assert signed_in_user(page, live_server) is None
+    refused = AuditEvent.objects.get(action=AuditAction.SIGN_IN_FAILED)
+    assert (refused.actor_name, refused.details["reason"]) == (
+        "dora",
+        "the backend gave no active user",
+    )
+
+
 @pytest.mark.parametrize("local_login", [True, False], ids=["with-passwords", "provider-only"])
 def test_the_sign_in_page_offers_the_provider_and_passes_axe_on_a_phone(
     page, live_server, oidc, axe, settings, local_login

@@ -21,7 +21,7 @@ from tasks.web.oidc.discovery import SignInRefused, enabled, oidc_setting
 logger = logging.getLogger("tasks.web.oidc")
 
 
-def refuse(request, message, detail):
+def refuse(request, message, detail, *, name=""):
     """Back to the sign-in page with `message`, nobody signed in by it. A user already
     signed in stays so: a link to a forged callback must not sign anyone out."""
     logger.warning(
@@ -29,7 +29,7 @@ def refuse(request, message, detail):
         request.META.get("REMOTE_ADDR", "?"),
         detail,
     )
-    sign_ins.failed(request, "", source="oidc", reason=detail)
+    sign_ins.failed(request, name, source="oidc", reason=detail)
     messages.error(request, message)
     return HttpResponseRedirect(resolve_url("login"))
 
@@ -104,4 +104,6 @@ class CallbackView(OIDCAuthenticationCallbackView):
             self.request,
             "This account cannot sign in here (it may be disabled). Ask an administrator.",
             "the backend gave no active user",
+            # The account the provider's user is linked to, when it is a deactivated one.
+            name=user.get_username() if (user := getattr(self, "user", None)) else "",
         )
