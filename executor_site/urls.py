@@ -14,6 +14,8 @@ urlpatterns = [
         "admin/login/",
         login_not_required(RedirectView.as_view(pattern_name="login", query_string=True)),
     ),
+    # And one sign-out: the admin's ends the provider's session and is audited too.
+    path("admin/logout/", login_not_required(SignOutView.as_view())),
     path("admin/", admin.site.urls),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/oidc/", include("tasks.web.oidc.urls")),

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tasks.models import AuditAction, AuditEvent
 from tasks.tests.web import test_oidc
 from tasks.web.oidc import discovery
 
@@ -39,9 +40,10 @@ def signed_in_through_the_provider(client, user):
     session.save()
 
 
-def test_signing_out_goes_to_the_providers_end_session_endpoint(client, provider, user):
+@pytest.mark.parametrize("path", ["/accounts/logout/", "/admin/logout/"], ids=["site", "admin"])
+def test_signing_out_goes_to_the_providers_end_session_endpoint(client, provider, user, path):
     signed_in_through_the_provider(client, user)
-    response = client.post("/accounts/logout/")
+    response = client.post(path)
     location = urlsplit(response["Location"])
     assert f"{location.scheme}://{location.netloc}{location.path}" == (
         f"{provider.url}/session/end"
@@ -52,6 +54,12 @@ def test_signing_out_goes_to_the_providers_end_session_endpoint(client, provider
         "id_token_hint": ["the-id-token"],
     }
     assert "_auth_user_id" not in client.session
+    event = AuditEvent.objects.get(action=AuditAction.SIGN_OUT)
+    assert (event.actor, event.details["source"], event.details["at_provider"]) == (
+        user,
+        "oidc",
+        True,
+    )
 
 
 @pytest.mark.parametrize(
