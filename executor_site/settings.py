@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "tasks.web.middleware.ProviderSignOutPolicyMiddleware",
     "tasks.web.middleware.StartEngineMiddleware",
 ]
 

@@ -15,15 +15,18 @@ __all__ = [
     "EXECUTOR_OIDC_GROUPS_CLAIM",
     "EXECUTOR_OIDC_ISSUER",
     "EXECUTOR_OIDC_NAME",
+    "EXECUTOR_OIDC_PROVIDER_SIGN_OUT",
     "EXECUTOR_OIDC_TIMEOUT",
     "EXECUTOR_OIDC_USERNAME_CLAIM",
     "EXECUTOR_SSO_GROUP_MAP",
     "EXECUTOR_SSO_STAFF_GROUPS",
     "EXECUTOR_SSO_SUPERUSER_GROUPS",
+    "OIDC_OP_LOGOUT_URL_METHOD",
     "OIDC_RP_CLIENT_ID",
     "OIDC_RP_CLIENT_SECRET",
     "OIDC_RP_SCOPES",
     "OIDC_RP_SIGN_ALGO",
+    "OIDC_STORE_ID_TOKEN",
     "OIDC_TIMEOUT",
     "OIDC_USE_PKCE",
 ]
@@ -50,6 +53,12 @@ OIDC_RP_CLIENT_SECRET = env_str("EXECUTOR_OIDC_CLIENT_SECRET", "")
 OIDC_RP_SCOPES = env_str("EXECUTOR_OIDC_SCOPES", "openid email profile groups")
 OIDC_RP_SIGN_ALGO = env_str("EXECUTOR_OIDC_SIGN_ALGO", "RS256")
 OIDC_USE_PKCE = True
+# Signing out here signs out of the provider too, when its discovery document names an
+# end_session_endpoint (tasks/web/oidc/logout.py); the ID token is kept in the session
+# as the hint that endpoint asks for.
+EXECUTOR_OIDC_PROVIDER_SIGN_OUT = env_bool("EXECUTOR_OIDC_PROVIDER_SIGN_OUT", True)
+OIDC_STORE_ID_TOKEN = EXECUTOR_OIDC_PROVIDER_SIGN_OUT
+OIDC_OP_LOGOUT_URL_METHOD = "tasks.web.oidc.logout.provider_logout_url"
 OIDC_TIMEOUT = EXECUTOR_OIDC_TIMEOUT
 if EXECUTOR_OIDC_ISSUER:
     if not OIDC_RP_CLIENT_ID:

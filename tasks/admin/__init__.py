@@ -1,11 +1,22 @@
 """The operator's admin: the run history (read-only, with cancel and purge), the catalog,
-the retention passes, API tokens next to Django's users and groups, and the audit trail.
+the retention passes, API tokens next to Django's users and groups (each user with their
+sign-in providers' identities), and the audit trail.
 
 One module per admin; importing them here registers them all when Django's autodiscovery
 imports this package.
 """
 
-from tasks.admin import audit, catalog, hooks, notifications, retention, runs, schedules, tokens
+from tasks.admin import (
+    audit,
+    catalog,
+    hooks,
+    identities,
+    notifications,
+    retention,
+    runs,
+    schedules,
+    tokens,
+)
 from tasks.admin.audit import AuditEventAdmin
 from tasks.admin.base import ViewOnlyAdmin, pre, status_badge
 from tasks.admin.catalog import ScriptCatalogAdmin, script_stats
@@ -27,6 +38,7 @@ __all__ = [
     "audit",
     "catalog",
     "hooks",
+    "identities",
     "notifications",
     "pre",
     "retention",

@@ -14,6 +14,7 @@ from tasks.models.audit import AuditAction, AuditEvent
 from tasks.models.choices import FINISHED_STATUSES, EndReason, Status, Stream, Trigger
 from tasks.models.figures import ScriptException, ScriptHour, ScriptTotal
 from tasks.models.hooks import Hook, HookCall
+from tasks.models.identity import ProviderIdentity
 from tasks.models.log import MAX_CHUNK, LogChunk
 from tasks.models.notifications import (
     Channel,
@@ -60,6 +61,7 @@ __all__ = [
     "LogChunk",
     "MissedPolicy",
     "OverlapPolicy",
+    "ProviderIdentity",
     "RetentionPass",
     "RunEvent",
     "Schedule",

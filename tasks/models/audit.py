@@ -22,6 +22,11 @@ class AuditAction(models.TextChoices):
     SCHEDULE_RESUME = "schedule_resume", "Resumed a schedule"
     SCHEDULE_DELETE = "schedule_delete", "Deleted a schedule"
     SCHEDULE_RUN_NOW = "schedule_run_now", "Ran a schedule now"
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Failed to sign in"
+    SIGN_OUT = "sign_out", "Signed out"
+    LINK_IDENTITY = "link_identity", "Linked a sign-in identity"
+    UNLINK_IDENTITY = "unlink_identity", "Unlinked a sign-in identity"
 
 
 class AuditEvent(models.Model):

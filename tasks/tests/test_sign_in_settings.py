@@ -15,6 +15,9 @@ print(json.dumps({
     "STAFF": s.EXECUTOR_SSO_STAFF_GROUPS,
     "CLIENT": s.OIDC_RP_CLIENT_ID,
     "PKCE": s.OIDC_USE_PKCE,
+    "PROVIDER_SIGN_OUT": s.EXECUTOR_OIDC_PROVIDER_SIGN_OUT,
+    "STORE_ID_TOKEN": s.OIDC_STORE_ID_TOKEN,
+    "LOGOUT_URL_METHOD": s.OIDC_OP_LOGOUT_URL_METHOD,
 }))
 """
 
@@ -45,6 +48,14 @@ def test_an_issuer_adds_the_provider_and_local_login_can_be_turned_off():
         "/eng": ["engineers", "club"],
     }
     assert values["STAFF"] == ["CN=admins,DC=example", "root"]
+
+
+def test_signing_out_at_the_provider_is_on_unless_turned_off():
+    values = shown()
+    assert (values["PROVIDER_SIGN_OUT"], values["STORE_ID_TOKEN"]) == (True, True)
+    assert values["LOGOUT_URL_METHOD"] == "tasks.web.oidc.logout.provider_logout_url"
+    values = shown(EXECUTOR_OIDC_PROVIDER_SIGN_OUT="0")
+    assert (values["PROVIDER_SIGN_OUT"], values["STORE_ID_TOKEN"]) == (False, False)
 
 
 def test_an_issuer_without_a_client_id_stops_the_server():

@@ -14,15 +14,23 @@ This subclass adds what it leaves to its caller:
   service bind), the sign-in form says that instead of "wrong password" (and does not
   count it as a failed attempt: no password was checked).
 - A session of a user deactivated in the admin ends, as with Django's own backend.
+- A directory user signs in as the account linked to their entry's DN
+  (tasks.services.identities), never as a local account that merely has their user name:
+  django-auth-ldap would take any account of that name. Their first sign-in makes their
+  own account, named `<name>@<directory host>` when the name is taken.
 """
 
 import logging
+from urllib.parse import urlsplit
 
 import ldap
+from django.conf import settings
 from django.dispatch import receiver
 from django_auth_ldap.backend import LDAPBackend, ldap_error
 
-from tasks.web.login import note_problem, noted_problem
+from tasks.models.identity import LDAP
+from tasks.services import identities
+from tasks.web.login import NO_SUCH_DIRECTORY_USER, note_failure, note_problem, noted_problem
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +60,7 @@ class DirectoryBackend(LDAPBackend):
                 "LDAP sign-in refused: the user name %r holds LDAP filter characters", username
             )
             note_problem(request, NAME_REFUSED)
+            note_failure(request, "ldap", "the user name holds LDAP filter characters")
             return None
         return super().authenticate(request, username, password, **kwargs)
 
@@ -61,6 +70,15 @@ class DirectoryBackend(LDAPBackend):
         user = super().get_user(user_id)
         return user if user is not None and user.is_active else None
 
+    def get_or_build_user(self, username, ldap_user):
+        # Called once the directory has checked the password and the required group.
+        subject = identities.ldap_subject(ldap_user.dn)
+        user = identities.user_for(LDAP, subject)
+        if user is not None:
+            return user, False
+        name = self.ldap_to_django_username(username).lower()
+        return identities.create_for(LDAP, subject, name, directory_host()), True
+
     def authenticate_ldap_user(self, ldap_user, password):
         user = super().authenticate_ldap_user(ldap_user, password)
         request = ldap_user._request
@@ -68,11 +86,18 @@ class DirectoryBackend(LDAPBackend):
             # _user_dn is where django-auth-ldap keeps what the user search found; reading
             # `dn` instead would search again.
             if ldap_user._user_dn is None:
-                reason = "no such user in the directory"
+                reason = NO_SUCH_DIRECTORY_USER
             else:
                 reason = "the directory refused the password (or a required group)"
             logger.warning("LDAP sign-in failed for %r: %s", ldap_user._username, reason)
+            note_failure(request, "ldap", reason)
         return user
+
+
+def directory_host():
+    """The first server's host, which a new account's name gets when its own is taken."""
+    first = (getattr(settings, "AUTH_LDAP_SERVER_URI", "") or "ldap").split()[0]
+    return urlsplit(first).hostname or "ldap"
 
 
 @receiver(ldap_error, sender=DirectoryBackend)
@@ -86,3 +111,4 @@ def _directory_error(sender, context, request=None, exception=None, **kwargs):
     else:
         problem = DIRECTORY_FAILED
     note_problem(request, problem, counts=False)
+    note_failure(request, "ldap", f"the directory could not be asked: {exception!r}"[:300])

@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 from tasks.tests.ldap import conftest as ldap_tests
 from tasks.web.ldap_backend import NAME_REFUSED
 
-# The LDAP tests' fixtures: a slapd of the test's own, and the site pointed at it.
+# The LDAP tests' fixtures: the session's slapd, and the site pointed at it.
+shared_directory = ldap_tests.shared_directory
 directory = ldap_tests.directory
 use_directory = ldap_tests.use_directory
 

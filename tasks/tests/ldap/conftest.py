@@ -1,9 +1,16 @@
 """Sign-in tests against a real slapd on loopback (tasks.tests.ldap.directory): skipped
-when slapd is not installed, failed instead when EXECUTOR_TEST_REQUIRE names `ldap`."""
+when slapd is not installed, failed instead when EXECUTOR_TEST_REQUIRE names `ldap`.
+
+One slapd serves the whole test session (each xdist worker has its own): a test that
+changes group memberships gets them restored after it (`directory`), and a test that needs
+a directory that is gone or silent gets an address of its own (`gone_directory`)."""
+
+from types import SimpleNamespace
 
 import pytest
 
 from executor_site.ldap_settings import ldap_from_environment
+from tasks.tests.helpers import free_port
 from tasks.tests.ldap.directory import (
     GROUPS,
     PEOPLE,
@@ -26,12 +33,25 @@ def require_slapd():
     )
 
 
-@pytest.fixture
-def directory(tmp_path):
+@pytest.fixture(scope="session")
+def shared_directory(tmp_path_factory):
     require_slapd()
-    started = Directory(tmp_path / "slapd").start()
+    started = Directory(tmp_path_factory.mktemp("slapd") / "slapd").start()
     yield started
     started.stop()
+
+
+@pytest.fixture
+def directory(shared_directory):
+    yield shared_directory
+    shared_directory.restore_members()
+
+
+@pytest.fixture
+def gone_directory():
+    """Where no directory listens (a port just found free): for the tests of an
+    unreachable one, without stopping the shared slapd."""
+    return SimpleNamespace(url=f"ldap://127.0.0.1:{free_port()}")
 
 
 @pytest.fixture

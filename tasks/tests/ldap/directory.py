@@ -180,7 +180,22 @@ class Directory:
         connection.simple_bind_s(ROOT_DN, ROOT_PASSWORD)
         return connection
 
+    def restore_members(self):
+        """Put every group's members back as the directory was loaded (after a test that
+        changed them), so that the next test finds the directory described above."""
+        if not getattr(self, "changed", False):
+            return
+        connection = self._as_root()
+        try:
+            for group, members in MEMBERS.items():
+                values = [_member_dn(member).encode() for member in members]
+                connection.modify_s(group_dn(group), [(ldap.MOD_REPLACE, "member", values)])
+        finally:
+            connection.unbind_s()
+        self.changed = False
+
     def remove_member(self, group, member_dn):
+        self.changed = True
         connection = self._as_root()
         try:
             connection.modify_s(
@@ -190,6 +205,7 @@ class Directory:
             connection.unbind_s()
 
     def add_member(self, group, member_dn):
+        self.changed = True
         connection = self._as_root()
         try:
             connection.modify_s(group_dn(group), [(ldap.MOD_ADD, "member", [member_dn.encode()])])

@@ -79,11 +79,10 @@ def test_refused_names_count_against_the_limit_on_failed_sign_ins(
 
 
 def test_an_unreachable_directory_is_said_not_counted_and_logged(
-    client, use_directory, settings, caplog, directory
+    client, use_directory, settings, caplog, gone_directory
 ):
     settings.EXECUTOR_LOGIN_RATE = (2, 900)
-    directory.stop()
-    use_directory(directory, EXECUTOR_LDAP_TIMEOUT="2")
+    use_directory(gone_directory, EXECUTOR_LDAP_TIMEOUT="2")
     with caplog.at_level(logging.WARNING):
         for _ in range(3):
             response = sign_in(client, "alice", "alice-pw")
@@ -93,9 +92,10 @@ def test_an_unreachable_directory_is_said_not_counted_and_logged(
     assert "_auth_user_id" not in client.session
 
 
-def test_an_unreachable_directory_leaves_local_accounts_working(client, use_directory, directory):
-    directory.stop()
-    use_directory(directory, EXECUTOR_LDAP_TIMEOUT="2")
+def test_an_unreachable_directory_leaves_local_accounts_working(
+    client, use_directory, gone_directory
+):
+    use_directory(gone_directory, EXECUTOR_LDAP_TIMEOUT="2")
     User.objects.create_user("local-admin", password="local-pw")
     assert sign_in(client, "local-admin", "local-pw").status_code == 302
 
@@ -110,15 +110,14 @@ def test_a_refused_service_account_is_said_and_logged(client, directory, use_dir
 
 
 def test_a_directory_that_does_not_answer_is_given_up_on_within_the_timeout(
-    client, use_directory, directory
+    client, use_directory, gone_directory
 ):
     # A port that accepts connections and never answers, like a firewall that drops.
-    directory.stop()
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen()
-        directory.url = f"ldap://127.0.0.1:{silent.getsockname()[1]}"
-        use_directory(directory, EXECUTOR_LDAP_TIMEOUT="1")
+        gone_directory.url = f"ldap://127.0.0.1:{silent.getsockname()[1]}"
+        use_directory(gone_directory, EXECUTOR_LDAP_TIMEOUT="1")
         started = time.monotonic()
         response = sign_in(client, "alice", "alice-pw")
         elapsed = time.monotonic() - started

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 
 from tasks.access import can_run
 from tasks.catalog import get_catalog
+from tasks.models import ProviderIdentity
 from tasks.tests.conftest import token_client
 from tasks.tests.ldap.directory import group_dn, person_dn
 
@@ -119,6 +120,7 @@ def test_losing_the_superuser_group_takes_the_flag_away_at_the_next_sign_in(
 def test_only_the_listed_groups_are_mirrored_and_local_ones_stay(client, directory, use_directory):
     use_directory(directory, EXECUTOR_LDAP_MIRROR_GROUPS="club")
     erin = User.objects.create_user("erin")
+    ProviderIdentity.objects.create(user=erin, provider="ldap", subject=person_dn("erin"))
     erin.groups.add(Group.objects.create(name="on-call"))
     sign_in(client, "erin", "erin-pw")
     assert group_names(signed_in_user(client)) == {"club", "on-call"}

@@ -58,11 +58,13 @@ def write_certificates(folder):
     return paths
 
 
-@pytest.fixture
-def tls_directory(tmp_path):
+@pytest.fixture(scope="module")
+def tls_directory(tmp_path_factory):
+    # Read only by its tests: one slapd with TLS for them all.
     require_slapd()
-    ca, certificate, key = write_certificates(tmp_path / "tls")
-    started = Directory(tmp_path / "slapd", tls=(certificate, key)).start()
+    folder = tmp_path_factory.mktemp("tls-slapd")
+    ca, certificate, key = write_certificates(folder / "tls")
+    started = Directory(folder / "slapd", tls=(certificate, key)).start()
     started.ca_file = str(ca)
     yield started
     started.stop()

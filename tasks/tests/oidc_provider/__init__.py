@@ -83,6 +83,10 @@ def installed_folder():
 def signing_key():
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     key = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private))
+    # PyJWT marks a private key "key_ops": ["sign"]; the provider verifies with it too
+    # (the id_token_hint of a sign-out), which that would refuse, and a private key
+    # cannot be imported for "verify": without key_ops it serves both.
+    key.pop("key_ops", None)
     return {**key, "kid": "test-key", "alg": "RS256", "use": "sig"}
 
 
@@ -105,8 +109,9 @@ class OpenIDProvider:
         requests.post(f"{self.issuer}/_test/twist", data=b"null", timeout=10).raise_for_status()
 
 
-def start(workdir: Path, redirect_uri: str):
-    """Start the provider for one client whose redirect URL is `redirect_uri`."""
+def start(workdir: Path, redirect_uri: str, post_logout_redirect_uri: str):
+    """Start the provider for one client whose redirect URL is `redirect_uri`, and
+    which may send a signed-out browser back to `post_logout_redirect_uri`."""
     folder = installed_folder()
     port = free_port()
     accounts = workdir / "accounts.json"
@@ -122,6 +127,7 @@ def start(workdir: Path, redirect_uri: str):
                     "client_id": CLIENT_ID,
                     "client_secret": CLIENT_SECRET,
                     "redirect_uris": [redirect_uri],
+                    "post_logout_redirect_uris": [post_logout_redirect_uri],
                     "grant_types": ["authorization_code"],
                     "response_types": ["code"],
                     "token_endpoint_auth_method": "client_secret_post",

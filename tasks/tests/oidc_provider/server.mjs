@@ -56,6 +56,12 @@ const provider = new Provider(issuer, {
   features: { devInteractions: { enabled: true } },
 });
 provider.proxy = false;
+// Why a request was refused, in the provider's log (the tests print it when they fail).
+for (const event of ['end_session.error', 'authorization.error', 'grant.error']) {
+  provider.on(event, (ctx, error) => {
+    process.stdout.write(`${event}: ${error.message} ${error.error_description || ''} ${error.cause || ''}\n`);
+  });
+}
 
 const signingKey = await importJWK(config.key, 'RS256');
 

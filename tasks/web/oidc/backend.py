@@ -5,10 +5,15 @@ issuer or the audience, and lets an expired token through as an exception that i
 sign-in error. Here (OpenID Connect Core 1.0, 3.1.3.7): the signature with the expected
 algorithm, `iss` is the configured issuer, `aud` holds our client id (and `azp` names us
 when there are several), `exp` and `iat` are present and `exp` is not past, and the
-userinfo's `sub` is the ID token's. Users are found by a configurable claim
-(`preferred_username` by default), not by e-mail, and get their roles from the groups
-claim at each sign-in (`tasks.access.provider_groups`).
+userinfo's `sub` is the ID token's. Users are found by (issuer, `sub`) through their
+linked identity (tasks.services.identities), never by a user name or e-mail that a
+provider's user may choose: a new user gets an account named after a configurable claim
+(`preferred_username` by default), or `<name>@<issuer host>` when that name is taken.
+They get their roles from the groups claim at each sign-in
+(`tasks.access.provider_groups`).
 """
+
+from urllib.parse import urlsplit
 
 import jwt
 from django.conf import settings
@@ -17,6 +22,8 @@ from django.core.exceptions import SuspiciousOperation
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from tasks.access.provider_groups import apply_provider_groups, clean_names
+from tasks.models.identity import oidc_provider
+from tasks.services import identities
 from tasks.web.oidc.discovery import SignInRefused, enabled, issuer, oidc_setting
 
 # Seconds of clock difference allowed between this server and the provider.
@@ -123,6 +130,8 @@ class OIDCBackend(OIDCAuthenticationBackend):
         return {**payload, **info}
 
     def verify_claims(self, claims):
+        if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+            raise SignInRefused("The sign-in provider did not say who you are.", "no 'sub' claim")
         if not self._username(claims):
             raise SignInRefused(
                 "The sign-in provider did not say who you are. Ask an administrator to "
@@ -136,11 +145,17 @@ class OIDCBackend(OIDCAuthenticationBackend):
         return value.strip()[:150] if isinstance(value, str) else ""
 
     def filter_users_by_claims(self, claims):
-        return self.UserModel.objects.filter(username=self._username(claims))
+        user = identities.user_for(oidc_provider(issuer()), claims["sub"])
+        return [user] if user is not None else []
 
     def create_user(self, claims):
         # No password: this account signs in through the provider only.
-        user = self.UserModel.objects.create_user(self._username(claims))
+        user = identities.create_for(
+            oidc_provider(issuer()),
+            claims["sub"],
+            self._username(claims),
+            urlsplit(issuer()).hostname or "oidc",
+        )
         return self.update_user(user, claims)
 
     def update_user(self, user, claims):

@@ -58,6 +58,14 @@ def metadata():
     return document
 
 
+def cached():
+    """The discovery document if one is kept now, else None (never fetches)."""
+    url = f"{issuer()}/.well-known/openid-configuration"
+    with _lock:
+        kept = _cache.get(url)
+    return kept[1] if kept and kept[0] > time.monotonic() else None
+
+
 def forget():
     """Drop the cached documents (tests; a provider that moved its endpoints)."""
     with _lock:

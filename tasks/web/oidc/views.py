@@ -2,7 +2,8 @@
 
 mozilla-django-oidc's views, with what a user needs when a sign-in fails: a forged or
 stale state, a refused token, a provider that is down or says no all end on the sign-in
-page with a message that says which, the details in the log, and nobody signed in.
+page with a message that says which, the details in the log and the audit trail
+(tasks.services.sign_ins), and nobody signed in.
 """
 
 import logging
@@ -14,12 +15,13 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from tasks.services import sign_ins
 from tasks.web.oidc.discovery import SignInRefused, enabled, oidc_setting
 
 logger = logging.getLogger("tasks.web.oidc")
 
 
-def refuse(request, message, detail):
+def refuse(request, message, detail, *, name=""):
     """Back to the sign-in page with `message`, nobody signed in by it. A user already
     signed in stays so: a link to a forged callback must not sign anyone out."""
     logger.warning(
@@ -27,6 +29,7 @@ def refuse(request, message, detail):
         request.META.get("REMOTE_ADDR", "?"),
         detail,
     )
+    sign_ins.failed(request, name, source="oidc", reason=detail)
     messages.error(request, message)
     return HttpResponseRedirect(resolve_url("login"))
 
@@ -91,9 +94,16 @@ class CallbackView(OIDCAuthenticationCallbackView):
                 f"{type(error).__name__}: {error}",
             )
 
+    def login_success(self):
+        response = super().login_success()
+        sign_ins.signed_in(self.request, self.user, source="oidc")
+        return response
+
     def login_failure(self):
         return refuse(
             self.request,
             "This account cannot sign in here (it may be disabled). Ask an administrator.",
             "the backend gave no active user",
+            # The account the provider's user is linked to, when it is a deactivated one.
+            name=user.get_username() if (user := getattr(self, "user", None)) else "",
         )
