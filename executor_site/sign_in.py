@@ -18,6 +18,7 @@ __all__ = [
     "EXECUTOR_OIDC_PROVIDER_SIGN_OUT",
     "EXECUTOR_OIDC_TIMEOUT",
     "EXECUTOR_OIDC_USERNAME_CLAIM",
+    "EXECUTOR_SSO_ADOPT_UNLINKED",
     "EXECUTOR_SSO_GROUP_MAP",
     "EXECUTOR_SSO_STAFF_GROUPS",
     "EXECUTOR_SSO_SUPERUSER_GROUPS",
@@ -37,6 +38,12 @@ EXECUTOR_LOCAL_LOGIN = env_bool("EXECUTOR_LOCAL_LOGIN", True)
 AUTHENTICATION_BACKENDS = (
     ["django.contrib.auth.backends.ModelBackend"] if EXECUTOR_LOCAL_LOGIN else []
 )
+
+# Upgrading a site whose provider users signed in before accounts were linked to their
+# provider id (tasks/services/identities.py): while this is on, a provider user seen for
+# the first time takes the account of their name if that account has no password and no
+# link to any provider (one a provider made), instead of getting `name@host`.
+EXECUTOR_SSO_ADOPT_UNLINKED = env_bool("EXECUTOR_SSO_ADOPT_UNLINKED", False)
 
 # OpenID Connect.
 # Off unless an issuer is set; its endpoints come from its discovery document, read when

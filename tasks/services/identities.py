@@ -11,6 +11,7 @@ or a user of another provider), the new account is `<name>@<provider host>` inst
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
@@ -66,9 +67,39 @@ def free_username(name: str, host: str) -> str:
         number += 1
 
 
+def adopt_unlinked(provider: str, subject: str, name: str):
+    """With EXECUTOR_SSO_ADOPT_UNLINKED on (an upgrade from before links existed): the
+    account named `name`, linked to (provider, subject) now, if it has no usable password
+    and no link to any provider, i.e. an account a provider made by name; else None.
+    An account with a password (a local one, an admin's) is never adopted."""
+    if not settings.EXECUTOR_SSO_ADOPT_UNLINKED:
+        return None
+    with transaction.atomic():
+        user = get_user_model().objects.select_for_update().filter(username=name).first()
+        if (
+            user is None
+            or user.has_usable_password()
+            or ProviderIdentity.objects.filter(user=user).exists()
+        ):
+            return None
+        ProviderIdentity.objects.create(user=user, provider=provider, subject=subject)
+        audit.record(
+            None,
+            AuditAction.LINK_IDENTITY,
+            actor_name="(first sign-in, EXECUTOR_SSO_ADOPT_UNLINKED)",
+            account=user.get_username(),
+            provider=provider,
+            subject=subject,
+        )
+    logger.info("%s user %r adopted the unlinked account %r", provider, subject, name)
+    return user
+
+
 def create_for(provider: str, subject: str, name: str, host: str, **fields):
     """Make the account of a provider's user seen for the first time (without a
     password: it signs in through the provider), linked in the same transaction."""
+    if (adopted := adopt_unlinked(provider, subject, name)) is not None:
+        return adopted
     model = get_user_model()
     for _attempt in range(3):
         username = free_username(name, host)

@@ -108,3 +108,51 @@ def test_a_lookup_that_finds_no_entry_links_nobody(directory, use_directory):
     with pytest.raises(CommandError, match="The directory has no entry for mallory"):
         call_command("link_identity", "alice", "mallory", "--ldap-lookup")
     assert not ProviderIdentity.objects.exists()
+
+
+def unlinked_provider_account(name):
+    """An account as sign-ins made them before links existed: no password, no link."""
+    account = User.objects.create_user(name, email=f"{name}@old.test")
+    account.set_unusable_password()
+    account.save()
+    account.groups.add(Group.objects.create(name="kept-from-before"))
+    return account
+
+
+def test_an_upgrade_can_let_directory_users_take_back_their_unlinked_accounts(
+    client, directory, use_directory, settings
+):
+    settings.EXECUTOR_SSO_ADOPT_UNLINKED = True
+    before = unlinked_provider_account("alice")
+    use_directory(directory)
+    assert sign_in(client, "alice", "alice-pw").status_code == 302
+    assert signed_in_user(client).pk == before.pk
+    identity = ProviderIdentity.objects.get(user=before)
+    assert (identity.provider, identity.subject) == ("ldap", person_dn("alice").lower())
+    event = AuditEvent.objects.get(action=AuditAction.LINK_IDENTITY)
+    assert event.details["account"] == "alice"
+    assert event.actor_name.startswith("(first sign-in")
+
+
+def test_adopting_never_takes_an_account_with_a_password_or_a_link(
+    client, directory, use_directory, settings, local_alice
+):
+    settings.EXECUTOR_SSO_ADOPT_UNLINKED = True
+    linked = unlinked_provider_account("bob")
+    ProviderIdentity.objects.create(user=linked, provider="oidc:https://id.test", subject="b1")
+    use_directory(directory)
+    assert sign_in(client, "alice", "alice-pw").status_code == 302
+    assert signed_in_user(client).username == "alice@127.0.0.1"  # the local one has a password
+    client.logout()
+    assert sign_in(client, "bob", "bob-pw").status_code == 302
+    assert signed_in_user(client).username == "bob@127.0.0.1"  # linked to another provider
+
+
+def test_without_the_upgrade_switch_an_unlinked_account_is_left_alone(
+    client, directory, use_directory
+):
+    before = unlinked_provider_account("alice")
+    use_directory(directory)
+    assert sign_in(client, "alice", "alice-pw").status_code == 302
+    assert signed_in_user(client).username == "alice@127.0.0.1"
+    assert not ProviderIdentity.objects.filter(user=before).exists()
