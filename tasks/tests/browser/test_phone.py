@@ -133,3 +133,16 @@ def test_after_execute_the_live_panel_is_in_view(phone, live_server, user, engin
     panel = phone.locator("[data-run]")
     expect(panel).to_be_visible()
     expect(panel.locator('[data-bind="status"]')).to_be_in_viewport()
+
+
+def test_the_main_menu_waits_behind_its_button_on_a_phone(phone, live_server):
+    phone.goto(f"{live_server.url}/history/")
+    menu = phone.get_by_role("navigation", name="Main")
+    expect(menu).to_be_hidden()
+    phone.locator("summary", has_text="Menu").click()
+    expect(menu.get_by_role("link", name="Schedules")).to_be_visible()
+    menu.get_by_role("link", name="Schedules").click()
+    expect(phone).to_have_url(f"{live_server.url}/schedules/")
+    phone.set_viewport_size({"width": 1280, "height": 720})  # wider: no button, the menu shows
+    expect(phone.get_by_role("navigation", name="Main")).to_be_visible()
+    expect(phone.locator("summary", has_text="Menu")).to_be_hidden()

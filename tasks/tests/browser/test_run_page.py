@@ -51,9 +51,10 @@ def test_a_run_that_succeeded_has_no_failure_summary(page, live_server, sign_in,
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_the_log_is_in_the_first_screen(browser, live_server, sign_in, user, viewport):
+def test_the_log_is_in_the_first_screen(browser, live_server, sign_in, staff, viewport):
+    # Staff: the longest menu (Admin, Retention), a long stderr summary above the log.
     task = make_task(
-        user,
+        staff,
         status=Status.FAILED,
         end_reason="exit",
         return_code=2,
@@ -63,7 +64,7 @@ def test_the_log_is_in_the_first_screen(browser, live_server, sign_in, user, vie
         log=[("out", OUTPUT)],
     )
     context = browser.new_context(viewport=viewport)
-    page = sign_in(context.new_page(), user)
+    page = sign_in(context.new_page(), staff)
     page.goto(f"{live_server.url}/tasks/{task.pk}/")
     log = page.locator('[data-bind="log"]')
     expect(log).to_contain_text("line 199 of output")
