@@ -136,6 +136,9 @@
         if (data.offset > 0) this.bound["log-note"].hidden = false;
       }
       this.position = data.next_offset;
+      document.querySelectorAll('[data-facts] [data-live="log-size"]').forEach((size) => {
+        size.textContent = formatBytes(data.next_offset);
+      });
       if (this.log.detached) return; // the reader holds a window elsewhere in the log
       for (const [stream, text, at, line] of data.parts) this.log.push(stream, text, at, line);
     }
@@ -179,6 +182,9 @@
       const cancel = this.root.querySelector('[data-action="cancel"]');
       if (cancel) cancel.hidden = state.finished;
       this.bound["log-size"].textContent = state.log_bytes ? formatBytes(state.log_bytes) : "";
+      // The details below the panel are the server's, drawn at load: draw them again
+      // when the run starts (status, started, worker); receiveLog keeps their log size.
+      if (live && before && before.status !== state.status && !state.finished) this.refreshFacts();
       this.showTiming();
       if (live && before && !before.finished && state.finished && Executor.notifyEnd) {
         Executor.notifyEnd.ended(this, state, label);

@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from tasks import live, services
-from tasks.models import Status
+from tasks.models import Status, Task
 from tasks.tests.factories import make_task, write_log
 from tasks.tests.helpers import wait_finished
 
@@ -87,3 +87,19 @@ def test_a_huge_log_shows_its_tail_and_links_the_whole(page, live_server, sign_i
     whole = page.get_by_role("link", name="Open the whole log")
     assert whole.get_attribute("href") == f"/tasks/{task.pk}/log/"
     axe(page)  # the amber note is readable in both themes
+
+
+def test_the_details_follow_a_running_run(page, live_server, sign_in, user):
+    """The details are the server's, drawn at load: they are drawn again when the run
+    starts, and their log size follows the log while it runs."""
+    task = make_task(user, status=Status.PENDING)
+    sign_in(page, user)
+    page.goto(f"{live_server.url}/tasks/{task.pk}/")
+    details = page.locator("[data-facts=details] .facts")
+    expect(details).to_contain_text("Pending")
+    assert Task.claim(task.pk, "this test") is not None
+    live.notify(task.pk)
+    expect(details.locator(".badge")).to_have_text("Running")
+    write_log(task, [("out", b"x" * 300 + b"\n")])
+    live.notify(task.pk)
+    expect(details.locator('[data-live="log-size"]')).to_have_text("301 bytes")
