@@ -192,10 +192,6 @@ def seconds_until_due(now: datetime | None = None) -> float:
     return max(0.0, min(MAX_WAIT, (upcoming - now).total_seconds()))
 
 
-def _running(schedule: Schedule) -> Task | None:
-    return Task.objects.active().filter(schedule=schedule).order_by("created_at").first()
-
-
 def fire(schedule: Schedule, start: Start, *, now: datetime, worker: str = "") -> Firing | None:
     """Claim `schedule`'s due time and act on it; None when another process claimed it."""
     due = schedule.next_fire_at
@@ -225,7 +221,7 @@ def _decide(schedule: Schedule, start: Start, *, missed: bool) -> Verdict:
     def has_queued() -> bool:
         return schedule.firings.filter(outcome=FiringOutcome.QUEUED).exists()
 
-    held = _held(schedule, missed, _running(schedule), has_queued)
+    held = _held(schedule, missed, _running_of([schedule]).get(schedule.pk), has_queued)
     if held is not None:
         return held
     try:
