@@ -238,7 +238,6 @@ SECURE_CSP = {
     "frame-ancestors": ["'none'"],
 }
 
-
 # The cache holds throttling counters. The default is per process: with several server
 # processes each counts on its own, so set CACHE_URL to a shared cache for exact limits.
 CACHES = {"default": env_cache("CACHE_URL", "locmem://")}
@@ -285,7 +284,6 @@ CELERY_WORKER_CONCURRENCY = EXECUTOR_MAX_WORKERS
 # (a lost message must not leave a run pending for ever; a duplicate is harmless, since a
 # task is claimed once). Runs whose message could not be sent at all are retried sooner.
 EXECUTOR_REQUEUE_AFTER = env_float("EXECUTOR_REQUEUE_AFTER", 900, minimum=1)
-
 
 # --- notifications, inbound webhooks, the watchdog (issue 12) ---
 

@@ -52,7 +52,7 @@ def test_the_script_page_reads_in_both_themes_and_on_a_phone(
         )
         assert fill not in ("", "none", "rgb(0, 0, 0)")
         # Each chart's numbers, for screen readers and anybody who wants them.
-        page.locator("details summary").first.click()
+        page.locator("main details summary").first.click()
         assert page.locator("table.figures-table").first.locator("tbody tr").count() == 31
         width = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
