@@ -57,6 +57,18 @@ def document_server():
     server.server_close()
 
 
+def discovery_document(url, **more):
+    """A provider's discovery document with its endpoints under `url`, and `more`."""
+    return {
+        "issuer": url,
+        "authorization_endpoint": f"{url}/auth",
+        "token_endpoint": f"{url}/token",
+        "userinfo_endpoint": f"{url}/me",
+        "jwks_uri": f"{url}/jwks",
+        **more,
+    }
+
+
 def messages_of(response):
     return [str(message) for message in response.context["messages"]]
 
@@ -108,13 +120,7 @@ def test_a_discovery_document_for_another_issuer_is_refused(client, oidc, docume
 @pytest.mark.django_db
 def test_the_flow_starts_with_pkce_state_and_nonce(client, oidc, document_server):
     oidc(document_server.url)
-    document_server.document = {
-        "issuer": document_server.url,
-        "authorization_endpoint": f"{document_server.url}/auth",
-        "token_endpoint": f"{document_server.url}/token",
-        "userinfo_endpoint": f"{document_server.url}/me",
-        "jwks_uri": f"{document_server.url}/jwks",
-    }
+    document_server.document = discovery_document(document_server.url)
     response = client.get("/accounts/oidc/authenticate/?next=/history/")
     assert response.status_code == 302
     location = response["Location"]

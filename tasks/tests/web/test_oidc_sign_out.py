@@ -22,14 +22,9 @@ BACKEND = test_oidc.BACKEND
 @pytest.fixture
 def provider(oidc, document_server):
     oidc(document_server.url)
-    document_server.document = {
-        "issuer": document_server.url,
-        "authorization_endpoint": f"{document_server.url}/auth",
-        "token_endpoint": f"{document_server.url}/token",
-        "userinfo_endpoint": f"{document_server.url}/me",
-        "jwks_uri": f"{document_server.url}/jwks",
-        "end_session_endpoint": f"{document_server.url}/session/end",
-    }
+    document_server.document = test_oidc.discovery_document(
+        document_server.url, end_session_endpoint=f"{document_server.url}/session/end"
+    )
     return document_server
 
 
