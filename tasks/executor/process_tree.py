@@ -85,6 +85,7 @@ class ProcessTree:
         self.proc = proc
         self.task_id = task_id
         self.killed = False  # whether SIGKILL had to end a stop the script did not obey
+        self._killed_members: list[psutil.Process] = []
         _scripts[proc.pid] = task_id
 
     def members(self) -> list[psutil.Process]:
@@ -135,10 +136,12 @@ class ProcessTree:
     def signal(self, sig: int) -> list[psutil.Process]:
         """Send `sig` to the script's process group and to every other member; the
         members signalled."""
-        # The group first: while the script is unreaped its pid (the group's id) is ours.
+        # The members are found first: once the group's signal has ended the script, a
+        # process below it is re-parented here, and dead, it no longer shows its marker.
+        members = self.members()
+        # While the script is unreaped its pid (the group's id) is ours.
         if self.proc.returncode is None:
             child.kill_group(self.proc, sig)
-        members = self.members()
         for process in members:
             with contextlib.suppress(psutil.Error):
                 process.send_signal(sig)
@@ -161,6 +164,7 @@ class ProcessTree:
         for process in members:
             with contextlib.suppress(psutil.Error):
                 _killed[process.pid] = process.create_time()
+                self._killed_members.append(process)
         adopted = [p for p in members if p.pid in _adopted]
         # SIGKILL is not instant: wait a moment so that the orphans can be reaped now
         # rather than at some later run's end.
@@ -173,6 +177,15 @@ class ProcessTree:
             return child.reap(self.proc)
         finally:
             _scripts.pop(self.proc.pid, None)
+            # Killed with the script, its children became ours as it exited, possibly
+            # before their own SIGKILL had ended them: wait a moment for them so that
+            # they are reaped now, not left zombies until some later run ends.
+            ours = []
+            for process in self._killed_members:
+                with contextlib.suppress(psutil.Error):
+                    if process.ppid() == os.getpid():
+                        ours.append(process)
+            psutil.wait_procs(ours, timeout=KILL_WAIT)
             reap_orphans()
 
 
