@@ -159,6 +159,20 @@ def test_a_callback_no_sign_in_started_is_refused(client, oidc, query, message, 
 
 
 @pytest.mark.django_db
+def test_a_refusal_logs_the_client_behind_the_proxy(client, oidc, settings, caplog):
+    """Behind DJANGO_NUM_PROXIES proxies the log names the client the proxy saw, as the
+    audit row and the limit on failed sign-ins do, not the proxy's own address."""
+    oidc("http://127.0.0.1:9")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    with caplog.at_level(logging.WARNING, logger="tasks.web.oidc"):
+        client.get(
+            "/accounts/oidc/callback/?code=abc&state=never-issued",
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+        )
+    assert "(client 203.0.113.7)" in caplog.text
+
+
+@pytest.mark.django_db
 def test_a_forged_callback_does_not_sign_out_whoever_follows_it(client, oidc, user):
     oidc("http://127.0.0.1:9")
     client.force_login(user)

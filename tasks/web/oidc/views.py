@@ -26,7 +26,7 @@ def refuse(request, message, detail, *, name=""):
     signed in stays so: a link to a forged callback must not sign anyone out."""
     logger.warning(
         "OpenID Connect sign-in refused (client %s): %s",
-        request.META.get("REMOTE_ADDR", "?"),
+        sign_ins.client_address(request),
         detail,
     )
     sign_ins.failed(request, name, source="oidc", reason=detail)
