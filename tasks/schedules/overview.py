@@ -5,9 +5,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from tasks.models import FiringOutcome, Schedule, Task
+from tasks.models import Firing, FiringOutcome, Schedule, Task
 from tasks.schedules import timetables
 
 # How far back the skips since the last run are counted.
@@ -93,11 +94,29 @@ def skips_since_last_run(schedule: Schedule) -> list[tuple[str, int]]:
     return counted.most_common()
 
 
-def overview(schedule: Schedule) -> Overview:
-    return Overview(
-        schedule=schedule,
-        timetable=timetables.describe(schedule),
-        upcoming=upcoming(schedule),
-        last_run=Task.objects.filter(schedule=schedule).order_by("-created_at").first(),
-        skips=skips_since_last_run(schedule),
+def overviews(schedules: QuerySet[Schedule]) -> list[Overview]:
+    """Each schedule's overview, in three queries for the whole list (its page polls for
+    it every two seconds) plus one for each schedule whose latest firing was no run."""
+    last_run = Task.objects.filter(schedule=OuterRef("pk")).order_by("-created_at", "-id")
+    last_firing = Firing.objects.filter(schedule=OuterRef("pk")).order_by("-due_at")
+    listed = list(
+        schedules.annotate(
+            last_run_pk=Subquery(last_run.values("pk")[:1]),
+            last_outcome=Subquery(last_firing.values("outcome")[:1]),
+        )
     )
+    runs = Task.objects.in_bulk([s.last_run_pk for s in listed if s.last_run_pk])
+    return [
+        Overview(
+            schedule=schedule,
+            timetable=timetables.describe(schedule),
+            upcoming=upcoming(schedule),
+            last_run=runs.get(schedule.last_run_pk),
+            skips=(
+                skips_since_last_run(schedule)
+                if schedule.last_outcome not in (None, FiringOutcome.RUN)
+                else []
+            ),
+        )
+        for schedule in listed
+    ]

@@ -6,6 +6,8 @@ what they say, for the owner and staff only."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tasks.models import AuditEvent, Firing, FiringOutcome, Schedule, Status, Task
@@ -208,3 +210,27 @@ def test_the_rows_the_list_polls_are_its_cards_alone(signed_in, user, other_user
     after = signed_in.get("/schedules/rows/?script=echo").content.decode()
     assert after.split('data-version="')[1].split('"')[0] != before  # the page redraws it
     assert 'data-status="Success"' in after
+
+
+def test_the_polled_list_costs_the_same_queries_for_ten_schedules_as_for_one(
+    signed_in, user, django_assert_max_num_queries
+):
+    """The list is polled every two seconds by each open page: its last runs and skips
+    are read for all schedules at once, not three queries a schedule."""
+    now = timezone.now()
+
+    def add(number):
+        schedule = schedules.create(user, {**WEEKDAYS, "name": f"report {number}"})
+        run = make_task(user, status=Status.SUCCESS)
+        run.schedule = schedule
+        run.save()
+        Firing.objects.create(schedule=schedule, due_at=now, outcome="run", task=run)
+
+    add(0)
+    with CaptureQueriesContext(connection) as one:
+        signed_in.get("/schedules/rows/")
+    for number in range(1, 10):
+        add(number)
+    with django_assert_max_num_queries(len(one)):
+        rows = signed_in.get("/schedules/rows/").content.decode()
+    assert rows.count('data-status="Success"') == 10

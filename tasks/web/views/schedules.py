@@ -41,7 +41,7 @@ def _rows(request, script):
         schedules = schedules.filter(script=script)
     return [
         (item, service.can_change(request.user, item.schedule))
-        for item in map(overview.overview, schedules)
+        for item in overview.overviews(schedules)
     ]
 
 
