@@ -4,11 +4,10 @@ The server, the engine and the test share one database, so a test can start runs
 the page and check rows, and the engine's wake-ups reach the live pages at once.
 """
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tasks.tests.browser.axe import serious_violations
 from tasks.tests.browser.chromium import ARGS, chromium_path
 from tasks.tests.requirements import require_or_skip
 
@@ -111,26 +110,8 @@ def dialogs(page):
     return opened
 
 
-AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
-BLOCKING_IMPACTS = ("serious", "critical")
 # Colours ease into a new scheme (the admin's links take 0.15 s): measure them after.
 SCHEME_SETTLE_MS = 300
-
-
-def axe_violations(page):
-    """axe-core's serious and critical violations on the page as it is now.
-
-    The script goes in through DevTools (page.evaluate), which the page's Content Security
-    Policy does not apply to, so the product's CSP stays as strict in tests as in use."""
-    if not page.evaluate("typeof window.axe === 'object'"):
-        page.evaluate(AXE_SOURCE)
-    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-        + ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
-        for violation in results["violations"]
-        if violation["impact"] in BLOCKING_IMPACTS
-    ]
 
 
 @pytest.fixture
@@ -143,7 +124,7 @@ def axe():
         for scheme in ("dark", "light"):
             page.emulate_media(color_scheme=scheme)
             page.wait_for_timeout(SCHEME_SETTLE_MS)
-            if violations := axe_violations(page):
+            if violations := serious_violations(page):
                 found[scheme] = violations
         page.emulate_media(color_scheme="dark")
         assert found == {}, f"{page.url}: {found}"
