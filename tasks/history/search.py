@@ -97,18 +97,23 @@ def _rare_trigrams(cursor, text):
     of `--batch=421` is in every run: 30 ms at a million runs for 1,000 matches. The runs
     that hold the rare ones are few, and each is then tested for the whole text. Only an
     ASCII text: SQLite's lower() folds ASCII alone, the index folds all of Unicode."""
+    rare = []
+    for trigram in looked_at(text):
+        cursor.execute(SQLITE_TRIGRAM_DOCS, [_phrase(trigram), RARE])
+        if cursor.fetchone()[0] < RARE:
+            rare.append(trigram)
+    return rare
+
+
+def looked_at(text):
+    """The trigrams of `text` whose runs are counted: side by side over the text, at
+    most about RARE_LOOKS of them, none for a text that is not ASCII."""
     if not text.isascii():
         return []
     lowered = text.lower()
     starts = sorted({*range(0, len(lowered) - 2, 3), len(lowered) - 3})
     step = max(1, -(-len(starts) // RARE_LOOKS))
-    rare = []
-    for start in starts[::step]:
-        trigram = lowered[start : start + 3]
-        cursor.execute(SQLITE_TRIGRAM_DOCS, [_phrase(trigram), RARE])
-        if cursor.fetchone()[0] < RARE:
-            rare.append(trigram)
-    return rare
+    return [lowered[start : start + 3] for start in starts[::step]]
 
 
 def id_prefix(text):
