@@ -97,6 +97,10 @@ class CappedPaginator(Paginator):
         number = self.asked
         rows = self._read(number)
         bottom = (number - 1) * self.per_page
+        if len(rows) <= self.per_page and (rows or bottom == 0):
+            # The page reaches the end: every run is counted without a count (a rare
+            # search is read from its index once, not twice).
+            self.__dict__.setdefault("capped", min(bottom + len(rows), COUNT_CAP + 1))
         if self.capped <= COUNT_CAP:
             return self.capped
         # More than the cap: at least up to this page, and one more if it has a next.
