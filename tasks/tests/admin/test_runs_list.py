@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -67,6 +68,14 @@ def test_it_lists_runs_newest_first_with_their_columns(admin_client, user):
     assert '<span class="task-status task-status-failed">Failed</span>' in html
     assert "2.0 s" in html  # the duration
     assert "alice" in html
+
+
+def test_each_row_has_the_checkbox_django_would_render(admin_client, user):
+    task = make_task(user, script="lines")
+    html = admin_client.get(URL).content.decode()
+    django_own = admin.ModelAdmin.action_checkbox(admin.site._registry[Task], task)
+    assert str(django_own) in html
+    assert f'value="{task.pk}" class="action-select"' in html
 
 
 def test_the_query_count_does_not_grow_with_the_page(admin_client, history):
