@@ -19,7 +19,7 @@ from functools import cached_property
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 
-from tasks.history import filters
+from tasks.history import filters, search_count
 
 COUNT_CAP = 1_000
 DEEP = 1_000  # runs skipped from which a page is read in two steps
@@ -73,8 +73,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def capped(self):
-        # Unordered: the database counts through whichever index is cheapest.
-        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+        # Unordered: the database counts through whichever index is cheapest (a common
+        # search on SQLite: through its matches, tasks/history/search_count.py).
+        return search_count.capped_count(self.object_list, COUNT_CAP + 1)
 
     def _read(self, number):
         """The rows of page `number` and one more, read once."""

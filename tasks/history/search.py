@@ -58,11 +58,23 @@ def containing(queryset, text):
     return queryset.filter(condition)
 
 
-def _contains(queryset, text):
+def _contains(queryset, text, *, alone=True):
+    """`alone`: the condition is not OR-ed with another, so every run it finds is one of
+    the index's matches of `text` (which may then drive the count, search_count.py)."""
     if connections[queryset.db].vendor == "postgresql":
         queryset = queryset.alias(search_body=search_body())
         return queryset, Q(search_body__contains=text.lower())
-    return queryset, _sqlite_condition(queryset.db, text)
+    condition, common = _sqlite_condition(queryset.db, text)
+    if common and alone:
+        queryset = queryset.all()  # a copy: the caller's own queryset is left as it was
+        query = queryset.query
+        query.common_search_texts = (*getattr(query, COMMON, ()), _phrase(text))
+    return queryset, condition
+
+
+# The attribute of a Query naming the common texts its runs must hold, as FTS5 phrases
+# (Query.clone copies its attributes, so filtering, ordering and slicing keep them).
+COMMON = "common_search_texts"
 
 
 def _sqlite_condition(using, text):
@@ -71,7 +83,8 @@ def _sqlite_condition(using, text):
     order and testing each until the page is full. So the index is asked for the newest
     PROBE + 1 matches first (through the text's rare trigrams when it has some): when
     there are no more, those are the runs; else the text is common enough that a page
-    of them is found by testing the runs in order."""
+    of them is found by testing the runs in order. Returns the condition and whether
+    the text is common."""
     with connections[using].cursor() as cursor:
         rare = _rare_trigrams(cursor, text)
         if rare:
@@ -81,10 +94,10 @@ def _sqlite_condition(using, text):
             cursor.execute(SQLITE_PROBE, [_phrase(text), PROBE + 1])
         found = [row[0] for row in cursor.fetchall()]
     if len(found) <= PROBE:
-        return Q(pk__in=[uuid.UUID(value) for value in found])
+        return Q(pk__in=[uuid.UUID(value) for value in found]), False
     # Constant SQL; the text is a parameter.
     holds = RawSQL(SQLITE_HOLDS, [text.lower()], output_field=BooleanField())  # noqa: S611
-    return Q(holds)
+    return Q(holds), True
 
 
 def _phrase(text):
@@ -135,5 +148,5 @@ def matching(queryset, text):
     by_id = id_prefix(text)
     if len(text) < MIN_TEXT:
         return None if by_id is None else queryset.filter(by_id)
-    queryset, condition = _contains(queryset, text)
+    queryset, condition = _contains(queryset, text, alone=by_id is None)
     return queryset.filter(condition if by_id is None else condition | by_id)
