@@ -51,6 +51,8 @@ def api_queries(sample_id):
         "q=<id prefix>": f"q={sample_id[:8]}",
         "q=report (script)": "q=report",
         "q=user13 (user)": "q=user13",
+        "q=batch=42 (1% of runs)": "q=batch%3D42",
+        "q=user13 + status=failed": "q=user13&status=failed",
         "q=--batch=421 (arg)": "q=--batch%3D421",
         "q=bad row 4242 (exc)": "q=bad%20row%204242",
         "q=region=asia (param)": "q=region%3Dasia",
