@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from tasks import access, services
+from tasks.admin import deep_search
 from tasks.admin.base import ViewOnlyAdmin, pre, status_badge
 from tasks.admin.run_filters import ScriptFilter, UserFilter
 from tasks.history import filters, logs
@@ -163,6 +164,9 @@ class TaskAdmin(ViewOnlyAdmin):
 
     def get_changelist(self, request, **kwargs):
         return TaskChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        return deep_search.refused(self, request) or super().changelist_view(request, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():

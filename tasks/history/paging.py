@@ -50,14 +50,19 @@ def refuse_deep_search(queryset, params, number, size):
     """TooDeep when page `number` of `size` runs of the searched `queryset` starts past
     SEARCH_OFFSET_LIMIT of its runs. A page past the end of a smaller search is left to
     the paginator (the last page, or 404): it reads nothing it has to skip."""
-    try:
-        number = int(number)
-    except (TypeError, ValueError):
-        return  # not a page number: the paginator says so
-    if (number - 1) * size < SEARCH_OFFSET_LIMIT or not searched(params):
+    if not too_deep_for_a_search(number, size) or not searched(params):
         return
     if CappedPaginator(queryset, size).capped > SEARCH_OFFSET_LIMIT:
-        raise TooDeep(number)
+        raise TooDeep(int(number))
+
+
+def too_deep_for_a_search(number, size):
+    """Whether page `number` (as asked: text, maybe not a number) of `size` runs starts
+    past SEARCH_OFFSET_LIMIT; False for what is no page number (the paginator says so)."""
+    try:
+        return (int(number) - 1) * size >= SEARCH_OFFSET_LIMIT
+    except (TypeError, ValueError):
+        return False
 
 
 class CappedPaginator(Paginator):
