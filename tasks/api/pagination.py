@@ -5,6 +5,10 @@ previous). Every answer also carries `next_cursor` and `previous_cursor`: links 
 read the neighbouring page from the edge of this one through the ordering's index
 (tasks.history.keyset), so page 1000 costs what page 1 does. Following a cursor link
 keeps the same envelope; `next` and `previous` are then cursor links too.
+
+A numbered page of a search (`q`) or a parameter filter (`param.<name>`) that starts past
+run 1,000 is a 400 that says to follow `next_cursor` (tasks.history.paging.TooDeep): no
+index skips such an offset, so it would test every run before it.
 """
 
 from rest_framework.exceptions import ValidationError
@@ -12,7 +16,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from tasks.api.envelope import ok
-from tasks.history import filters, keyset
+from tasks.history import filters, keyset, paging
 from tasks.history.paging import COUNT_CAP, CappedPaginator
 
 REQUIRED = (
@@ -53,6 +57,12 @@ class TaskPagination(PageNumberPagination):
         raw = request.query_params.get(self.cursor_query_param)
         if raw is None:
             self.window = None
+            number = request.query_params.get(self.page_query_param)
+            try:
+                size = self.get_page_size(request)
+                paging.refuse_deep_search(queryset, request.query_params, number, size)
+            except paging.TooDeep as exc:
+                raise ValidationError({self.page_query_param: str(exc)}) from None
             rows = super().paginate_queryset(queryset, request, view) or []
             number = self.page.number
             self.next_cursor = keyset.next_of(rows, ordering, number, self.page.has_next())
@@ -87,6 +97,10 @@ class TaskPagination(PageNumberPagination):
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
             if parameter["name"] == self.page_query_param:
                 parameter["schema"].update(minimum=1)
+                parameter["description"] = (
+                    "A page number. With q or param.<name>, a page that starts past run "
+                    f"{paging.SEARCH_OFFSET_LIMIT:,} is a 400: follow next_cursor instead."
+                )
         parameters.append(
             {
                 "name": self.cursor_query_param,

@@ -6,6 +6,12 @@ it shows, which says whether a next page exists, and counts the matching runs on
 `COUNT_CAP`. Past that the count is a lower bound and `exact` is False: the history page
 says "More than 1000 runs", the API `count_exact: false`, and neither offers a "last
 page" link. Django's Paginator does everything else (page numbers, validation, Page).
+
+A search or a parameter filter has no index in the page's order: its deep offset pages
+read and test every run they skip (page 1000 of `q=eu` tests some 150,000). Those pages
+are refused past `SEARCH_OFFSET_LIMIT` runs (`refuse_deep_search`); their cursor pages
+(tasks.history.keyset) cost what the first page does at any depth. Plain filters and
+orderings keep their deep offset pages: those skip through an index.
 """
 
 from contextlib import suppress
@@ -13,8 +19,50 @@ from functools import cached_property
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 
+from tasks.history import filters, search_count
+
 COUNT_CAP = 1_000
 DEEP = 1_000  # runs skipped from which a page is read in two steps
+SEARCH_OFFSET_LIMIT = 1_000  # runs a searched page may skip by number (<= COUNT_CAP)
+SEARCH_NAMES = ("q", "search")
+
+
+class TooDeep(ValueError):
+    """A numbered page of a search that starts past SEARCH_OFFSET_LIMIT matching runs."""
+
+    def __init__(self, number):
+        self.number = number
+        super().__init__(
+            f"page {number} of a search or parameter filter starts past run "
+            f"{SEARCH_OFFSET_LIMIT:,}, too deep to read by number; start from the first "
+            "page and follow next_cursor (cursor pages are as fast at any depth)"
+        )
+
+
+def searched(params):
+    """Whether `params` (a QueryDict or dict) search the text or filter by a parameter."""
+    return any((params.get(name) or "").strip() for name in SEARCH_NAMES) or any(
+        key.startswith(filters.PARAM_PREFIX) for key in params
+    )
+
+
+def refuse_deep_search(queryset, params, number, size):
+    """TooDeep when page `number` of `size` runs of the searched `queryset` starts past
+    SEARCH_OFFSET_LIMIT of its runs. A page past the end of a smaller search is left to
+    the paginator (the last page, or 404): it reads nothing it has to skip."""
+    if not too_deep_for_a_search(number, size) or not searched(params):
+        return
+    if CappedPaginator(queryset, size).capped > SEARCH_OFFSET_LIMIT:
+        raise TooDeep(int(number))
+
+
+def too_deep_for_a_search(number, size):
+    """Whether page `number` (as asked: text, maybe not a number) of `size` runs starts
+    past SEARCH_OFFSET_LIMIT; False for what is no page number (the paginator says so)."""
+    try:
+        return (int(number) - 1) * size >= SEARCH_OFFSET_LIMIT
+    except (TypeError, ValueError):
+        return False
 
 
 class CappedPaginator(Paginator):
@@ -30,8 +78,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def capped(self):
-        # Unordered: the database counts through whichever index is cheapest.
-        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+        # Unordered: the database counts through whichever index is cheapest (a common
+        # search on SQLite: through its matches, tasks/history/search_count.py).
+        return search_count.capped_count(self.object_list, COUNT_CAP + 1)
 
     def _read(self, number):
         """The rows of page `number` and one more, read once."""
@@ -54,6 +103,10 @@ class CappedPaginator(Paginator):
         number = self.asked
         rows = self._read(number)
         bottom = (number - 1) * self.per_page
+        if len(rows) <= self.per_page and (rows or bottom == 0):
+            # The page reaches the end: every run is counted without a count (a rare
+            # search is read from its index once, not twice).
+            self.__dict__.setdefault("capped", min(bottom + len(rows), COUNT_CAP + 1))
         if self.capped <= COUNT_CAP:
             return self.capped
         # More than the cap: at least up to this page, and one more if it has a next.

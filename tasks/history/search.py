@@ -30,6 +30,19 @@ SQLITE_HOLDS = (
     'tasks_task_search_row.task_id = "tasks_task"."id" AND instr(lower(body), %s) > 0)'
 )
 PROBE = 2_000
+# SQLite: a trigram in fewer documents than this is rare (its doclist is read whole).
+RARE = 5_000
+RARE_LOOKS = 8  # trigrams of the text looked at, spread over it
+SQLITE_TRIGRAM_DOCS = (
+    "SELECT count(*) FROM (SELECT rowid FROM tasks_task_search "
+    "WHERE tasks_task_search MATCH %s LIMIT %s)"
+)
+# SQLite: the newest runs that hold every rare trigram, tested for the whole text.
+SQLITE_RARE_PROBE = (
+    "SELECT task_id FROM tasks_task_search_row WHERE id IN (SELECT rowid FROM "
+    "tasks_task_search WHERE tasks_task_search MATCH %s) AND instr(lower(body), %s) > 0 "
+    "ORDER BY id DESC LIMIT %s"
+)
 
 
 def search_body():
@@ -45,28 +58,75 @@ def containing(queryset, text):
     return queryset.filter(condition)
 
 
-def _contains(queryset, text):
+def _contains(queryset, text, *, alone=True):
+    """`alone`: the condition is not OR-ed with another, so every run it finds is one of
+    the index's matches of `text` (which may then drive the count, search_count.py)."""
     if connections[queryset.db].vendor == "postgresql":
         queryset = queryset.alias(search_body=search_body())
         return queryset, Q(search_body__contains=text.lower())
-    return queryset, _sqlite_condition(queryset.db, text)
+    condition, common = _sqlite_condition(queryset.db, text)
+    if common and alone:
+        queryset = queryset.all()  # a copy: the caller's own queryset is left as it was
+        query = queryset.query
+        query.common_search_texts = (*getattr(query, COMMON, ()), _phrase(text))
+    return queryset, condition
+
+
+# The attribute of a Query naming the common texts its runs must hold, as FTS5 phrases
+# (Query.clone copies its attributes, so filtering, ordering and slicing keep them).
+COMMON = "common_search_texts"
 
 
 def _sqlite_condition(using, text):
     """FTS5 finds a rare text at once but walks every match of a common one (a third of
     the history holds "region=eu"), which costs more than reading the runs in the page's
     order and testing each until the page is full. So the index is asked for the newest
-    PROBE + 1 matches first: when there are no more, those are the runs; else the text
-    is common enough that a page of them is found by testing the runs in order."""
-    phrase = '"' + text.replace('"', '""') + '"'
+    PROBE + 1 matches first (through the text's rare trigrams when it has some): when
+    there are no more, those are the runs; else the text is common enough that a page
+    of them is found by testing the runs in order. Returns the condition and whether
+    the text is common."""
     with connections[using].cursor() as cursor:
-        cursor.execute(SQLITE_PROBE, [phrase, PROBE + 1])
+        rare = _rare_trigrams(cursor, text)
+        if rare:
+            terms = " AND ".join(_phrase(trigram) for trigram in rare)
+            cursor.execute(SQLITE_RARE_PROBE, [terms, text.lower(), PROBE + 1])
+        else:
+            cursor.execute(SQLITE_PROBE, [_phrase(text), PROBE + 1])
         found = [row[0] for row in cursor.fetchall()]
     if len(found) <= PROBE:
-        return Q(pk__in=[uuid.UUID(value) for value in found])
+        return Q(pk__in=[uuid.UUID(value) for value in found]), False
     # Constant SQL; the text is a parameter.
     holds = RawSQL(SQLITE_HOLDS, [text.lower()], output_field=BooleanField())  # noqa: S611
-    return Q(holds)
+    return Q(holds), True
+
+
+def _phrase(text):
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _rare_trigrams(cursor, text):
+    """The trigrams of `text` that fewer than RARE runs hold, each counted up to RARE
+    from the index. FTS5 reads every trigram of a phrase in whole, and one such as "bat"
+    of `--batch=421` is in every run: 30 ms at a million runs for 1,000 matches. The runs
+    that hold the rare ones are few, and each is then tested for the whole text. Only an
+    ASCII text: SQLite's lower() folds ASCII alone, the index folds all of Unicode."""
+    rare = []
+    for trigram in looked_at(text):
+        cursor.execute(SQLITE_TRIGRAM_DOCS, [_phrase(trigram), RARE])
+        if cursor.fetchone()[0] < RARE:
+            rare.append(trigram)
+    return rare
+
+
+def looked_at(text):
+    """The trigrams of `text` whose runs are counted: side by side over the text, at
+    most about RARE_LOOKS of them, none for a text that is not ASCII."""
+    if not text.isascii():
+        return []
+    lowered = text.lower()
+    starts = sorted({*range(0, len(lowered) - 2, 3), len(lowered) - 3})
+    step = max(1, -(-len(starts) // RARE_LOOKS))
+    return [lowered[start : start + 3] for start in starts[::step]]
 
 
 def id_prefix(text):
@@ -88,5 +148,5 @@ def matching(queryset, text):
     by_id = id_prefix(text)
     if len(text) < MIN_TEXT:
         return None if by_id is None else queryset.filter(by_id)
-    queryset, condition = _contains(queryset, text)
+    queryset, condition = _contains(queryset, text, alone=by_id is None)
     return queryset.filter(condition if by_id is None else condition | by_id)

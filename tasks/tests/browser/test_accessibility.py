@@ -3,8 +3,10 @@ Colour contrast is one of axe's serious rules, so this is also the 4.5:1 check."
 
 import pytest
 
+from tasks.history import paging
 from tasks.models import Firing, FiringOutcome, Status
 from tasks.services import schedules
+from tasks.tests.browser.conftest import PHONE
 from tasks.tests.factories import make_task
 
 LOG = [("out", b"\x1b[32mgreen\x1b[0m line\n"), ("err", b"Traceback: something failed\n")]
@@ -114,3 +116,25 @@ def test_the_admin_pages_pass_axe(page, live_server, sign_in, admin_user, runs, 
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("load")
         axe(page)
+
+
+def test_the_history_refusing_a_deep_search_page_passes_axe_and_fits_a_phone(
+    browser, live_server, sign_in, user, runs, axe, monkeypatch
+):
+    # Two runs of "echo": its second page is past the limit (the live server's thread
+    # reads the same module).
+    monkeypatch.setattr(paging, "SEARCH_OFFSET_LIMIT", 1)
+    for viewport in (None, PHONE):
+        context = browser.new_context(viewport=viewport) if viewport else browser.new_context()
+        page = sign_in(context.new_page(), user)
+        page.goto(f"{live_server.url}/history/?q=echo&page=2")
+        page.get_by_role("alert").filter(has_text="cannot be opened by its number").wait_for()
+        assert page.locator("table.runs tbody tr").count() == 2  # the first page, whole
+        assert (
+            page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            <= 0
+        )
+        axe(page)
+        context.close()

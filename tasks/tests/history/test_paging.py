@@ -104,6 +104,17 @@ def test_the_paginator_reads_one_page_and_one_count(django_assert_num_queries, u
     assert list(page.object_list) == list(expected)
 
 
+@pytest.mark.parametrize(("runs", "number"), [(12, 1), (0, 1), (30, 2)], ids=["one", "none", "two"])
+def test_a_page_that_reaches_the_end_needs_no_count(django_assert_num_queries, user, runs, number):
+    make_tasks(runs, user)
+    paginator = CappedPaginator(Task.objects.order_by("-created_at", "-id"), 25)
+    with django_assert_num_queries(1):  # the page alone: it says how many there are
+        page = paginator.page(number)
+        assert (paginator.count, paginator.exact, paginator.capped) == (runs, True, runs)
+    assert not page.has_next()
+    assert len(page.object_list) == runs - (number - 1) * 25
+
+
 def test_the_history_page_says_more_than_when_it_did_not_count_all(client, user):
     signed_in = client
     signed_in.force_login(user)

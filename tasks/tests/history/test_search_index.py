@@ -34,10 +34,14 @@ def found(text, queryset=None):
     return {task.pk for task in filters.apply(queryset, {"q": text})}
 
 
-@pytest.fixture(params=["index", "in order"])
+@pytest.fixture(params=["rare trigrams", "phrase", "in order"])
 def path(request, monkeypatch):
-    """Both ways the SQLite search answers: from the index's matches (a rare text), and
-    by testing runs in order (a common one: more than PROBE matches)."""
+    """Every way the SQLite search answers: from the runs that hold the text's rare
+    trigrams (in a small history every trigram is rare), from the index's matches of
+    the whole text (no trigram rare), and by testing runs in order (a common text: more
+    than PROBE matches)."""
+    if request.param == "phrase":
+        monkeypatch.setattr(search, "RARE", 0)
     if request.param == "in order":
         monkeypatch.setattr(search, "PROBE", 0)
     return request.param
@@ -131,3 +135,20 @@ def test_the_search_keeps_the_callers_other_filters(runs, user, path):
         },
     )
     assert {task.pk for task in recent} == {old.pk}
+
+
+def test_a_text_of_common_and_rare_trigrams_is_found_through_the_rare_ones(user, monkeypatch):
+    monkeypatch.setattr(search, "RARE", 3)  # a trigram in three runs is common here
+    wanted = make_task(user, argv=["x.py", "--batch=421"])
+    for value in ("422", "423", "521"):
+        make_task(user, argv=["x.py", f"--batch={value}"])
+    elsewhere = make_task(user, argv=["x.py", "--batch=999"], exception="ValueError: row 421")
+
+    assert found("--batch=421") == {wanted.pk}
+    assert found("BATCH=421") == {wanted.pk}
+    assert found("421") == {wanted.pk, elsewhere.pk}
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            assert search._rare_trigrams(cursor, "--batch=421") == ["421"]
+            assert search._rare_trigrams(cursor, "--batch=") == []  # the whole text then
+            assert search._rare_trigrams(cursor, "naïve") == []  # not ASCII: the index folds

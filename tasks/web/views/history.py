@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from tasks import access, services
-from tasks.history import filters, keyset
+from tasks.history import filters, keyset, paging
 from tasks.history.distinct import distinct_values
 from tasks.history.paging import CappedPaginator
 from tasks.models import Status, Trigger
@@ -57,12 +57,21 @@ def history(request):
         ordering = filters.DEFAULT_ORDERING
         cursor = None
     page_size = _page_size(request.GET.get("page_size"))
-    pager = _pager(filters.listed(runs), ordering, cursor, page_size, request.GET.get("page"))
+    number, too_deep = request.GET.get("page"), None
+    if cursor is None and not error:
+        try:
+            paging.refuse_deep_search(runs, request.GET, number, page_size)
+        except paging.TooDeep as exc:
+            # Said, with the first page under it: its Next link is the way down.
+            number, too_deep = 1, exc.number
+    pager = _pager(filters.listed(runs), ordering, cursor, page_size, number)
     sees_all = access.sees_all_runs(request.user)
     context = {
         **pager,
         "columns": _columns(ordering),
         "error": error,
+        "too_deep": too_deep,
+        "search_offset_limit": paging.SEARCH_OFFSET_LIMIT,
         "statuses": Status.choices,
         "chosen_statuses": _chosen(request, "status"),
         "triggers": Trigger.choices,
@@ -81,7 +90,8 @@ def history(request):
         "filtered": any(request.GET.get(name) for name in FILTER_NAMES)
         or any(name.startswith(filters.PARAM_PREFIX) for name in request.GET),
     }
-    return render(request, "tasks/history.html", context, status=400 if error else 200)
+    refused = error or too_deep
+    return render(request, "tasks/history.html", context, status=400 if refused else 200)
 
 
 # The filters a page may carry (besides `param.<name>`, see the filtered test above).
