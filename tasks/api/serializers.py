@@ -1,5 +1,6 @@
 """The task object of the seed's API, plus what this product adds; and request shapes."""
 
+import uuid
 from datetime import UTC
 
 from django.db import models
@@ -12,6 +13,8 @@ from tasks.models import Artifact, EndReason, Schedule, Status, Task
 from tasks.schedules import timetables
 
 LIST_TAIL = 200
+# Stands for a run's id in a URL reversed once (TaskSerializer._link).
+LINK_PLACEHOLDER = uuid.UUID(int=0)
 
 
 class UTCDateTimeField(serializers.DateTimeField):
@@ -110,6 +113,15 @@ class TaskSerializer(APIModelSerializer):
 
     tail_chars = None  # detail views carry the whole stored tail
 
+    def _link(self, name, task):
+        """reverse(name, args=[task.pk]), the URL reversed once per serializer: a list's
+        runs share their child serializer, and three reverse() calls a run were a third
+        of serializing a page."""
+        links = self.__dict__.setdefault("_links", {})
+        if name not in links:
+            links[name] = reverse(name, args=[LINK_PLACEHOLDER])
+        return links[name].replace(str(LINK_PLACEHOLDER), str(task.pk))
+
     def _tail(self, text):
         if self.tail_chars is not None and len(text) > self.tail_chars:
             return "…" + text[-self.tail_chars :]
@@ -123,7 +135,7 @@ class TaskSerializer(APIModelSerializer):
         return "\n".join(part for part in parts if part)
 
     def get_log_file(self, task) -> str:
-        return reverse("api:task-logs-download", args=[task.pk])
+        return self._link("api:task-logs-download", task)
 
     def get_duration(self, task) -> float | None:
         duration = task.elapsed()
@@ -141,10 +153,10 @@ class TaskSerializer(APIModelSerializer):
         return task.cancel_requested_at is not None
 
     def get_url(self, task) -> str:
-        return reverse("task-detail", args=[task.pk])
+        return self._link("task-detail", task)
 
     def get_artifacts_url(self, task) -> str:
-        return reverse("api:task-artifacts", args=[task.pk])
+        return self._link("api:task-artifacts", task)
 
 
 class TaskListSerializer(TaskSerializer):

@@ -21,6 +21,17 @@ def test_the_list_keeps_tasks_as_a_list_newest_first_with_paging_beside_it(api, 
     assert (body["count"], body["next"], body["previous"]) == (2, None, None)
 
 
+def test_each_listed_run_links_to_its_own_page_log_and_files(api, user):
+    """The links are reversed once per list and filled in per run."""
+    runs = [make_task(user, age_minutes=minutes) for minutes in range(3)]
+    listed = {task["id"]: task for task in api.get("/api/tasks").json()["tasks"]}
+    for run in runs:
+        task = listed[str(run.pk)]
+        assert task["url"] == f"/tasks/{run.pk}/"
+        assert task["log_file"] == f"/api/tasks/{run.pk}/logs/download"
+        assert task["artifacts_url"] == f"/api/tasks/{run.pk}/artifacts"
+
+
 def test_the_list_pages_with_next_and_previous_links(api, user):
     for minutes in range(5):
         make_task(user, age_minutes=minutes)
