@@ -144,12 +144,14 @@ class Supervisor:
         writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES, secrets=secrets)
         progress, echo = (task.progress, task.progress_message), self.files.echo(self.echo)
         self.output = Output(writer, progress, echo)
-        self.watchdog = Watchdog(task, entry, self.cancel)
         process_tree.become_subreaper()
         try:
             self.proc = child.spawn(argv, cwd=entry.path.parent, env=env)
         except OSError as exc:
             return self._could_not_start(f"could not start {argv[0]}: {exc.strerror or exc}")
+        # After the spawn: its query (the script's usual duration) runs while the child
+        # starts up, not before it.
+        self.watchdog = Watchdog(task, entry, self.cancel)
         # Read after the fork: the mark is monotonic, so it bounds what the child took over.
         self.memory = TreeSampler(self.proc.pid, inherited_kb=own_high_water_kb())
         self.tree = process_tree.ProcessTree(self.proc, task.pk)

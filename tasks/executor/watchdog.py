@@ -30,7 +30,7 @@ def usual_duration(script: str) -> float | None:
     when it has fewer than 5."""
     durations = list(
         Task.objects.filter(script=script, status=Status.SUCCESS, duration__isnull=False)
-        .order_by("-completed_at")
+        .order_by("-created_at", "-id")  # the (script, status, created_at) index's order
         .values_list("duration", flat=True)[:OVERRUN_HISTORY]
     )
     if len(durations) < OVERRUN_MIN_RUNS:

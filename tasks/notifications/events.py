@@ -68,23 +68,31 @@ def events_of_end(task: Task) -> list[str]:
         return [Event.CANCELLED]
     if task.status != Status.SUCCESS:
         return []
-    # The same script and the same schedule (none for runs started otherwise).
-    previous = (
-        Task.objects.filter(script=task.script, status__in=(Status.SUCCESS, Status.FAILED))
+    failed, succeeded = (_previous(task, status) for status in (Status.FAILED, Status.SUCCESS))
+    if failed is not None and (succeeded is None or failed > succeeded):
+        return [Event.RECOVERED, Event.SUCCEEDED]
+    return [Event.SUCCEEDED]
+
+
+def _previous(task: Task, status: str):
+    """(created_at, id) of the newest other run with `status` of the same script and
+    schedule (none for runs started otherwise) created no later than `task`, or None.
+    One status at a time, newest first, so that the (script, status, created_at) index
+    finds it at once: ordering both statuses by completion sorted every run of the
+    script (350 ms a successful run at 1M runs)."""
+    return (
+        Task.objects.filter(script=task.script, status=status)
         .filter(
             Q(schedule__isnull=True)
             if task.schedule_id is None
             else Q(schedule_id=task.schedule_id)
         )
-        .filter(completed_at__lt=task.completed_at)
+        .filter(created_at__lte=task.created_at)
         .exclude(pk=task.pk)
-        .order_by("-completed_at")
-        .values_list("status", flat=True)
+        .order_by("-created_at", "-id")
+        .values_list("created_at", "id")
         .first()
     )
-    if previous == Status.FAILED:
-        return [Event.RECOVERED, Event.SUCCEEDED]
-    return [Event.SUCCEEDED]
 
 
 def matching(task: Task):

@@ -26,7 +26,9 @@ def estimate(user, task):
         .exclude(pk=task.pk)
         .exclude(started_at=None)
         .exclude(completed_at=None)
-        .order_by("-completed_at")
+        # Newest first by the (script, status, created_at) index: by completed_at the
+        # database sorted every success of the script (4 s at 1M runs).
+        .order_by("-created_at", "-id")
         .values_list("started_at", "completed_at", "params")[:ESTIMATE_SCAN]
     )
     runs = [((end - start).total_seconds(), params) for start, end, params in rows]
