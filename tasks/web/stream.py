@@ -16,10 +16,7 @@ waiting in `live.wait`. Under ASGI (uvicorn) it is an async generator that waits
 thread-sensitive context), so fifty viewers never queue behind one thread.
 """
 
-import json
-import threading
 import time
-from collections import OrderedDict
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -33,97 +30,14 @@ from tasks.models import LogChunk, Task
 from tasks.services.engine import this_worker
 from tasks.web.client_auth import refused, session_or_token, token_scope_refusal
 from tasks.web.state import STATE_FIELDS, VOLATILE, task_state
+from tasks.web.stream_batches import BATCH_BYTES, SHARED, encode
 from tasks.web.views.common import visible_task
 
-BATCH_BYTES = 256 * 1024  # the most output one event carries
 KEEPALIVE = 15.0  # seconds of silence before a comment line: finds dead connections
 OWN_RUN_TIMEOUT = 5.0  # runs supervised here wake viewers at once; this is a safety net
 RETRY_MS = 1000  # how soon a browser reconnects after a dropped stream
 MAX_TAIL = 16 * 1024 * 1024
 ROW_WHILE_BEHIND = 0.25  # seconds between reads of the row while a viewer catches up
-
-
-SHARED_BYTES = 32 * 1024 * 1024  # batches kept for the other viewers of the same run
-SHARED_IDLE = 60.0  # seconds after which a batch nobody asked for again is let go
-
-
-class Batch:
-    """One read of a run's output from one position, and its `log` event encoded once."""
-
-    def __init__(self, part, lines=False):
-        self.next_offset = part.next_offset
-        self.size = part.next_offset - part.offset
-        self.data = {
-            "offset": part.offset,
-            "next_offset": part.next_offset,
-            "parts": [
-                logs.wire(item) if lines else [item.stream, item.text] for item in part.parts
-            ],
-        }
-        self._encoded = None
-        self.used_at = time.monotonic()
-
-    @property
-    def memory(self):
-        return 2 * self.size  # its text and, once a stream asked, its encoding
-
-    def encoded(self):
-        if self._encoded is None:  # two threads may both encode: the same bytes
-            self._encoded = encode("log", self.next_offset, self.data)
-        return self._encoded
-
-
-class SharedBatches:
-    """The batches this process's viewers read lately, by (run, position): a viewer
-    where another one has been gets that one's read and encoding instead of its own.
-
-    Hand-written because it is a few lines over an OrderedDict: Django's cache would
-    pickle every batch, and functools.lru_cache has no size in bytes. Fifty viewers of a
-    flood that each read and encoded all of it kept the server's threads busy enough
-    to starve the run's own supervisor of the interpreter lock (the run took ten times
-    as long). Every viewer that starts where the first did follows the same batches (a
-    batch is never re-cut), so they share all the way while they are within
-    SHARED_BYTES / 2 of output of each other; one further behind reads for itself, as
-    before. A batch never changes: output is only appended. What nobody asked for in
-    SHARED_IDLE goes, so a quiet server holds none of it."""
-
-    def __init__(self, max_bytes=SHARED_BYTES):
-        self.max_bytes = max_bytes
-        self._batches = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def read(self, task_id, position, lines=False):
-        key = (task_id, position, lines)
-        now = time.monotonic()
-        with self._lock:
-            batch = self._batches.get(key)
-            if batch is not None:
-                batch.used_at = now
-                self._batches.move_to_end(key)
-                return batch
-        batch = Batch(logs.read(task_id, position, BATCH_BYTES), lines)
-        if batch.data["parts"]:
-            with self._lock:
-                if key not in self._batches:
-                    self._batches[key] = batch
-                    self._bytes += batch.memory
-                self._let_go(now)
-        return batch
-
-    def _let_go(self, now):
-        while self._batches:
-            oldest = next(iter(self._batches.values()))
-            if self._bytes <= self.max_bytes and oldest.used_at >= now - SHARED_IDLE:
-                return
-            self._batches.popitem(last=False)
-            self._bytes -= oldest.memory
-
-    def __len__(self):
-        return len(self._batches)
-
-
-SHARED = SharedBatches()
 
 
 def _news(state):
@@ -194,11 +108,6 @@ class Follower:
         if self.worker and self.worker == this_worker():
             return OWN_RUN_TIMEOUT
         return settings.EXECUTOR_LIVE_POLL_INTERVAL
-
-
-def encode(name, event_id, data):
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return f"event: {name}\nid: {event_id}\ndata: {payload}\n\n".encode()
 
 
 class EventStream:
