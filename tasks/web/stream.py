@@ -16,6 +16,7 @@ waiting in `live.wait`. Under ASGI (uvicorn) it is an async generator that waits
 thread-sensitive context), so fifty viewers never queue behind one thread.
 """
 
+import asyncio
 import time
 
 from asgiref.sync import sync_to_async
@@ -30,7 +31,7 @@ from tasks.models import LogChunk, Task
 from tasks.services.engine import this_worker
 from tasks.web.client_auth import refused, session_or_token, token_scope_refusal
 from tasks.web.state import STATE_FIELDS, VOLATILE, task_state
-from tasks.web.stream_batches import BATCH_BYTES, SHARED, encode
+from tasks.web.stream_batches import BATCH_BYTES, SHARED, Batch, encode
 from tasks.web.views.common import visible_task
 
 KEEPALIVE = 15.0  # seconds of silence before a comment line: finds dead connections
@@ -38,6 +39,12 @@ OWN_RUN_TIMEOUT = 5.0  # runs supervised here wake viewers at once; this is a sa
 RETRY_MS = 1000  # how soon a browser reconnects after a dropped stream
 MAX_TAIL = 16 * 1024 * 1024
 ROW_WHILE_BEHIND = 0.25  # seconds between reads of the row while a viewer catches up
+# A page (`skip=N`) more than N bytes behind the live end jumps to its last N / 4 bytes,
+# then reads again only after SKIP_PAUSE: during a flood it gets a screenful or two a
+# few times a second, not the flood (which cost the run its speed: the page's browser
+# and its thread here took the CPU and the interpreter lock the run's reader needed).
+SKIP_TAIL_SHARE = 4
+SKIP_PAUSE = 0.5
 
 
 def _news(state):
@@ -47,9 +54,15 @@ def _news(state):
 class Follower:
     """One viewer's cursor over one run: each `step()` reads what is new since the last."""
 
-    def __init__(self, task_id, position, lines=False, colours=False):
+    def __init__(self, task_id, position, lines=False, colours=False, skip=0, resumed=False):
         self.task_id = task_id
         self.position = position
+        # skip=N (pages only): how far behind the live end this viewer may fall. The tail
+        # of a finished run it asked for at the start it reads whole (backlog_end).
+        self.skip = skip
+        self.backlog_end = None  # known at the first read
+        self.shown = resumed  # the page shows output already: a skip is said, with a note
+        self.resume_at = 0.0  # after a skip, the next read waits until then
         # ?lines=1 (the pages): each part also carries its arrival time and line number
         self.lines = lines
         # A page that starts at a tail is told the colours in force there, once, first.
@@ -76,6 +89,8 @@ class Follower:
         now = time.monotonic()
         task = self.task
         fresh = task is None or not self.behind or now - self.row_read_at >= ROW_WHILE_BEHIND
+        # A page past its backlog needs the live end to know whether to skip to it.
+        fresh = fresh or bool(self.skip and self.position >= (self.backlog_end or 0))
         if fresh:
             task = Task.objects.filter(pk=self.task_id).only(*STATE_FIELDS).first()
             if task is None:
@@ -83,17 +98,21 @@ class Follower:
                 gone = {"id": str(self.task_id), "gone": True}
                 return [("end", self.position, gone)], False, True
             self.task, self.row_read_at = task, now
+        if self.backlog_end is None:
+            self.backlog_end = task.log_bytes if task.is_finished else 0
         self.worker = task.worker
         events = []
+        skipped = self._skip_ahead(task, now)
         if self.colours:
             self.colours = False
             styles = log_styles.styles_at(self.task_id, self.position)
             events.append(("styles", self.position, styles))
-        batch = SHARED.read(self.task_id, self.position, self.lines)
+        batch = skipped or SHARED.read(self.task_id, self.position, self.lines)
         more = batch.size >= BATCH_BYTES
         if batch.data["parts"]:
             events.append(("log", batch.next_offset, batch))
             self.position = batch.next_offset
+            self.shown = True
         self.behind = more
         state = task_state(task) if fresh else self.state
         if self.state is None or _news(state) != _news(self.state):
@@ -103,6 +122,43 @@ class Follower:
         if ended:
             events.append(("end", self.position, state))
         return events, more, ended
+
+    def _skip_ahead(self, task, now):
+        """The batch at the live end when this page fell more than `skip` bytes behind,
+        led by a `skip` part: ["skip", "", null, the line it goes on at, the colours in
+        force there]. The page draws a note there that opens what it skipped. None when
+        it reads on from where it is.
+
+        A page that opens on a live run starts near its end the same way, without a
+        note: it says that earlier output is not shown, and fetches it as the reader
+        scrolls up (static/js/log_window.js)."""
+        if not self.skip or self.position < self.backlog_end:
+            return None
+        end = task.log_bytes
+        if end - self.position <= self.skip:
+            return None
+        target = line_start_after(self.task_id, end - self.skip // SKIP_TAIL_SHARE)
+        if target <= self.position:
+            return None
+        start, self.position = self.position, target
+        self.resume_at = now + SKIP_PAUSE
+        # Up to the end the row said (whole chunks): what the run wrote since waits for
+        # the next read, after the pause.
+        batch = Batch(logs.read(self.task_id, target, max(1, end - target)), self.lines)
+        if not self.shown:
+            self.colours = self.lines  # the colours in force there come first
+            return batch
+        parts = batch.data["parts"]
+        line = parts[0][3] if parts and self.lines else None
+        styles = log_styles.styles_at(self.task_id, target)
+        batch.data["offset"] = start
+        parts.insert(0, ["skip", "", None, line, styles])
+        return batch
+
+    @property
+    def pause(self):
+        """Seconds to wait before the next read (after a skip), else 0."""
+        return max(0.0, self.resume_at - time.monotonic())
 
     def wait_timeout(self):
         if self.worker and self.worker == this_worker():
@@ -150,7 +206,9 @@ def events_sync(stream):
         data, wait = stream.read()
         if data:
             yield data
-        if wait:
+        if pause := stream.follower.pause:
+            time.sleep(pause)
+        elif wait:
             live.wait(stream.task_id, seen, stream.timeout)
 
 
@@ -163,7 +221,9 @@ async def events_async(stream):
         data, wait = await read()
         if data:
             yield data
-        if wait:
+        if pause := stream.follower.pause:
+            await asyncio.sleep(pause)
+        elif wait:
             await live.wait_async(stream.task_id, seen, stream.timeout)
 
 
@@ -185,8 +245,22 @@ def start_position(request, task):
 def from_tail(request):
     """Whether a page starts at the tail: not a reconnect, nor a given offset, and lines
     (a page's stream) asked for; then it is told the colours in force there first."""
-    resumed = request.headers.get("Last-Event-ID") or request.GET.get("offset")
-    return not resumed and bool(request.GET.get("tail")) and request.GET.get("lines") == "1"
+    return (
+        not resumed(request) and bool(request.GET.get("tail")) and request.GET.get("lines") == "1"
+    )
+
+
+def page_skip(request):
+    """`skip=N` of a page's stream (lines=1): bytes it may fall behind before it skips
+    ahead; 0 (never skip, every byte) for every other client."""
+    raw = request.GET.get("skip")
+    if not raw or request.GET.get("lines") != "1":
+        return 0
+    return logs.whole_number(raw, "skip")
+
+
+def resumed(request):
+    return bool(request.headers.get("Last-Event-ID") or request.GET.get("offset"))
 
 
 def line_start_after(task_id, offset):
@@ -195,9 +269,11 @@ def line_start_after(task_id, offset):
     chunks = (
         LogChunk.objects.filter(task_id=task_id, offset__gt=offset - logs.MAX_CHUNK)
         .order_by("offset")
-        .values_list("offset", "data")[:2]
+        .values_list("offset", "data")
     )
-    for start, data in chunks:
+    # Not the first two after offset - MAX_CHUNK: chunks are often smaller (a flush's
+    # worth), and both ended before `offset`, which then started in the middle of a line.
+    for start, data in chunks.iterator(chunk_size=8):
         data = bytes(data)
         if start + len(data) <= offset:
             continue
@@ -218,12 +294,13 @@ def task_events(request, pk):
     if refusal is not None:
         return refusal
     try:
-        position = start_position(request, task)
+        position, skip = start_position(request, task), page_skip(request)
     except logs.BadPosition as exc:
         # An API client's mistake: the API's envelope, as every other answer here is.
         return refused(str(exc), status=400)
     lines = request.GET.get("lines") == "1"
-    stream = EventStream(Follower(task.pk, position, lines, colours=from_tail(request)))
+    follower = Follower(task.pk, position, lines, from_tail(request), skip, resumed(request))
+    stream = EventStream(follower)
     # An ASGI server needs an async iterator to stream (Django would collect a sync one
     # into a list first); a WSGI server needs a sync one.
     asgi = isinstance(request, ASGIRequest)
@@ -245,11 +322,11 @@ def task_poll(request, pk):
     if refusal is not None:
         return refusal
     try:
-        position = start_position(request, task)
+        position, skip = start_position(request, task), page_skip(request)
     except logs.BadPosition as exc:
         return refused(str(exc), status=400)
     lines = request.GET.get("lines") == "1"
-    follower = Follower(task.pk, position, lines, colours=from_tail(request))
+    follower = Follower(task.pk, position, lines, from_tail(request), skip, resumed(request))
     events, more, ended = follower.step()
     log = next((batch.data for name, _, batch in events if name == "log"), None)
     styles = next((data for name, _, data in events if name == "styles"), None)
