@@ -27,11 +27,11 @@ from django.views.decorators.http import require_GET
 
 from tasks import live
 from tasks.history import log_styles, logs
-from tasks.models import LogChunk, Task
+from tasks.models import LogChunk
 from tasks.services.engine import this_worker
 from tasks.web.client_auth import refused, session_or_token, token_scope_refusal
-from tasks.web.state import STATE_FIELDS, VOLATILE, task_state
-from tasks.web.stream_batches import BATCH_BYTES, SHARED, Batch, encode
+from tasks.web.state import VOLATILE
+from tasks.web.stream_batches import BATCH_BYTES, ROWS, SHARED, Batch, encode
 from tasks.web.views.common import visible_task
 
 KEEPALIVE = 15.0  # seconds of silence before a comment line: finds dead connections
@@ -92,7 +92,7 @@ class Follower:
         # A page past its backlog needs the live end to know whether to skip to it.
         fresh = fresh or bool(self.skip and self.position >= (self.backlog_end or 0))
         if fresh:
-            task = Task.objects.filter(pk=self.task_id).only(*STATE_FIELDS).first()
+            task, state = ROWS.read(self.task_id, live.version(self.task_id))
             if task is None:
                 # Deleted while watched (purged): nothing more will ever come.
                 gone = {"id": str(self.task_id), "gone": True}
@@ -108,20 +108,27 @@ class Follower:
             styles = log_styles.styles_at(self.task_id, self.position)
             events.append(("styles", self.position, styles))
         batch = skipped or SHARED.read(self.task_id, self.position, self.lines)
-        more = batch.size >= BATCH_BYTES
+        # A batch shared from earlier may have ended at the live end of then: more is
+        # waiting when the row says so, not only after a full batch (waiting for news
+        # there, a viewer of a run that had ended waited OWN_RUN_TIMEOUT for nothing).
+        more = batch.size >= BATCH_BYTES or bool(
+            batch.data["parts"] and batch.next_offset < task.log_bytes
+        )
         if batch.data["parts"]:
             events.append(("log", batch.next_offset, batch))
             self.position = batch.next_offset
             self.shown = True
         self.behind = more
-        state = task_state(task) if fresh else self.state
+        state = state if fresh else self.state
         if self.state is None or _news(state) != _news(self.state):
             events.append(("state", self.position, state))
         self.state = state
         ended = task.is_finished and not more and self.position >= task.log_bytes
         if ended:
             events.append(("end", self.position, state))
-        return events, more, ended
+        # At the end an older row knew of: the next read (at once) reads the row again,
+        # rather than wait for news of writes that may all have been made meanwhile.
+        return events, more or not (fresh or ended), ended
 
     def _skip_ahead(self, task, now):
         """The batch at the live end when this page fell more than `skip` bytes behind,

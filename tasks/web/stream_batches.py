@@ -1,5 +1,6 @@
-"""The batches of a run's output that live viewers read, each read and encoded once for
-all the viewers in this process that are where it starts (tasks/web/stream.py)."""
+"""What the live viewers of a run in this process share (tasks/web/stream.py): the
+batches of its output, each read and encoded once for all the viewers where it starts,
+and its row with the state drawn from it, read once per write for all of them."""
 
 import json
 import threading
@@ -7,10 +8,14 @@ import time
 from collections import OrderedDict
 
 from tasks.history import logs
+from tasks.models import Task
+from tasks.web.state import STATE_FIELDS, task_state
 
 BATCH_BYTES = 256 * 1024  # the most output one event carries
 SHARED_BYTES = 32 * 1024 * 1024  # batches kept for the other viewers of the same run
 SHARED_IDLE = 60.0  # seconds after which a batch nobody asked for again is let go
+ROW_SHARED_FOR = 0.1  # seconds a row read serves the other viewers of its run
+MAX_ROWS = 1000
 
 
 class Batch:
@@ -118,3 +123,37 @@ SHARED = SharedBatches()
 def encode(name, event_id, data):
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return f"event: {name}\nid: {event_id}\ndata: {payload}\n\n".encode()
+
+
+class SharedRows:
+    """The row of each watched run as one of its viewers read it last, with its state.
+
+    Fifty viewers at the live end all wake on each write (20 a second in a flood) and
+    each read the row and drew the state from it: about half a core of ORM work,
+    holding the interpreter lock the run's reader needed. A read serves the others
+    while the run's version in tasks.live (one more for each write of a run supervised
+    here) is the one the reader saw before it read, for at most ROW_SHARED_FOR (a run
+    supervised elsewhere writes without a version here). A row read after a viewer saw
+    a version is at least as new as the write that made it."""
+
+    def __init__(self):
+        self._rows = {}  # task id -> (version, read at, task or None, state or None)
+        self._lock = threading.Lock()
+
+    def read(self, task_id, version):
+        """(the run's row with the state fields, its state), or (None, None): deleted."""
+        now = time.monotonic()
+        with self._lock:
+            row = self._rows.get(task_id)
+        if row is not None and row[0] == version and now - row[1] < ROW_SHARED_FOR:
+            return row[2], row[3]
+        task = Task.objects.filter(pk=task_id).only(*STATE_FIELDS).first()
+        state = task_state(task) if task is not None else None
+        with self._lock:
+            if len(self._rows) >= MAX_ROWS:
+                self._rows.clear()
+            self._rows[task_id] = (version, now, task, state)
+        return task, state
+
+
+ROWS = SharedRows()

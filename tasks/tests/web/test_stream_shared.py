@@ -9,8 +9,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tasks import live
 from tasks.history import logs
-from tasks.tests.factories import make_task
+from tasks.models import Status, Task
+from tasks.tests.factories import make_task, write_log
 from tasks.web import stream, stream_batches
 
 LOG = "".join(f"line {number}\n" for number in range(200_000))  # several batches
@@ -80,3 +82,55 @@ def test_viewers_asking_for_a_batch_being_read_wait_for_that_read(monkeypatch):
     assert len(got) == 10
     assert all(batch is got[0] for batch in got)
     assert got[0].encoded().startswith(b"event: log\nid: 9\n")
+
+
+@pytest.mark.django_db
+def test_a_shared_batch_that_ended_at_an_earlier_live_end_is_read_past_at_once(user, monkeypatch):
+    """The second viewer gets the first one's batch, which ended where the log ended
+    then: the row says more was written since, so it reads on instead of waiting for
+    news (after the run's last write there is none: it waited 5 s)."""
+    monkeypatch.setattr(stream, "SHARED", stream_batches.SharedBatches())
+    task = make_task(user, status=Status.RUNNING, log=[("out", b"one\n")])
+    stream.Follower(task.pk, 0).step()
+    write_log(task, [("out", b"two\n")])
+    Task.objects.filter(pk=task.pk).update(status=Status.SUCCESS)
+    live.notify(task.pk)  # as the supervisor does after each write
+    second = stream.Follower(task.pk, 0)
+    events, more, ended = second.step()
+    assert (more, ended) == (True, False)
+    rest, more, ended = second.step()
+    assert ended
+    assert log_of(events + rest) == "one\ntwo\n"
+
+
+@pytest.mark.django_db
+def test_a_viewer_behind_reads_the_row_again_before_it_waits(user, monkeypatch):
+    """Catching up, a viewer reads the row only now and then; at the end that older row
+    knew of, it looks at the row again rather than wait for writes already made."""
+    monkeypatch.setattr(stream, "SHARED", stream_batches.SharedBatches())
+    task = make_task(user, status=Status.RUNNING, log=CHUNKS[:5])  # more than a batch
+    viewer = stream.Follower(task.pk, 0)
+    _, more, _ = viewer.step()
+    assert more  # a full batch: behind
+    write_log(task, CHUNKS[5:6])
+    Task.objects.filter(pk=task.pk).update(status=Status.SUCCESS)
+    live.notify(task.pk)
+    _, more, ended = viewer.step()  # up to what the older row said was written
+    assert (more, ended) == (True, False)
+    _, _, ended = viewer.step()
+    assert ended
+
+
+@pytest.mark.django_db
+def test_viewers_share_a_row_read_until_the_run_writes_again(user, monkeypatch):
+    monkeypatch.setattr(stream_batches, "ROW_SHARED_FOR", 60.0)  # however slow this machine
+    task = make_task(user, status=Status.RUNNING, log=[("out", b"one\n")])
+    live.notify(task.pk)
+    stream.Follower(task.pk, 0).step()
+    with CaptureQueriesContext(connection) as queries:
+        stream.Follower(task.pk, 0).step()
+    assert not [q for q in queries.captured_queries if "tasks_task" in q["sql"].lower()]
+    live.notify(task.pk)  # a write: the next viewer reads the row itself
+    with CaptureQueriesContext(connection) as queries:
+        stream.Follower(task.pk, 0).step()
+    assert [q for q in queries.captured_queries if "tasks_task" in q["sql"].lower()]
