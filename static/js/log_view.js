@@ -280,6 +280,7 @@
     trim() {
       if (this.holdTop) return; // a window being read upwards trims its bottom instead
       const keep = this.follow ? MAX_LINES : MAX_LINES * 4;
+      if (this.lines <= keep) return; // (reading scrollHeight lays the page out at once)
       const height = this.el.scrollHeight;
       let trimmed = false;
       while (this.lines > keep && this.pages.length > 1) {
