@@ -40,11 +40,12 @@ RETRY_MS = 1000  # how soon a browser reconnects after a dropped stream
 MAX_TAIL = 16 * 1024 * 1024
 ROW_WHILE_BEHIND = 0.25  # seconds between reads of the row while a viewer catches up
 # A page (`skip=N`) more than N bytes behind the live end jumps to its last N / 4 bytes,
-# then reads again only after SKIP_PAUSE: during a flood it gets a screenful or two a
-# few times a second, not the flood (which cost the run its speed: the page's browser
-# and its thread here took the CPU and the interpreter lock the run's reader needed).
+# then reads again only after SKIP_PAUSE: during a flood it gets a screenful or two once
+# a second, not the flood (which cost the run its speed: the page's browser and its
+# thread here took the CPU and the interpreter lock the run's reader needed; updates
+# twice a second cost the browser 0.08 of a core more than once).
 SKIP_TAIL_SHARE = 4
-SKIP_PAUSE = 0.5
+SKIP_PAUSE = 1.0
 
 
 def _news(state):
