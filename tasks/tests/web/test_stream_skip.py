@@ -2,11 +2,14 @@
 skips ahead to its end, led by a `skip` part the page draws as a note; every other
 client of /tasks/<id>/events/ gets every byte, whatever it asks."""
 
+import asyncio
 import itertools
 import threading
+import time
 
 import pytest
-from django.test import Client, RequestFactory
+from asgiref.sync import async_to_sync
+from django.test import AsyncClient, Client, RequestFactory
 
 from tasks import services
 from tasks.history import logs
@@ -137,3 +140,29 @@ def test_during_a_flood_a_stream_client_gets_every_byte_and_a_page_skips(
     shown = page_text(page)
     assert shown.endswith("line 300005 of the flood\n")  # it ends at the run's end
     assert len(shown) < len(whole) / 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_asgi_the_pause_after_a_skip_leaves_the_event_loop_free(user):
+    """The pause after a skip suspends the viewer's coroutine (asyncio.sleep): the other
+    viewers on the same event loop go on meanwhile."""
+    task = make_task(user, status=Status.RUNNING, log=chunks(TEXT))
+    client = AsyncClient()
+
+    async def read():
+        await client.aforce_login(user)
+        response = await client.get(f"/tasks/{task.pk}/events/?lines=1&skip={SKIP}&offset=0")
+        content = aiter(response.streaming_content)
+        received = b""
+        while b"event: state" not in received:  # the skip's batch, then the run's state
+            received += await anext(content)
+        pausing = asyncio.ensure_future(anext(content))  # the next read: after the pause
+        started = time.monotonic()
+        await asyncio.sleep(0.05)  # another coroutine on the same loop
+        lag = time.monotonic() - started
+        pausing.cancel()
+        return parse_sse(received), lag
+
+    events, lag = async_to_sync(read)()
+    assert page_parts(events)[0][0] == "skip"
+    assert lag < stream.SKIP_PAUSE / 2
