@@ -59,7 +59,7 @@ class Follower:
         self.task_id = task_id
         self.position = position
         # skip=N (pages only): how far behind the live end this viewer may fall. The tail
-        # of a finished run it asked for at the start it reads whole (backlog_end).
+        # of a finished run it opens it reads whole (backlog_end).
         self.skip = skip
         self.backlog_end = None  # known at the first read
         self.shown = resumed  # the page shows output already: a skip is said, with a note
@@ -100,7 +100,10 @@ class Follower:
                 return [("end", self.position, gone)], False, True
             self.task, self.row_read_at = task, now
         if self.backlog_end is None:
-            self.backlog_end = task.log_bytes if task.is_finished else 0
+            # Only a page opening a finished run reads what it asked for whole; one that
+            # was following (it resumes: a reconnect, the next poll) may skip at once.
+            opening_finished = task.is_finished and not self.shown
+            self.backlog_end = task.log_bytes if opening_finished else 0
         self.worker = task.worker
         events = []
         skipped = self._skip_ahead(task, now)

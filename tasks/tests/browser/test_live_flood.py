@@ -25,16 +25,17 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def flood(live_server, sign_in, user, engine, settings, tmp_path):
-    """flood(page, before_flood=None): opens the page of a flooding run, waits for its
-    first lines, calls before_flood(page), lets the flood go and waits for the run's end."""
+    """flood(page, before_flood=None, query=""): opens the page of a flooding run (with
+    `query` after its URL), waits for its first lines, calls before_flood(page), lets the
+    flood go and waits for the run's end."""
     settings.EXECUTOR_MAX_LOG_BYTES = 64 * 1024 * 1024  # every line kept: none are gaps
     go = tmp_path / "go"
 
-    def run(page, before_flood=None):
+    def run(page, before_flood=None, query=""):
         sign_in(page, user)
         params = {"before": BEFORE, "lines": FLOOD, "go": str(go)}
         task = services.execute(user, "flood_after", params)
-        page.goto(f"{live_server.url}/tasks/{task.pk}/")
+        page.goto(f"{live_server.url}/tasks/{task.pk}/{query}")
         expect(log(page)).to_contain_text(f"line {BEFORE} before the flood")
         if before_flood:
             before_flood(page)
@@ -94,6 +95,17 @@ def test_the_page_skips_ahead_ends_at_the_tail_and_opens_what_it_skipped(page, f
     assert in_view(page, first_skipped)
     # Held there, not at the live end: the way back is offered.
     expect(page.locator('[data-action="jump"]')).to_be_visible()
+
+
+def test_a_polling_page_skips_ahead_too(page, flood):
+    asked = []
+    page.on("request", lambda request: asked.append(request.url))
+    flood(page, query="?live=poll")
+    assert any("/poll/" in url for url in asked)
+    assert not any("/events/" in url for url in asked)
+    expect(log(page)).to_contain_text(f"line {LAST} of the flood", timeout=10_000)
+    assert in_view(page, LAST)
+    expect(skip_notes(page)).to_have_count(1)
 
 
 def test_a_reader_scrolled_up_stays_where_they_were(page, flood):

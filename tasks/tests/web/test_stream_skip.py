@@ -166,3 +166,14 @@ def test_under_asgi_the_pause_after_a_skip_leaves_the_event_loop_free(user):
     events, lag = async_to_sync(read)()
     assert page_parts(events)[0][0] == "skip"
     assert lag < stream.SKIP_PAUSE / 2
+
+
+@pytest.mark.django_db
+def test_a_page_that_was_following_skips_even_once_the_run_has_ended(user):
+    """Its next poll, or its reconnect, after the flood's end: it was following, so it is
+    sent the end, not the flood."""
+    task = make_task(user, log=chunks(TEXT))
+    page = stream.Follower(task.pk, 0, lines=True, skip=SKIP, resumed=True)
+    events, _, _ = page.step()
+    assert page_parts(events)[0][0] == "skip"
+    assert page_text(events).endswith(f"line {LINES}\n")
