@@ -57,8 +57,9 @@
     }
 
     // `line`: the number of the line the text's first byte is on; `at`: when it arrived.
-    push(stream, text, at, line) {
-      if (text) this.queue.push({ stream, text, at, line });
+    // A "skip" part (no text; `styles`: the colours where it goes on) is log_skip.js's.
+    push(stream, text, at, line, styles) {
+      if (text || stream === "skip") this.queue.push({ stream, text, at, line, styles });
       this.schedule();
     }
 
@@ -77,6 +78,12 @@
       let drew = false;
       while (this.queue.length && performance.now() < deadline) {
         const item = this.queue[0];
+        if (item.stream === "skip") {
+          this.queue.shift();
+          Executor.drawSkip(this, item);
+          drew = true;
+          continue;
+        }
         let text = item.text;
         if (text.length > SLICE_CHARS) {
           let cut = text.lastIndexOf("\n", SLICE_CHARS);
@@ -131,7 +138,9 @@
     skip(item) {
       this.number(item);
       if (item.stream === "gap") this.lineNo = item.line || this.lineNo + 1;
-      else {
+      else if (item.stream === "skip") {
+        if (this.restyle) this.restyle(item.styles);
+      } else {
         this.styles[item.stream].consume(item.text);
         this.lineNo += item.text.split("\n").length - 1; // the lines keep their numbers
       }
@@ -271,6 +280,7 @@
     trim() {
       if (this.holdTop) return; // a window being read upwards trims its bottom instead
       const keep = this.follow ? MAX_LINES : MAX_LINES * 4;
+      if (this.lines <= keep) return; // (reading scrollHeight lays the page out at once)
       const height = this.el.scrollHeight;
       let trimmed = false;
       while (this.lines > keep && this.pages.length > 1) {

@@ -19,6 +19,7 @@
       this.totalLines = parseInt(panel.root.dataset.logLines, 10) || null;
       this.position = panel.bound["log-position"];
       this.view.el.addEventListener("scroll", () => this.scrolled(), { passive: true });
+      this.view.openSkipped = (line) => Executor.openSkipped(this, line); // log_skip.js
     }
 
     // The whole log is on the page: search and copy need not ask the server.

@@ -140,7 +140,7 @@
         size.textContent = formatBytes(data.next_offset);
       });
       if (this.log.detached) return; // the reader holds a window elsewhere in the log
-      for (const [stream, text, at, line] of data.parts) this.log.push(stream, text, at, line);
+      for (const part of data.parts) this.log.push(...part); // [stream, text, at, line, styles]
     }
 
     // Follow the live output again from `offset`, the end of the window just shown.

@@ -16,10 +16,8 @@ waiting in `live.wait`. Under ASGI (uvicorn) it is an async generator that waits
 thread-sensitive context), so fifty viewers never queue behind one thread.
 """
 
-import json
-import threading
+import asyncio
 import time
-from collections import OrderedDict
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -29,101 +27,25 @@ from django.views.decorators.http import require_GET
 
 from tasks import live
 from tasks.history import log_styles, logs
-from tasks.models import LogChunk, Task
+from tasks.models import LogChunk
 from tasks.services.engine import this_worker
 from tasks.web.client_auth import refused, session_or_token, token_scope_refusal
-from tasks.web.state import STATE_FIELDS, VOLATILE, task_state
+from tasks.web.state import VOLATILE
+from tasks.web.stream_batches import BATCH_BYTES, ROWS, SHARED, Batch, encode
 from tasks.web.views.common import visible_task
 
-BATCH_BYTES = 256 * 1024  # the most output one event carries
 KEEPALIVE = 15.0  # seconds of silence before a comment line: finds dead connections
 OWN_RUN_TIMEOUT = 5.0  # runs supervised here wake viewers at once; this is a safety net
 RETRY_MS = 1000  # how soon a browser reconnects after a dropped stream
 MAX_TAIL = 16 * 1024 * 1024
 ROW_WHILE_BEHIND = 0.25  # seconds between reads of the row while a viewer catches up
-
-
-SHARED_BYTES = 32 * 1024 * 1024  # batches kept for the other viewers of the same run
-SHARED_IDLE = 60.0  # seconds after which a batch nobody asked for again is let go
-
-
-class Batch:
-    """One read of a run's output from one position, and its `log` event encoded once."""
-
-    def __init__(self, part, lines=False):
-        self.next_offset = part.next_offset
-        self.size = part.next_offset - part.offset
-        self.data = {
-            "offset": part.offset,
-            "next_offset": part.next_offset,
-            "parts": [
-                logs.wire(item) if lines else [item.stream, item.text] for item in part.parts
-            ],
-        }
-        self._encoded = None
-        self.used_at = time.monotonic()
-
-    @property
-    def memory(self):
-        return 2 * self.size  # its text and, once a stream asked, its encoding
-
-    def encoded(self):
-        if self._encoded is None:  # two threads may both encode: the same bytes
-            self._encoded = encode("log", self.next_offset, self.data)
-        return self._encoded
-
-
-class SharedBatches:
-    """The batches this process's viewers read lately, by (run, position): a viewer
-    where another one has been gets that one's read and encoding instead of its own.
-
-    Hand-written because it is a few lines over an OrderedDict: Django's cache would
-    pickle every batch, and functools.lru_cache has no size in bytes. Fifty viewers of a
-    flood that each read and encoded all of it kept the server's threads busy enough
-    to starve the run's own supervisor of the interpreter lock (the run took ten times
-    as long). Every viewer that starts where the first did follows the same batches (a
-    batch is never re-cut), so they share all the way while they are within
-    SHARED_BYTES / 2 of output of each other; one further behind reads for itself, as
-    before. A batch never changes: output is only appended. What nobody asked for in
-    SHARED_IDLE goes, so a quiet server holds none of it."""
-
-    def __init__(self, max_bytes=SHARED_BYTES):
-        self.max_bytes = max_bytes
-        self._batches = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def read(self, task_id, position, lines=False):
-        key = (task_id, position, lines)
-        now = time.monotonic()
-        with self._lock:
-            batch = self._batches.get(key)
-            if batch is not None:
-                batch.used_at = now
-                self._batches.move_to_end(key)
-                return batch
-        batch = Batch(logs.read(task_id, position, BATCH_BYTES), lines)
-        if batch.data["parts"]:
-            with self._lock:
-                if key not in self._batches:
-                    self._batches[key] = batch
-                    self._bytes += batch.memory
-                self._let_go(now)
-        return batch
-
-    def _let_go(self, now):
-        while self._batches:
-            oldest = next(iter(self._batches.values()))
-            if self._bytes <= self.max_bytes and oldest.used_at >= now - SHARED_IDLE:
-                return
-            self._batches.popitem(last=False)
-            self._bytes -= oldest.memory
-
-    def __len__(self):
-        return len(self._batches)
-
-
-SHARED = SharedBatches()
+# A page (`skip=N`) more than N bytes behind the live end jumps to its last N / 4 bytes,
+# then reads again only after SKIP_PAUSE: during a flood it gets a screenful or two once
+# a second, not the flood (which cost the run its speed: the page's browser and its
+# thread here took the CPU and the interpreter lock the run's reader needed; updates
+# twice a second cost the browser 0.08 of a core more than once).
+SKIP_TAIL_SHARE = 4
+SKIP_PAUSE = 1.0
 
 
 def _news(state):
@@ -133,9 +55,15 @@ def _news(state):
 class Follower:
     """One viewer's cursor over one run: each `step()` reads what is new since the last."""
 
-    def __init__(self, task_id, position, lines=False, colours=False):
+    def __init__(self, task_id, position, lines=False, colours=False, skip=0, resumed=False):
         self.task_id = task_id
         self.position = position
+        # skip=N (pages only): how far behind the live end this viewer may fall. The tail
+        # of a finished run it opens it reads whole (backlog_end).
+        self.skip = skip
+        self.backlog_end = None  # known at the first read
+        self.shown = resumed  # the page shows output already: a skip is said, with a note
+        self.resume_at = 0.0  # after a skip, the next read waits until then
         # ?lines=1 (the pages): each part also carries its arrival time and line number
         self.lines = lines
         # A page that starts at a tail is told the colours in force there, once, first.
@@ -162,43 +90,91 @@ class Follower:
         now = time.monotonic()
         task = self.task
         fresh = task is None or not self.behind or now - self.row_read_at >= ROW_WHILE_BEHIND
+        # A page past its backlog needs the live end to know whether to skip to it.
+        fresh = fresh or bool(self.skip and self.position >= (self.backlog_end or 0))
         if fresh:
-            task = Task.objects.filter(pk=self.task_id).only(*STATE_FIELDS).first()
+            task, state = ROWS.read(self.task_id, live.version(self.task_id))
             if task is None:
                 # Deleted while watched (purged): nothing more will ever come.
                 gone = {"id": str(self.task_id), "gone": True}
                 return [("end", self.position, gone)], False, True
             self.task, self.row_read_at = task, now
+        if self.backlog_end is None:
+            # Only a page opening a finished run reads what it asked for whole; one that
+            # was following (it resumes: a reconnect, the next poll) may skip at once.
+            opening_finished = task.is_finished and not self.shown
+            self.backlog_end = task.log_bytes if opening_finished else 0
         self.worker = task.worker
         events = []
+        skipped = self._skip_ahead(task, now)
         if self.colours:
             self.colours = False
             styles = log_styles.styles_at(self.task_id, self.position)
             events.append(("styles", self.position, styles))
-        batch = SHARED.read(self.task_id, self.position, self.lines)
-        more = batch.size >= BATCH_BYTES
+        batch = skipped or SHARED.read(self.task_id, self.position, self.lines)
+        # A batch shared from earlier may have ended at the live end of then: more is
+        # waiting when the row says so, not only after a full batch (waiting for news
+        # there, a viewer of a run that had ended waited OWN_RUN_TIMEOUT for nothing).
+        more = batch.size >= BATCH_BYTES or bool(
+            batch.data["parts"] and batch.next_offset < task.log_bytes
+        )
         if batch.data["parts"]:
             events.append(("log", batch.next_offset, batch))
             self.position = batch.next_offset
+            self.shown = True
         self.behind = more
-        state = task_state(task) if fresh else self.state
+        state = state if fresh else self.state
         if self.state is None or _news(state) != _news(self.state):
             events.append(("state", self.position, state))
         self.state = state
         ended = task.is_finished and not more and self.position >= task.log_bytes
         if ended:
             events.append(("end", self.position, state))
-        return events, more, ended
+        # At the end an older row knew of: the next read (at once) reads the row again,
+        # rather than wait for news of writes that may all have been made meanwhile.
+        return events, more or not (fresh or ended), ended
+
+    def _skip_ahead(self, task, now):
+        """The batch at the live end when this page fell more than `skip` bytes behind,
+        led by a `skip` part: ["skip", "", null, the line it goes on at, the colours in
+        force there]. The page draws a note there that opens what it skipped. None when
+        it reads on from where it is.
+
+        A page that opens on a live run starts near its end the same way, without a
+        note: it says that earlier output is not shown, and fetches it as the reader
+        scrolls up (static/js/log_window.js)."""
+        if not self.skip or self.position < self.backlog_end:
+            return None
+        end = task.log_bytes
+        if end - self.position <= self.skip:
+            return None
+        target = line_start_after(self.task_id, end - self.skip // SKIP_TAIL_SHARE)
+        if target <= self.position:
+            return None
+        start, self.position = self.position, target
+        self.resume_at = now + SKIP_PAUSE
+        # Up to the end the row said (whole chunks): what the run wrote since waits for
+        # the next read, after the pause.
+        batch = Batch(logs.read(self.task_id, target, max(1, end - target)), self.lines)
+        if not self.shown:
+            self.colours = self.lines  # the colours in force there come first
+            return batch
+        parts = batch.data["parts"]
+        line = parts[0][3] if parts and self.lines else None
+        styles = log_styles.styles_at(self.task_id, target)
+        batch.data["offset"] = start
+        parts.insert(0, ["skip", "", None, line, styles])
+        return batch
+
+    @property
+    def pause(self):
+        """Seconds to wait before the next read (after a skip), else 0."""
+        return max(0.0, self.resume_at - time.monotonic())
 
     def wait_timeout(self):
         if self.worker and self.worker == this_worker():
             return OWN_RUN_TIMEOUT
         return settings.EXECUTOR_LIVE_POLL_INTERVAL
-
-
-def encode(name, event_id, data):
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return f"event: {name}\nid: {event_id}\ndata: {payload}\n\n".encode()
 
 
 class EventStream:
@@ -241,7 +217,9 @@ def events_sync(stream):
         data, wait = stream.read()
         if data:
             yield data
-        if wait:
+        if pause := stream.follower.pause:
+            time.sleep(pause)
+        elif wait:
             live.wait(stream.task_id, seen, stream.timeout)
 
 
@@ -254,7 +232,9 @@ async def events_async(stream):
         data, wait = await read()
         if data:
             yield data
-        if wait:
+        if pause := stream.follower.pause:
+            await asyncio.sleep(pause)
+        elif wait:
             await live.wait_async(stream.task_id, seen, stream.timeout)
 
 
@@ -276,8 +256,22 @@ def start_position(request, task):
 def from_tail(request):
     """Whether a page starts at the tail: not a reconnect, nor a given offset, and lines
     (a page's stream) asked for; then it is told the colours in force there first."""
-    resumed = request.headers.get("Last-Event-ID") or request.GET.get("offset")
-    return not resumed and bool(request.GET.get("tail")) and request.GET.get("lines") == "1"
+    return (
+        not resumed(request) and bool(request.GET.get("tail")) and request.GET.get("lines") == "1"
+    )
+
+
+def page_skip(request):
+    """`skip=N` of a page's stream (lines=1): bytes it may fall behind before it skips
+    ahead; 0 (never skip, every byte) for every other client."""
+    raw = request.GET.get("skip")
+    if not raw or request.GET.get("lines") != "1":
+        return 0
+    return logs.whole_number(raw, "skip")
+
+
+def resumed(request):
+    return bool(request.headers.get("Last-Event-ID") or request.GET.get("offset"))
 
 
 def line_start_after(task_id, offset):
@@ -286,9 +280,11 @@ def line_start_after(task_id, offset):
     chunks = (
         LogChunk.objects.filter(task_id=task_id, offset__gt=offset - logs.MAX_CHUNK)
         .order_by("offset")
-        .values_list("offset", "data")[:2]
+        .values_list("offset", "data")
     )
-    for start, data in chunks:
+    # Not the first two after offset - MAX_CHUNK: chunks are often smaller (a flush's
+    # worth), and both ended before `offset`, which then started in the middle of a line.
+    for start, data in chunks.iterator(chunk_size=8):
         data = bytes(data)
         if start + len(data) <= offset:
             continue
@@ -309,12 +305,13 @@ def task_events(request, pk):
     if refusal is not None:
         return refusal
     try:
-        position = start_position(request, task)
+        position, skip = start_position(request, task), page_skip(request)
     except logs.BadPosition as exc:
         # An API client's mistake: the API's envelope, as every other answer here is.
         return refused(str(exc), status=400)
     lines = request.GET.get("lines") == "1"
-    stream = EventStream(Follower(task.pk, position, lines, colours=from_tail(request)))
+    follower = Follower(task.pk, position, lines, from_tail(request), skip, resumed(request))
+    stream = EventStream(follower)
     # An ASGI server needs an async iterator to stream (Django would collect a sync one
     # into a list first); a WSGI server needs a sync one.
     asgi = isinstance(request, ASGIRequest)
@@ -336,11 +333,11 @@ def task_poll(request, pk):
     if refusal is not None:
         return refusal
     try:
-        position = start_position(request, task)
+        position, skip = start_position(request, task), page_skip(request)
     except logs.BadPosition as exc:
         return refused(str(exc), status=400)
     lines = request.GET.get("lines") == "1"
-    follower = Follower(task.pk, position, lines, colours=from_tail(request))
+    follower = Follower(task.pk, position, lines, from_tail(request), skip, resumed(request))
     events, more, ended = follower.step()
     log = next((batch.data for name, _, batch in events if name == "log"), None)
     styles = next((data for name, _, data in events if name == "styles"), None)

@@ -95,3 +95,27 @@ def test_the_estimate_comes_from_runs_with_the_same_parameters(page, live_server
     expect(page.locator('[data-bind="estimate"]')).to_have_text(
         "usually takes 22.0 s with these parameters"
     )
+
+
+def test_a_run_without_progress_sweeps_its_bar_in_steps(page, live_server, sign_in, user):
+    """Four steps a second from progress_sweep.js, not a CSS animation: that had the
+    browser draw 60 frames a second while the run ran, a sixth of a core of this 2-core
+    machine taken from the run being watched."""
+    task = make_task(user, status=Status.RUNNING, started_at=timezone.now())
+    sign_in(page, user)
+    page.goto(f"{live_server.url}/tasks/{task.pk}/")
+    bar = page.locator('[data-run] [data-bind="progress"]')
+    expect(bar).to_be_visible()
+    assert bar.evaluate("bar => bar.matches(':indeterminate')")
+    assert bar.evaluate("bar => getComputedStyle(bar).animationName") == "none"
+
+    def steps_seen():
+        seen = set()
+        for _ in range(8):
+            seen.add(bar.evaluate("bar => getComputedStyle(bar).backgroundPositionX"))
+            page.wait_for_timeout(150)
+        return seen
+
+    assert len(steps_seen()) >= 3
+    page.emulate_media(reduced_motion="reduce")
+    assert len(steps_seen()) == 1  # still, for readers who ask for less motion

@@ -1,17 +1,22 @@
 """Viewers of one run in one process share its batches: the second viewer's read of
-the output is the first one's (no query for it), and both get the same log."""
+the output is the first one's (no query for it), and both get the same log; viewers
+asking at once share one read."""
+
+import threading
+import time
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tasks.tests.factories import make_task
-from tasks.web import stream
+from tasks import live
+from tasks.history import logs
+from tasks.models import Status, Task
+from tasks.tests.factories import make_task, write_log
+from tasks.web import stream, stream_batches
 
 LOG = "".join(f"line {number}\n" for number in range(200_000))  # several batches
 CHUNKS = [("out", LOG.encode()[start : start + 65536]) for start in range(0, len(LOG), 65536)]
-
-pytestmark = pytest.mark.django_db
 
 
 def drain(follower):
@@ -27,8 +32,9 @@ def log_of(events):
     return "".join(text for name, _, b in events if name == "log" for _, text in b.data["parts"])
 
 
+@pytest.mark.django_db
 def test_a_second_viewer_reads_the_output_from_the_first_ones_batches(user, monkeypatch):
-    monkeypatch.setattr(stream, "SHARED", stream.SharedBatches())
+    monkeypatch.setattr(stream, "SHARED", stream_batches.SharedBatches())
     task = make_task(user, log=CHUNKS)
     first = drain(stream.Follower(task.pk, 0))
     with CaptureQueriesContext(connection) as queries:
@@ -38,9 +44,93 @@ def test_a_second_viewer_reads_the_output_from_the_first_ones_batches(user, monk
     assert len(stream.SHARED) >= 1
 
 
+@pytest.mark.django_db
 def test_shared_batches_stay_within_their_size(user, monkeypatch):
-    shared = stream.SharedBatches(max_bytes=1)
+    shared = stream_batches.SharedBatches(max_bytes=1)
     monkeypatch.setattr(stream, "SHARED", shared)
     task = make_task(user, log=CHUNKS)
     assert log_of(drain(stream.Follower(task.pk, 0))) == LOG
     assert len(shared) <= 1
+
+
+def test_viewers_asking_for_a_batch_being_read_wait_for_that_read(monkeypatch):
+    """Fifty viewers at the live end wake together on new output: one read and one
+    encoding of the new batch, not fifty of each (they kept the run's reader from the
+    interpreter lock)."""
+    calls = []
+    started = threading.Event()
+
+    def slow_read(task_id, offset, limit):
+        calls.append(offset)
+        started.set()
+        time.sleep(0.3)  # the others ask meanwhile
+        part = logs.Part(offset, "out", "new line\n", 1)
+        return logs.LogSlice(offset, offset + 9, [part])
+
+    monkeypatch.setattr(stream_batches.logs, "read", slow_read)
+    shared = stream_batches.SharedBatches()
+    got = []
+    first = threading.Thread(target=lambda: got.append(shared.read("run", 0)))
+    first.start()
+    assert started.wait(5)
+    others = [threading.Thread(target=lambda: got.append(shared.read("run", 0))) for _ in range(9)]
+    for thread in others:
+        thread.start()
+    for thread in [first, *others]:
+        thread.join(5)
+    assert calls == [0]
+    assert len(got) == 10
+    assert all(batch is got[0] for batch in got)
+    assert got[0].encoded().startswith(b"event: log\nid: 9\n")
+
+
+@pytest.mark.django_db
+def test_a_shared_batch_that_ended_at_an_earlier_live_end_is_read_past_at_once(user, monkeypatch):
+    """The second viewer gets the first one's batch, which ended where the log ended
+    then: the row says more was written since, so it reads on instead of waiting for
+    news (after the run's last write there is none: it waited 5 s)."""
+    monkeypatch.setattr(stream, "SHARED", stream_batches.SharedBatches())
+    task = make_task(user, status=Status.RUNNING, log=[("out", b"one\n")])
+    stream.Follower(task.pk, 0).step()
+    write_log(task, [("out", b"two\n")])
+    Task.objects.filter(pk=task.pk).update(status=Status.SUCCESS)
+    live.notify(task.pk)  # as the supervisor does after each write
+    second = stream.Follower(task.pk, 0)
+    events, more, ended = second.step()
+    assert (more, ended) == (True, False)
+    rest, more, ended = second.step()
+    assert ended
+    assert log_of(events + rest) == "one\ntwo\n"
+
+
+@pytest.mark.django_db
+def test_a_viewer_behind_reads_the_row_again_before_it_waits(user, monkeypatch):
+    """Catching up, a viewer reads the row only now and then; at the end that older row
+    knew of, it looks at the row again rather than wait for writes already made."""
+    monkeypatch.setattr(stream, "SHARED", stream_batches.SharedBatches())
+    task = make_task(user, status=Status.RUNNING, log=CHUNKS[:5])  # more than a batch
+    viewer = stream.Follower(task.pk, 0)
+    _, more, _ = viewer.step()
+    assert more  # a full batch: behind
+    write_log(task, CHUNKS[5:6])
+    Task.objects.filter(pk=task.pk).update(status=Status.SUCCESS)
+    live.notify(task.pk)
+    _, more, ended = viewer.step()  # up to what the older row said was written
+    assert (more, ended) == (True, False)
+    _, _, ended = viewer.step()
+    assert ended
+
+
+@pytest.mark.django_db
+def test_viewers_share_a_row_read_until_the_run_writes_again(user, monkeypatch):
+    monkeypatch.setattr(stream_batches, "ROW_SHARED_FOR", 60.0)  # however slow this machine
+    task = make_task(user, status=Status.RUNNING, log=[("out", b"one\n")])
+    live.notify(task.pk)
+    stream.Follower(task.pk, 0).step()
+    with CaptureQueriesContext(connection) as queries:
+        stream.Follower(task.pk, 0).step()
+    assert not [q for q in queries.captured_queries if "tasks_task" in q["sql"].lower()]
+    live.notify(task.pk)  # a write: the next viewer reads the row itself
+    with CaptureQueriesContext(connection) as queries:
+        stream.Follower(task.pk, 0).step()
+    assert [q for q in queries.captured_queries if "tasks_task" in q["sql"].lower()]

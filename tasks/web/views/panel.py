@@ -11,6 +11,9 @@ from tasks.web.state import task_state
 ESTIMATE_SAMPLE = 20  # recent successful runs behind an estimate
 ESTIMATE_SCAN = 200  # recent successful runs of the script searched for the same parameters
 LOG_TAIL_BYTES = 512 * 1024  # a live page starts with this much of a long log
+# A live page further behind the latest output than this (many screenfuls) skips ahead
+# to it and says so (tasks/web/stream.py): a flood costs it a screenful, not the flood.
+LOG_SKIP_BYTES = 64 * 1024
 WITH_THESE_PARAMETERS = "with these parameters"
 FOR_THIS_SCRIPT = "for this script"
 
@@ -49,6 +52,7 @@ def panel_context(user, task):
         "typical_basis": basis,
         "initial_state": json.dumps(task_state(task)),
         "log_tail_bytes": LOG_TAIL_BYTES,
+        "log_skip_bytes": LOG_SKIP_BYTES,
         "log_lines": extent(task.pk)[1],
         # Only who started a run is offered a browser notification when it ends.
         "started_by_viewer": task.user_id is not None and task.user_id == user.pk,
