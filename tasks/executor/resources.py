@@ -6,17 +6,17 @@ server's own, copied by fork or shared by vfork) into the figure. A two-line scr
 by a 194 MB server reported 193 MB.
 
 So the supervisor samples the script's process tree, often in its first 100 ms and then
-every SAMPLE_INTERVAL: each
-process's VmHWM (the kernel's own peak of that process since its exec: exact, however
-briefly it was reached) and the tree's summed VmRSS (for a tree whose processes peak
-together). The peak is the largest of those. What sampling cannot see is a peak reached
-and left between the last sample and the exit of a process; wait4's figure covers that
-whenever it is larger than the server's own high-water mark read right after the spawn
-(the mark only grows, so it bounds what the child took over): only then can it not be
-the server's. Error bars (README, "Resource figures"): the figure is never
-above the script's true peak except for pages shared between processes of one tree
-(counted once per process in the sum), and below it only for a process that grew in its
-last SAMPLE_INTERVAL and stayed under the server's own high-water mark.
+every SAMPLE_INTERVAL: each process's VmHWM (the kernel's own peak of that process since
+its exec: exact, however briefly it was reached) and the tree's summed VmRSS (for a tree
+whose processes peak together). The peak is the largest of those. What sampling cannot
+see is a peak reached and left between the last sample and the exit of a process;
+wait4's figure covers that whenever it is larger than the server's own high-water mark
+read right after the spawn (the mark only grows, so it bounds what the child took over)
+by more than the kernel's counting slack (`slack_kb`): only then can it not be the
+server's. Error bars (README, "Resource figures"): the figure is never above the
+script's true peak except for pages shared between processes of one tree (counted once
+per process in the sum), and below it only for a process that grew in its last
+SAMPLE_INTERVAL and stayed under the server's own high-water mark plus that slack.
 
 Hand-written: psutil would read the same /proc files, and this needs three of them.
 """
@@ -40,6 +40,14 @@ def status_kb(pid: int | str, fields: tuple[str, ...]) -> dict[str, int]:
             if name in fields:
                 found[name] = int(value.split()[0])
     return found
+
+
+def slack_kb(inherited_kb: int) -> int:
+    """How far wait4's figure may stand above the server's mark and still be the server's:
+    the kernel keeps resident-memory counts per CPU (Linux 6.2+) and reads them
+    approximately, so the figure folded in at the exec and the mark read after it can
+    differ by some pages either way (seen: a 0 MiB script reported as its 720 MB server)."""
+    return max(4 * 1024, inherited_kb // 100)
 
 
 def own_high_water_kb() -> int:
@@ -90,7 +98,9 @@ class TreeSampler:
 
     def peak(self, wait4_maxrss_kb: int | None) -> int | None:
         """The run's peak memory in KiB, given what wait4 reported (None: not reaped)."""
-        if wait4_maxrss_kb is not None and wait4_maxrss_kb > self.inherited_kb:
+        if wait4_maxrss_kb is not None and wait4_maxrss_kb > self.inherited_kb + slack_kb(
+            self.inherited_kb
+        ):
             return max(self.peak_kb, wait4_maxrss_kb)
         return self.peak_kb or None
 
