@@ -9,6 +9,7 @@ import time
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.db import connections
 from django.test import AsyncClient, Client, RequestFactory
 
 from tasks import services
@@ -112,10 +113,13 @@ def test_during_a_flood_a_stream_client_gets_every_byte_and_a_page_skips(
     bodies = {}
 
     def read(name, query):
-        client = Client()
-        client.force_login(user)
-        response = client.get(f"/tasks/{task.pk}/events/{query}")
-        bodies[name] = parse_sse(b"".join(response.streaming_content))
+        try:
+            client = Client()
+            client.force_login(user)
+            response = client.get(f"/tasks/{task.pk}/events/{query}")
+            bodies[name] = parse_sse(b"".join(response.streaming_content))
+        finally:
+            connections.close_all()  # this thread's, or the test database cannot be dropped
 
     readers = [
         threading.Thread(target=read, args=("stream", "?skip=65536")),  # not a page: ignored
