@@ -110,8 +110,13 @@ def dialogs(page):
     return opened
 
 
-# Colours ease into a new scheme (the admin's links take 0.15 s): measure them after.
-SCHEME_SETTLE_MS = 300
+# Colours ease into a new scheme (the admin's links take 0.15 s): measure them after the
+# transitions the change started have ended (two frames for them to start), rather than
+# after a fixed pause on every page.
+SETTLE = """() => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() => {
+    const easing = document.getAnimations().filter(a => a instanceof CSSTransition);
+    Promise.all(easing.map(a => a.finished.catch(() => null))).then(() => resolve());
+})))"""
 
 
 @pytest.fixture
@@ -123,7 +128,7 @@ def axe():
         found = {}
         for scheme in ("dark", "light"):
             page.emulate_media(color_scheme=scheme)
-            page.wait_for_timeout(SCHEME_SETTLE_MS)
+            page.evaluate(SETTLE)
             if violations := serious_violations(page):
                 found[scheme] = violations
         page.emulate_media(color_scheme="dark")

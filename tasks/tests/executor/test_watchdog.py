@@ -36,12 +36,12 @@ def test_a_run_that_prints_steadily_is_never_flagged(engine, user):
 
 
 def test_the_default_stall_after_applies_and_unset_means_off(engine, settings, user):
-    settings.EXECUTOR_STALL_AFTER = 0.5
-    task = services.execute(user, "lines", {"count": 2, "delay": 1.5})
+    settings.EXECUTOR_STALL_AFTER = 0.3
+    task = services.execute(user, "lines", {"count": 2, "delay": 0.8})
     wait_for(lambda: Task.objects.get(pk=task.pk).stalled_at, timeout=5, message="the flag")
     wait_finished(task.pk)
     settings.EXECUTOR_STALL_AFTER = None
-    task = services.execute(user, "lines", {"count": 2, "delay": 1.5})
+    task = services.execute(user, "lines", {"count": 2, "delay": 0.8})
     assert wait_finished(task.pk).stalled_at is None
 
 
