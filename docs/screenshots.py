@@ -6,6 +6,10 @@ schedule, a notification channel and a webhook.
 
     .venv/bin/python docs/screenshots.py        (writes docs/screenshots/*.png)
 
+The pages show the scripts' paths and the interpreter's: the README's pictures were taken
+from a checkout at /srv/executor (`git worktree add /srv/executor`, its .venv a link to
+this one's), so that they read as a server's and not as somebody's home folder.
+
 Dark pictures are NAME-SIZE.png, light ones NAME-SIZE-light.png.
 """
 
