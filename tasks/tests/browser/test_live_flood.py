@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from tasks import services
 from tasks.tests.browser.conftest import PHONE
+from tasks.tests.browser.log_box import in_view
 from tasks.tests.helpers import wait_finished
 
 BEFORE = 300
@@ -49,24 +50,6 @@ def flood(live_server, sign_in, user, engine, settings, tmp_path):
 
 def log(page):
     return page.locator('[data-run] [data-bind="log"]')
-
-
-def in_view(page, number):
-    """Whether line `number` is (or within 5 s comes) inside the log's visible box."""
-    try:
-        page.wait_for_function(IN_VIEW, arg=number, timeout=5000)
-    except Exception:
-        return False
-    return True
-
-
-IN_VIEW = """n => {
-    const log = document.querySelector('[data-bind=log]').getBoundingClientRect();
-    const line = document.getElementById('L' + n);
-    if (!line) return false;
-    const box = line.getBoundingClientRect();
-    return box.top >= log.top && box.bottom <= log.bottom;
-}"""
 
 
 def skip_notes(page):

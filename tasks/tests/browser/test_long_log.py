@@ -9,6 +9,7 @@ The log is written straight into the database as chunk rows with their line inde
 import pytest
 from playwright.sync_api import expect
 
+from tasks.tests.browser.log_box import in_view
 from tasks.tests.factories import make_task, write_long_log
 
 LINES = 10_000_000
@@ -57,24 +58,6 @@ def held(page):
             return [+lines[0].dataset.n, +lines[lines.length - 1].dataset.n, lines.length];
         }"""
     )
-
-
-def in_view(page, number):
-    """Whether line `number` is (or within 5 s comes) inside the log's visible box."""
-    try:
-        page.wait_for_function(IN_VIEW, arg=number, timeout=5000)
-    except Exception:
-        return False
-    return True
-
-
-IN_VIEW = """n => {
-            const log = document.querySelector('[data-bind=log]').getBoundingClientRect();
-            const line = document.getElementById('L' + n);
-            if (!line) return false;
-            const box = line.getBoundingClientRect();
-            return box.top >= log.top && box.bottom <= log.bottom;
-        }"""
 
 
 def assert_never_the_whole_log(sizes):
