@@ -33,7 +33,8 @@ PROBE = 2_000
 # SQLite: a trigram in fewer documents than this is rare (its doclist is read whole).
 RARE = 5_000
 RARE_LOOKS = 8  # trigrams of the text looked at, spread over it
-SQLITE_TRIGRAM_DOCS = (
+# SQLite: how many runs hold an FTS5 query (a trigram, a phrase), counted up to a limit.
+SQLITE_MATCHES = (
     "SELECT count(*) FROM (SELECT rowid FROM tasks_task_search "
     "WHERE tasks_task_search MATCH %s LIMIT %s)"
 )
@@ -112,7 +113,7 @@ def _rare_trigrams(cursor, text):
     ASCII text: SQLite's lower() folds ASCII alone, the index folds all of Unicode."""
     rare = []
     for trigram in looked_at(text):
-        cursor.execute(SQLITE_TRIGRAM_DOCS, [_phrase(trigram), RARE])
+        cursor.execute(SQLITE_MATCHES, [_phrase(trigram), RARE])
         if cursor.fetchone()[0] < RARE:
             rare.append(trigram)
     return rare

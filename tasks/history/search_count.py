@@ -16,7 +16,7 @@ from django.db import connections
 from django.db.models import TextField
 from django.db.models.expressions import RawSQL
 
-from tasks.history.search import COMMON
+from tasks.history.search import COMMON, SQLITE_MATCHES
 
 WALKED = 5_000  # matches tested at most before the count is left to the filters' index
 
@@ -26,10 +26,6 @@ FROM_INDEX = (
     "tasks_task_search MATCH %s ORDER BY rowid DESC LIMIT %s) AS found JOIN "
     "tasks_task_search_row AS driver ON driver.id = found.rowid WHERE EXISTS ({runs}) "
     "LIMIT %s)"
-)
-MATCHES = (
-    "SELECT count(*) FROM (SELECT rowid FROM tasks_task_search WHERE "
-    "tasks_task_search MATCH %s LIMIT %s)"
 )
 
 
@@ -54,7 +50,7 @@ def _from_index(queryset, phrase, limit):
         counted = cursor.fetchone()[0]
         if counted >= limit:
             return limit
-        cursor.execute(MATCHES, [phrase, WALKED + 1])
+        cursor.execute(SQLITE_MATCHES, [phrase, WALKED + 1])
         if cursor.fetchone()[0] <= WALKED:
             return counted  # every match was tested
     return None
