@@ -2,6 +2,7 @@
 
 "runserver" is what a user types (with the autoreloader), "serve" what ./bin/serve runs."""
 
+import contextlib
 import json
 import os
 import signal
@@ -47,6 +48,9 @@ class Server:
             "EXECUTOR_SCRIPTS": str(TEST_CATALOG),
             "EXECUTOR_BACKEND": "thread",
             "DJANGO_TESTING": "1",
+            # A server that does not stop is sent SIGABRT, on which each of its processes
+            # writes every thread's stack into the log (unbuffered, unlike its stdout).
+            "PYTHONFAULTHANDLER": "1",
             **env,
         }
         environ.pop("PYTHONUNBUFFERED", None)
@@ -108,8 +112,22 @@ class Server:
 
     def wait(self, timeout):
         started = time.monotonic()
-        self.process.wait(timeout)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(
+                f"the server had not exited {timeout:g} s after the stop; its threads, "
+                f"then its log:\n{self.stacks()}"
+            ) from None
         return time.monotonic() - started
+
+    def stacks(self):
+        """The stack of every thread of the server's processes, and the log before them."""
+        os.killpg(self.process.pid, signal.SIGABRT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")
 
     def stop(self):
         if self.process.poll() is None:

@@ -60,6 +60,9 @@ def test_a_stop_interrupts_the_runs_and_the_server_exits(kind, how, user, tmp_pa
         running, pending, pids = start_runs(server, user, tmp_path)
         getattr(server, how)()
         took = server.wait(timeout=LIMIT + 10)
+    except BaseException:
+        kill_left(pids)
+        raise
     finally:
         server.stop()
         output = server_log.read_text(errors="replace")
@@ -75,6 +78,13 @@ def test_a_stop_interrupts_the_runs_and_the_server_exits(kind, how, user, tmp_pa
     assert "sleeping" in logs.read(run.pk).text
     assert Task.objects.get(pk=pending).status == Status.PENDING
     assert_dead(pids)
+
+
+def kill_left(pids):
+    """A failed stop must not leave its script (it ignores SIGTERM) running on."""
+    for pid in pids:
+        if pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
 
 
 def assert_dead(pids):
@@ -135,6 +145,9 @@ def test_a_ctrl_c_during_a_code_change_s_stop_ends_the_server_instead_of_restart
         )
         server.interrupt()
         took = server.wait(timeout=LIMIT + 10)
+    except BaseException:
+        kill_left(pids)
+        raise
     finally:
         server.stop()
         output = server_log.read_text(errors="replace")
