@@ -133,6 +133,9 @@
 
     // "Lines 4,990,001–5,000,200 of 10,000,000" while the page holds part of the log.
     showPosition() {
+      // Holding part of the log, the box's edges are where more lines are fetched: a
+      // wheel or a swipe there must not scroll the page on, and the box away from them.
+      this.view.el.classList.toggle("windowed", !this.holdsAll);
       if (!this.position) return;
       if (this.error) {
         this.position.textContent = this.error;
