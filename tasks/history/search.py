@@ -11,6 +11,7 @@ three characters or more, case-insensitively.
 
 import re
 import uuid
+from dataclasses import dataclass
 
 from django.db import connections
 from django.db.models import BooleanField, Q, TextField
@@ -38,6 +39,13 @@ SQLITE_MATCHES = (
     "SELECT count(*) FROM (SELECT rowid FROM tasks_task_search "
     "WHERE tasks_task_search MATCH %s LIMIT %s)"
 )
+# SQLite: the same count, newest first, with the oldest of the runs counted: how far back
+# a trigram's newest matches reach says how sparse it is among the newest runs.
+SQLITE_NEWEST_MATCHES = (
+    "SELECT count(*), min(rowid) FROM (SELECT rowid FROM tasks_task_search "
+    "WHERE tasks_task_search MATCH %s ORDER BY rowid DESC LIMIT %s)"
+)
+SQLITE_NEWEST_ROW = "SELECT max(id) FROM tasks_task_search_row"
 # SQLite: the newest runs that hold every rare trigram, tested for the whole text.
 SQLITE_RARE_PROBE = (
     "SELECT task_id FROM tasks_task_search_row WHERE id IN (SELECT rowid FROM "
@@ -65,17 +73,30 @@ def _contains(queryset, text, *, alone=True):
     if connections[queryset.db].vendor == "postgresql":
         queryset = queryset.alias(search_body=search_body())
         return queryset, Q(search_body__contains=text.lower())
-    condition, common = _sqlite_condition(queryset.db, text)
-    if common and alone:
+    condition, walk = _sqlite_condition(queryset.db, text)
+    if walk is not None and alone:
         queryset = queryset.all()  # a copy: the caller's own queryset is left as it was
         query = queryset.query
-        query.common_search_texts = (*getattr(query, COMMON, ()), _phrase(text))
+        setattr(query, COMMON, (*getattr(query, COMMON, ()), walk))
     return queryset, condition
 
 
-# The attribute of a Query naming the common texts its runs must hold, as FTS5 phrases
-# (Query.clone copies its attributes, so filtering, ordering and slicing keep them).
+# The attribute of a Query naming the common texts its runs must hold, each as the Walk
+# through the index that finds them (Query.clone copies its attributes, so filtering,
+# ordering and slicing keep them).
 COMMON = "common_search_texts"
+
+
+@dataclass(frozen=True)
+class Walk:
+    """How to walk the index's matches of a common text, newest first: the runs that
+    match the FTS5 query `matches`, each tested for `text` (lower case) when `text` is
+    set. The phrase of a text reads the doclists of all its trigrams for every match,
+    and "bat" or "use" are in every run: a single trigram, the sparsest among the newest
+    runs, walks 1,001 matches of `batch=42` in 2 ms where its phrase takes 27 ms."""
+
+    matches: str
+    text: str | None = None
 
 
 def _sqlite_condition(using, text):
@@ -87,18 +108,37 @@ def _sqlite_condition(using, text):
     of them is found by testing the runs in order. Returns the condition and whether
     the text is common."""
     with connections[using].cursor() as cursor:
-        rare = _rare_trigrams(cursor, text)
+        counted = _trigram_counts(cursor, text)
+        rare = [trigram for trigram, count, _ in counted if count < RARE]
         if rare:
             terms = " AND ".join(_phrase(trigram) for trigram in rare)
             cursor.execute(SQLITE_RARE_PROBE, [terms, text.lower(), PROBE + 1])
         else:
             cursor.execute(SQLITE_PROBE, [_phrase(text), PROBE + 1])
         found = [row[0] for row in cursor.fetchall()]
-    if len(found) <= PROBE:
-        return Q(pk__in=[uuid.UUID(value) for value in found]), False
+        if len(found) <= PROBE:
+            return Q(pk__in=[uuid.UUID(value) for value in found]), None
+        walk = _walk(cursor, text, counted)
     # Constant SQL; the text is a parameter.
     holds = RawSQL(SQLITE_HOLDS, [text.lower()], output_field=BooleanField())  # noqa: S611
-    return Q(holds), True
+    return Q(holds), walk
+
+
+def _walk(cursor, text, counted):
+    """The Walk of a common `text`: through its sparsest trigram among the newest runs
+    (the fewest matches per run since the oldest of its newest RARE), or through its
+    phrase when none was counted (a text that is not ASCII)."""
+    if not counted:
+        return Walk(_phrase(text))
+    cursor.execute(SQLITE_NEWEST_ROW)
+    newest = cursor.fetchone()[0] or 0
+
+    def density(entry):
+        _, count, oldest = entry
+        return count / max(1, newest - (oldest or 0) + 1)
+
+    trigram = min(counted, key=density)[0]
+    return Walk(_phrase(trigram), text.lower())
 
 
 def _phrase(text):
@@ -111,12 +151,18 @@ def _rare_trigrams(cursor, text):
     of `--batch=421` is in every run: 30 ms at a million runs for 1,000 matches. The runs
     that hold the rare ones are few, and each is then tested for the whole text. Only an
     ASCII text: SQLite's lower() folds ASCII alone, the index folds all of Unicode."""
-    rare = []
+    return [trigram for trigram, count, _ in _trigram_counts(cursor, text) if count < RARE]
+
+
+def _trigram_counts(cursor, text):
+    """(trigram, runs counted up to RARE newest first, the oldest of those runs' index
+    row) for each trigram of `text` looked at."""
+    counted = []
     for trigram in looked_at(text):
-        cursor.execute(SQLITE_MATCHES, [_phrase(trigram), RARE])
-        if cursor.fetchone()[0] < RARE:
-            rare.append(trigram)
-    return rare
+        cursor.execute(SQLITE_NEWEST_MATCHES, [_phrase(trigram), RARE])
+        count, oldest = cursor.fetchone()
+        counted.append((trigram, count, oldest))
+    return counted
 
 
 def looked_at(text):
