@@ -5,8 +5,9 @@ part of its search document: script, user, exception line, the decoded arguments
 command line and its parameters as `name=value`. The document and its index are made by
 migration 0015 and kept in step with the rows by the database: on SQLite an FTS5 trigram
 table that triggers write, on PostgreSQL a pg_trgm GIN index on a stored column that an
-immutable function of the row generates (migration 0020). Both match any substring of
-three characters or more, case-insensitively.
+immutable function of the row generates (migration 0019). Both match any substring of
+three characters or more, case-insensitively. Which form of the condition PostgreSQL is
+given depends on how common the text is (tasks/history/search_pg.py).
 """
 
 import re
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from django.db import connections
 from django.db.models import BooleanField, Q, TextField
 from django.db.models.expressions import RawSQL
+
+from tasks.history import search_pg
 
 MIN_TEXT = 3  # a trigram index cannot find less
 _HEX = re.compile(r"^[0-9a-fA-F-]{4,36}$")
@@ -56,7 +59,7 @@ SQLITE_RARE_PROBE = (
 
 def search_body():
     """PostgreSQL: the run's search document, the stored column its trigram index holds
-    (migration 0020; Django's model does not know it, the database writes it)."""
+    (migration 0019; Django's model does not know it, the database writes it)."""
     return RawSQL('"tasks_task"."search_body"', (), output_field=TextField())
 
 
@@ -72,7 +75,7 @@ def _contains(queryset, text, *, alone=True):
     the index's matches of `text` (which may then drive the count, search_count.py)."""
     if connections[queryset.db].vendor == "postgresql":
         queryset = queryset.alias(search_body=search_body())
-        return queryset, Q(search_body__contains=text.lower())
+        return queryset, search_pg.contains(queryset.db, "search_body", text)
     condition, walk = _sqlite_condition(queryset.db, text)
     if walk is not None and alone:
         queryset = queryset.all()  # a copy: the caller's own queryset is left as it was

@@ -8,10 +8,10 @@ text that 1 % of the runs hold is tested on 100,000 of them before 1,001 are fou
 first, and tests each against the whole query (its other filters, access, the text):
 1,001 matches of the text alone are 1,001 runs read. The matches walked are those of
 the text's sparsest trigram, each tested for the whole text (search.Walk): the phrase
-would read the doclists of every trigram of the text for each match. A query whose other filters keep
-few of the matches would walk them all, so the walk stops after `WALKED` matches; if
-1,001 runs were not found by then and the text has more matches, the count is the
-plain one, through whichever index those filters have.
+would read the doclists of every trigram of the text for each match. A query whose
+other filters keep few of the matches would walk them all, so the walk stops after
+`WALKED` matches; if 1,001 runs were not found by then and the text has more matches,
+the count is the plain one, through whichever index those filters have.
 """
 
 from django.db import connections
