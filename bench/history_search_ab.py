@@ -1,0 +1,123 @@
+"""The history's searches, this checkout against the search of an earlier revision,
+request by request in turn (the baseline measured interleaved, under the same load).
+
+    .venv/bin/python bench/history_search_ab.py --keep /tmp/hist-1m.sqlite3 --base 93e753b
+    .venv/bin/python bench/history_search_ab.py --base 93e753b \\
+        --database-url postgres://postgres@127.0.0.1:5432/h_history_bench
+
+Runs against a history bench/history_queries.py filled (--fill-only). The earlier
+revision's tasks/history/search.py and search_count.py are loaded from git beside this
+checkout's and swapped in for every other request: the same Django, the same process,
+the same rows, only the search differs. Prints p50 and p95 of each side and the ratio
+of the p50s (this checkout over the base).
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+import types
+
+from common import ROOT, percentile, setup
+
+QUERIES = {
+    "first page": "",
+    "q=user13": "q=user13",
+    "q=user13 c1000": "q=user13",
+    "q=user13&status=failed": "q=user13&status=failed",
+    "q=batch=42": "q=batch%3D42",
+    "q=--batch=421": "q=--batch%3D421",
+    "param.batch=421": "param.batch=421",
+    "param.region=eu": "param.region=eu",
+    "param.region=eu c1000": "param.region=eu",
+    "q=report": "q=report",
+    "q=region=asia": "q=region%3Dasia",
+    "q=bad row 4242": "q=bad%20row%204242",
+}
+MODULES = ("search", "search_count")
+
+
+def base_modules(revision):
+    """The base revision's search modules, loaded under their own names (each one's
+    imports of the other point at the base's)."""
+    loaded = {}
+    for name in MODULES:
+        source = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{revision}:tasks/history/{name}.py"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        source = source.replace(
+            "from tasks.history.search import", "from tasks.history.base_search import"
+        )
+        module = types.ModuleType(f"tasks.history.base_{name}")
+        sys.modules[module.__name__] = module
+        exec(compile(source, f"{revision}:{name}.py", "exec"), module.__dict__)  # noqa: S102
+        loaded[name] = module
+    return loaded
+
+
+def use(modules):
+    """Make the history's filters and pages call `modules` (name -> module)."""
+    from tasks.history import filters, paging
+
+    filters.search_index = modules["search"]
+    paging.search_count = modules["search_count"]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", required=True, help="the git revision to compare with")
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--keep", default=None, help="the SQLite file of the history")
+    parser.add_argument("--requests", type=int, default=20, help="per side and query")
+    options = parser.parse_args()
+    url = options.database_url or f"sqlite:///{options.keep}"
+    setup(url, EXECUTOR_BACKEND="record", DJANGO_ALLOWED_HOSTS="testserver")
+    from django.contrib.auth.models import User
+    from django.test import Client
+    from history_queries import deep_cursor
+    from rest_framework.authtoken.models import Token
+
+    from tasks.history import search, search_count
+
+    staff = User.objects.get(username="staff")
+    token, _ = Token.objects.get_or_create(user=staff)
+    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    sides = {
+        "base": base_modules(options.base),
+        "this": {"search": search, "search_count": search_count},
+    }
+    print(f"history search: this checkout against {options.base}, {options.requests} requests")
+    print(f"a side, in turn; {url.split('://')[0]}")
+    print(f"{'query':24s} {'base p50':>9s} {'p95':>8s} {'this p50':>9s} {'p95':>8s}  this/base")
+    for name, query in QUERIES.items():
+        path = "/api/tasks?" + query
+        if name.endswith("c1000"):
+            use(sides["this"])
+            cursor, _ = deep_cursor(staff, query, 1000, 50)
+            path += f"&cursor={cursor.encode()}"
+        timings = {side: [] for side in sides}
+        for side in sides:  # a first call each, unmeasured
+            use(sides[side])
+            assert api.get(path).status_code == 200, path
+        for _ in range(options.requests):
+            for side, modules in sides.items():
+                use(modules)
+                started = time.perf_counter()
+                api.get(path)
+                timings[side].append(time.perf_counter() - started)
+        figures = {
+            side: (statistics.median(values) * 1000, percentile(values, 0.95) * 1000)
+            for side, values in timings.items()
+        }
+        (b50, b95), (t50, t95) = figures["base"], figures["this"]
+        print(
+            f"{name:24s} {b50:7.1f}ms {b95:6.1f}ms {t50:7.1f}ms {t95:6.1f}ms  {t50 / b50:8.2f}x",
+            flush=True,
+        )
+    use(sides["this"])
+
+
+if __name__ == "__main__":
+    main()
