@@ -9,7 +9,8 @@ Runs against a history bench/history_queries.py filled (--fill-only). The earlie
 revision's tasks/history/search.py and search_count.py are loaded from git beside this
 checkout's and swapped in for every other request: the same Django, the same process,
 the same rows, only the search differs. Prints p50 and p95 of each side and the ratio
-of the p50s (this checkout over the base).
+of the p50s (this checkout over the base). Last, a page of 50 runs serialized by the
+API's list serializer against DRF's own representation of the same fields, in turn.
 """
 
 import argparse
@@ -117,6 +118,30 @@ def main():
             flush=True,
         )
     use(sides["this"])
+    serializing(options.requests)
+
+
+def serializing(requests):
+    """A page of 50 runs serialized by the API's list serializer, against the same
+    serializer with DRF's own Serializer.to_representation, in turn."""
+    from rest_framework import serializers
+
+    from tasks.api.serializers import TaskListSerializer
+    from tasks.history import filters
+    from tasks.models import Task
+
+    rows = list(filters.listed(Task.objects.order_by("-created_at"), tails=True)[:50])
+    ours = TaskListSerializer.to_representation
+    timings = {"drf": [], "this": []}
+    for _ in range(requests * 2):
+        for side, method in (("drf", serializers.Serializer.to_representation), ("this", ours)):
+            TaskListSerializer.to_representation = method
+            started = time.perf_counter()
+            TaskListSerializer(rows, many=True).data  # noqa: B018
+            timings[side].append(time.perf_counter() - started)
+    TaskListSerializer.to_representation = ours
+    drf, this = (statistics.median(timings[side]) * 1000 for side in ("drf", "this"))
+    print(f"{'serializing 50 runs':24s} {drf:7.2f}ms (DRF's)   {this:7.2f}ms  {this / drf:8.2f}x")
 
 
 if __name__ == "__main__":
