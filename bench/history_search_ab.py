@@ -9,8 +9,10 @@ Runs against a history bench/history_queries.py filled (--fill-only). The earlie
 revision's tasks/history/search.py and search_count.py are loaded from git beside this
 checkout's and swapped in for every other request: the same Django, the same process,
 the same rows, only the search differs. Prints p50 and p95 of each side and the ratio
-of the p50s (this checkout over the base). Last, a page of 50 runs serialized by the
-API's list serializer against DRF's own representation of the same fields, in turn.
+of the p50s (this checkout over the base); with --inside, the search's own steps
+(filters, page, capped count) without the request around them. Last, a page of 50 runs
+serialized by the API's list serializer against DRF's own representation of the same
+fields, in turn.
 """
 
 import argparse
@@ -72,6 +74,10 @@ def main():
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--keep", default=None, help="the SQLite file of the history")
     parser.add_argument("--requests", type=int, default=20, help="per side and query")
+    parser.add_argument(
+        "--inside", action="store_true",
+        help="time the search's own steps (filters, page, capped count) instead of requests",
+    )  # fmt: skip
     options = parser.parse_args()
     url = options.database_url or f"sqlite:///{options.keep}"
     setup(url, EXECUTOR_BACKEND="record", DJANGO_ALLOWED_HOSTS="testserver")
@@ -89,6 +95,9 @@ def main():
         "base": base_modules(options.base),
         "this": {"search": search, "search_count": search_count},
     }
+    if options.inside:
+        inside(sides, options.requests)
+        return
     print(f"history search: this checkout against {options.base}, {options.requests} requests")
     print(f"a side, in turn; {url.split('://')[0]}")
     print(f"{'query':24s} {'base p50':>9s} {'p95':>8s} {'this p50':>9s} {'p95':>8s}  this/base")
@@ -119,6 +128,47 @@ def main():
         )
     use(sides["this"])
     serializing(options.requests)
+
+
+def inside(sides, rounds):
+    """The search's steps without the request around them, the sides in turn: the
+    filters (the SQLite probe of the index is made there), the first page's 51 runs and
+    the capped count."""
+    from django.http import QueryDict
+
+    from tasks.history import filters
+    from tasks.models import Task
+
+    print(f"history search steps, {rounds} rounds a side in turn (p50, ms)")
+    print(f"{'query':24s} {'base: filters':>14s} {'page':>6s} {'count':>6s}   "
+          f"{'this: filters':>14s} {'page':>6s} {'count':>6s}")  # fmt: skip
+    for name, query in QUERIES.items():
+        if not query or name.endswith("c1000"):
+            continue
+        steps = {side: ([], [], []) for side in sides}
+        for _ in range(rounds):
+            for side, modules in sides.items():
+                use(modules)
+                started = time.perf_counter()
+                runs = filters.listed(filters.apply(Task.objects.all(), QueryDict(query)))
+                filtered = time.perf_counter()
+                list(runs[:51])
+                paged = time.perf_counter()
+                modules["search_count"].capped_count(runs, 1_001)
+                counted = time.perf_counter()
+                for values, value in zip(
+                    steps[side],
+                    (filtered - started, paged - filtered, counted - paged),
+                    strict=True,
+                ):
+                    values.append(value)
+        cells = [
+            f"{statistics.median(values) * 1000:{width}.1f}"
+            for side in sides
+            for values, width in zip(steps[side], (14, 6, 6), strict=True)
+        ]
+        print(f"{name:24s} {' '.join(cells[:3])}   {' '.join(cells[3:])}", flush=True)
+    use(sides["this"])
 
 
 def serializing(requests):
