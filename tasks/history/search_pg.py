@@ -23,6 +23,7 @@ Every form finds exactly the runs whose document contains the text (lower case, 
 stored column is); only the plan differs.
 """
 
+import re
 import time
 
 from django.db import connections
@@ -57,11 +58,20 @@ class Sample:
     def __len__(self):
         return len(self.bounds) + len(self.common)
 
+    def starting(self, letters):
+        """The estimated share of the runs whose document has a word (of letters and
+        digits, as pg_trgm's) that starts with `letters`."""
+        word = re.compile(f"(?<![a-z0-9]){re.escape(letters)}")
+        return self._share(lambda body: word.search(body) is not None)
+
     def share(self, text):
         """The estimated share of the runs whose document holds `text`."""
-        shares = sum(share for body, share in self.common if text in body)
+        return self._share(lambda body: text in body)
+
+    def _share(self, holds):
+        shares = sum(share for body, share in self.common if holds(body))
         if self.bounds:
-            held = sum(1 for body in self.bounds if text in body)
+            held = sum(1 for body in self.bounds if holds(body))
             shares += self.rest * held / len(self.bounds)
         return shares
 
@@ -124,4 +134,27 @@ def pieces(lowered, found):
             start = None
     if start is not None:
         parts.append(lowered[start:])
-    return parts
+    return parts + word_starts(lowered, found, parts)
+
+
+def word_starts(lowered, found, parts):
+    """The pieces that name where a word of `lowered` starts, when the word's own
+    trigrams gave no piece: a character that is no letter or digit and the word's first
+    two (`=42` of `batch=42`). pg_trgm asks the index for two trigrams then, the word
+    starting with "4" and with "42", and a word starting with "42" is rare where
+    "bat", "atc" and "tch" are in every run: 5 ms for 13,000 runs where the whole text's
+    index scan takes 35 ms. Taken when the word's start is held by fewer than
+    COMMON_TRIGRAM of the runs and its first letter alone by fewer than half."""
+    starts = []
+    for at in range(1, len(lowered) - 1):
+        word = lowered[at : at + 2]
+        if lowered[at - 1].isalnum() or not word.isalnum():
+            continue
+        end = at
+        while end < len(lowered) and lowered[end].isalnum():
+            end += 1
+        if any(part in lowered[at:end] for part in parts):
+            continue  # the word already has a piece of its own
+        if found.starting(word) < COMMON_TRIGRAM and found.starting(word[0]) < 0.5:
+            starts.append(lowered[at - 1 : at + 2])
+    return starts

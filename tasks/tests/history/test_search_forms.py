@@ -71,7 +71,10 @@ def searched(params):
     return runs, sql, [str(value) for value in values]
 
 
-TEXTS = ["nightly", "NIGHTLY_rep", "--batch=421", "batch=421", "421", "bad row 421", "x.py"]
+TEXTS = [
+    "nightly", "NIGHTLY_rep", "--batch=421", "batch=421", "batch=42", "421", "bad row 421",
+    "x.py",
+]  # fmt: skip
 
 
 @postgres_only
@@ -106,6 +109,11 @@ def test_a_common_text_is_tested_run_by_run_and_a_rare_one_asked_by_its_rare_pie
     assert "--batch=421" in values
     assert "STRPOS" in sql
     assert "%--batch=421%" not in values
+    # No trigram of "batch" is rare, nor is "42" one: the index is asked where a word
+    # starts with "42" (after "=").
+    _, sql, values = searched({"q": "batch=42"})
+    assert "%=42%" in values
+    assert "batch=42" in values
 
 
 @postgres_only
@@ -130,6 +138,8 @@ def test_the_pieces_asked_of_the_index_leave_out_common_trigrams_and_punctuation
     assert search_pg.pieces("--batch=421", sample) == ["421"]
     assert search_pg.pieces("user13", sample) == ["r13"]  # "er1": user1 and user10-19
     assert search_pg.pieces("batch=4", sample) == []  # every trigram common: the plain test
+    assert search_pg.pieces("batch=42", sample) == ["=42"]  # a word starting with "42"
+    assert search_pg.pieces("x.py --b", sample) == []  # every word starts commonly
     assert search_pg.pieces("bad row 4242", sample) == ["bad", "row", "4242"]
     assert search_pg.pieces("naïve", sample) == []  # not ASCII: the locale folds it
 
