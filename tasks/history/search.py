@@ -42,13 +42,12 @@ SQLITE_MATCHES = (
     "SELECT count(*) FROM (SELECT rowid FROM tasks_task_search "
     "WHERE tasks_task_search MATCH %s LIMIT %s)"
 )
-# SQLite: the same count, newest first, with the oldest of the runs counted: how far back
-# a trigram's newest matches reach says how sparse it is among the newest runs.
+# SQLite: the oldest of a trigram's newest matches, up to a limit: how far back they
+# reach says how sparse the trigram is among the newest runs.
 SQLITE_NEWEST_MATCHES = (
-    "SELECT count(*), min(rowid) FROM (SELECT rowid FROM tasks_task_search "
+    "SELECT min(rowid) FROM (SELECT rowid FROM tasks_task_search "
     "WHERE tasks_task_search MATCH %s ORDER BY rowid DESC LIMIT %s)"
 )
-SQLITE_NEWEST_ROW = "SELECT max(id) FROM tasks_task_search_row"
 # SQLite: the newest runs that hold every rare trigram, tested for the whole text.
 SQLITE_RARE_PROBE = (
     "SELECT task_id FROM tasks_task_search_row WHERE id IN (SELECT rowid FROM "
@@ -112,7 +111,7 @@ def _sqlite_condition(using, text):
     the text is common."""
     with connections[using].cursor() as cursor:
         counted = _trigram_counts(cursor, text)
-        rare = [trigram for trigram, count, _ in counted if count < RARE]
+        rare = [trigram for trigram, count in counted if count < RARE]
         if rare:
             terms = " AND ".join(_phrase(trigram) for trigram in rare)
             cursor.execute(SQLITE_RARE_PROBE, [terms, text.lower(), PROBE + 1])
@@ -128,20 +127,20 @@ def _sqlite_condition(using, text):
 
 
 def _walk(cursor, text, counted):
-    """The Walk of a common `text`: through its sparsest trigram among the newest runs
-    (the fewest matches per run since the oldest of its newest RARE), or through its
-    phrase when none was counted (a text that is not ASCII)."""
+    """The Walk of a common `text`: through its sparsest trigram, the rarest of those
+    fewer than RARE runs hold, else the one whose newest RARE matches reach furthest
+    back (counted only now: a rare text, most searches, needs no such count); through
+    its phrase when no trigram was counted (a text that is not ASCII)."""
     if not counted:
         return Walk(_phrase(text))
-    cursor.execute(SQLITE_NEWEST_ROW)
-    newest = cursor.fetchone()[0] or 0
-
-    def density(entry):
-        _, count, oldest = entry
-        return count / max(1, newest - (oldest or 0) + 1)
-
-    trigram = min(counted, key=density)[0]
-    return Walk(_phrase(trigram), text.lower())
+    rare = sorted((count, trigram) for trigram, count in counted if count < RARE)
+    if rare:
+        return Walk(_phrase(rare[0][1]), text.lower())
+    reach = []
+    for trigram, _ in counted:
+        cursor.execute(SQLITE_NEWEST_MATCHES, [_phrase(trigram), RARE])
+        reach.append((cursor.fetchone()[0] or 0, trigram))
+    return Walk(_phrase(min(reach)[1]), text.lower())
 
 
 def _phrase(text):
@@ -154,17 +153,16 @@ def _rare_trigrams(cursor, text):
     of `--batch=421` is in every run: 30 ms at a million runs for 1,000 matches. The runs
     that hold the rare ones are few, and each is then tested for the whole text. Only an
     ASCII text: SQLite's lower() folds ASCII alone, the index folds all of Unicode."""
-    return [trigram for trigram, count, _ in _trigram_counts(cursor, text) if count < RARE]
+    return [trigram for trigram, count in _trigram_counts(cursor, text) if count < RARE]
 
 
 def _trigram_counts(cursor, text):
-    """(trigram, runs counted up to RARE newest first, the oldest of those runs' index
-    row) for each trigram of `text` looked at."""
+    """(trigram, the runs that hold it counted up to RARE) for each trigram of `text`
+    looked at."""
     counted = []
     for trigram in looked_at(text):
-        cursor.execute(SQLITE_NEWEST_MATCHES, [_phrase(trigram), RARE])
-        count, oldest = cursor.fetchone()
-        counted.append((trigram, count, oldest))
+        cursor.execute(SQLITE_MATCHES, [_phrase(trigram), RARE])
+        counted.append((trigram, cursor.fetchone()[0]))
     return counted
 
 

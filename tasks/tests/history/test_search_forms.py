@@ -152,11 +152,14 @@ def test_the_most_common_documents_count_with_their_share():
 
 
 @sqlite_only
+@pytest.mark.parametrize(
+    "rare", [5, 3], ids=["the rarest of the rare trigrams", "the one reaching furthest back"]
+)
 def test_a_common_texts_count_walks_its_sparsest_trigram_and_tests_the_text(
-    history, user, monkeypatch
+    history, user, monkeypatch, rare
 ):
     monkeypatch.setattr(search, "PROBE", 0)  # every text common: the count walks
-    monkeypatch.setattr(search, "RARE", 5)
+    monkeypatch.setattr(search, "RARE", rare)  # "=42" is in 4 runs: rare, or not
     make_task(user, script="sample", exception="ValueError: 421 of =42")  # "=42", not the text
     make_tasks(20, user, argv=["--batch=9"])  # the newest runs: "bat" is dense among them
     for params in ({"q": "batch=42"}, {"q": "batch=42", "status": "failed"}, {"q": "ghtly_r"}):
