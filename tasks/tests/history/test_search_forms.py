@@ -19,6 +19,14 @@ postgres_only = pytest.mark.skipif(
 sqlite_only = pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite's walk")
 
 
+@pytest.fixture(autouse=True)
+def _statistics_forgotten():
+    """The statistics read here belong to this test's rows: no later test searches with
+    them (they would change the form of its condition, not its runs)."""
+    yield
+    search_pg.forget()
+
+
 def holding(text):
     """The runs whose search document holds `text`, by the database's own substring test
     of the document (no index, no choice of form)."""
