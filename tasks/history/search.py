@@ -107,8 +107,8 @@ def _sqlite_condition(using, text):
     order and testing each until the page is full. So the index is asked for the newest
     PROBE + 1 matches first (through the text's rare trigrams when it has some): when
     there are no more, those are the runs; else the text is common enough that a page
-    of them is found by testing the runs in order. Returns the condition and whether
-    the text is common."""
+    of them is found by testing the runs in order. Returns the condition and, for a
+    common text, the Walk its count takes (else None)."""
     with connections[using].cursor() as cursor:
         counted = _trigram_counts(cursor, text)
         rare = [trigram for trigram, count in counted if count < RARE]
