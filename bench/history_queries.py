@@ -171,7 +171,15 @@ def measure_api(client, staff, queries, requests):
             yield name, label, request, timed(run_sql, requests), ""
 
 
-def measure_pages(client, requests, sample_id):
+def chosen(named, only):
+    """The entries of `named` whose name holds one of `only`'s comma-separated texts."""
+    if not only:
+        return named
+    wanted = [text.strip() for text in only.split(",") if text.strip()]
+    return {name: value for name, value in named.items() if any(w in name for w in wanted)}
+
+
+def measure_pages(client, requests, sample_id, only=None):
     pages = {
         "history page": "/history/",
         "history page p1000": "/history/?page=1000",
@@ -186,7 +194,7 @@ def measure_pages(client, requests, sample_id):
         "admin status=failed": "/admin/tasks/task/?status__exact=failed",
     }
     results = []
-    for name, url in pages.items():
+    for name, url in chosen(pages, only).items():
         response = client.get(url)
         if response.status_code == 302 and "p1000" in name:
             continue  # fewer than 1000 pages: the admin sends the reader back
@@ -226,6 +234,11 @@ def main():
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--keep", default=None, help="a SQLite file to fill (or reuse)")
     parser.add_argument("--fill-only", action="store_true")
+    parser.add_argument(
+        "--only", default=None,
+        help="measure only the queries and pages whose name contains one of these "
+        "comma-separated texts (for iterating on a few)",
+    )  # fmt: skip
     options = parser.parse_args()
     url = options.database_url or (f"sqlite:///{options.keep}" if options.keep else None)
     if url and url.startswith("postgres"):
@@ -260,7 +273,7 @@ def main():
     print(f"{'API query':28s} {'page':>5s} {'p50':>8s} {'p95':>8s}  {'bare SQL p95':>12s}  ratio")
     worst = 0.0
     for name, page, request, sql, note in measure_api(
-        api, staff, api_queries(sample_id), options.requests
+        api, staff, chosen(api_queries(sample_id), options.only), options.requests
     ):
         if request is None:
             print(f"{name:28s} {page:>5s}   {note}")
@@ -272,7 +285,7 @@ def main():
             flush=True,
         )
     print(f"{'page':28s}       {'p50':>8s} {'p95':>8s}")
-    for name, (p50, p95) in measure_pages(pages, options.requests, sample_id):
+    for name, (p50, p95) in measure_pages(pages, options.requests, sample_id, options.only):
         worst = max(worst, p95)
         print(f"{name:28s}       {p50 * 1000:6.1f}ms {p95 * 1000:6.1f}ms")
     print(f"worst p95: {worst * 1000:.1f} ms (target < 50 ms)")
