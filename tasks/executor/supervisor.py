@@ -141,14 +141,16 @@ class Supervisor:
         script_args, task_env = self.files.prepare(entry, script_args, task_env, secrets)
         argv = entry.argv(script_args)
         env = child_environment(task_env, task.pk, entry.live_output, entry.unbuffered)
-        writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES, secrets=secrets)
-        progress, echo = (task.progress, task.progress_message), self.files.echo(self.echo)
-        self.output = Output(writer, progress, echo)
         process_tree.become_subreaper()
         try:
             self.proc = child.spawn(argv, cwd=entry.path.parent, env=env)
         except OSError as exc:
             return self._could_not_start(f"could not start {argv[0]}: {exc.strerror or exc}")
+        # Everything else the run needs is made after the spawn, while the child starts
+        # up: its output is read only once this returns.
+        writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES, secrets=secrets)
+        progress, echo = (task.progress, task.progress_message), self.files.echo(self.echo)
+        self.output = Output(writer, progress, echo)
         # After the spawn: its query (the script's usual duration) runs while the child
         # starts up, not before it.
         self.watchdog = Watchdog(task, entry, self.cancel)
@@ -201,12 +203,16 @@ class Supervisor:
                 self._on_event(selector, key)
             self._on_time(time.monotonic())
 
+        # The run is over: the script has exited and all it wrote is read. What follows
+        # (ending what is left of its tree, reaping it, keeping its files, writing the
+        # row) is the engine's bookkeeping, not the run's time.
+        completed_at = timezone.now()
         selector.close()
         self.output.close()
         # The script has exited but is not reaped yet, so its pid (our process group id)
         # cannot have been reused: ending the tree here cannot hit a stranger.
         self.tree.kill()
-        self._finish(self.tree.reap())
+        self._finish(self.tree.reap(), completed_at)
 
     def _deadlines(self) -> list[float]:
         """When the loop must next look, whatever the pipes do."""
@@ -376,10 +382,10 @@ class Supervisor:
 
     # Ending.
 
-    def _finish(self, rusage) -> None:
+    def _finish(self, rusage, completed_at) -> None:
         final = {
             **end_fields(self.stop_reason, self.proc.returncode, self.task.timeout),
-            "completed_at": timezone.now(),
+            "completed_at": completed_at,
             "killed": self.tree.killed,
             "exception": self.output.exception_line,
             **self.memory.usage_fields(rusage),

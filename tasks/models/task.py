@@ -140,6 +140,8 @@ class Task(Watched):
     progress_message = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    # For a run that ran: when its script had exited and all its output was read (what
+    # the supervisor does after that, reaping and writing the row, is not the run's time).
     completed_at = models.DateTimeField(null=True, blank=True)
     # Stored when the run ends, so the history sorts by it through an index.
     duration = models.DurationField(null=True, blank=True)
