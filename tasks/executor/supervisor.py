@@ -387,9 +387,12 @@ class Supervisor:
             **end_fields(self.stop_reason, self.proc.returncode, self.task.timeout),
             "completed_at": completed_at,
             "killed": self.tree.killed,
-            "exception": self.output.exception_line,
             **self.memory.usage_fields(rusage),
         }
+        if self.output.exception_line:
+            # Only when there is one: naming the column in the UPDATE fires SQLite's
+            # search trigger (migration 0015), which rewrites the run's search document.
+            final["exception"] = self.output.exception_line
         if final["status"] == Status.SUCCESS:
             self.output.succeeded()
         self._write({**final, **self.files.collect()})
