@@ -146,8 +146,7 @@ class Supervisor:
             self.proc = child.spawn(argv, cwd=entry.path.parent, env=env)
         except OSError as exc:
             return self._could_not_start(f"could not start {argv[0]}: {exc.strerror or exc}")
-        # Everything else the run needs is made after the spawn, while the child starts
-        # up: its output is read only once this returns.
+        # Made while the child starts up: its output is read only once this returns.
         writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES, secrets=secrets)
         progress, echo = (task.progress, task.progress_message), self.files.echo(self.echo)
         self.output = Output(writer, progress, echo)
@@ -203,9 +202,8 @@ class Supervisor:
                 self._on_event(selector, key)
             self._on_time(time.monotonic())
 
-        # The run is over: the script has exited and all it wrote is read. What follows
-        # (ending what is left of its tree, reaping it, keeping its files, writing the
-        # row) is the engine's bookkeeping, not the run's time.
+        # The run is over: its script has exited and all it wrote is read. The rest (its
+        # tree's end, reaping, its files, the row) is the engine's bookkeeping.
         completed_at = timezone.now()
         selector.close()
         self.output.close()
@@ -306,11 +304,15 @@ class Supervisor:
 
     def _schedule_flush(self) -> None:
         # Leading edge: output after a quiet spell is written within COALESCE (lines printed
-        # together share one write); during a flood, at most one write per interval.
+        # together share one write); during a flood, at most one write per interval. The
+        # first waits for the interval after the spawn: a shorter run makes one write.
         if self._flush_due is not None:
             return
         now = time.monotonic()
-        self._flush_due = max(now + COALESCE, self._last_write + settings.EXECUTOR_FLUSH_INTERVAL)
+        interval = settings.EXECUTOR_FLUSH_INTERVAL
+        self._flush_due = max(
+            now + COALESCE, self._last_write + interval, self._spawned_at + interval
+        )
 
     # The row.
 
@@ -383,16 +385,13 @@ class Supervisor:
     # Ending.
 
     def _finish(self, rusage, completed_at) -> None:
+        exception = self.output.exception_line
         final = {
-            **end_fields(self.stop_reason, self.proc.returncode, self.task.timeout),
+            **end_fields(self.stop_reason, self.proc.returncode, self.task.timeout, exception),
             "completed_at": completed_at,
             "killed": self.tree.killed,
             **self.memory.usage_fields(rusage),
         }
-        if self.output.exception_line:
-            # Only when there is one: naming the column in the UPDATE fires SQLite's
-            # search trigger (migration 0015), which rewrites the run's search document.
-            final["exception"] = self.output.exception_line
         if final["status"] == Status.SUCCESS:
             self.output.succeeded()
         self._write({**final, **self.files.collect()})
