@@ -22,7 +22,7 @@ from django.db import OperationalError, close_old_connections, reset_queries, tr
 from django.utils import timezone
 
 from tasks import live, secret_params
-from tasks.catalog import get_catalog, interpreter_version, script_sha256
+from tasks.catalog import get_catalog, what_ran
 from tasks.executor import child, process_tree
 from tasks.executor.ending import end_fields, record_crash
 from tasks.executor.environment import child_environment
@@ -156,14 +156,8 @@ class Supervisor:
         # Read after the fork: the mark is monotonic, so it bounds what the child took over.
         self.memory = TreeSampler(self.proc.pid, inherited_kb=own_high_water_kb())
         self.tree = process_tree.ProcessTree(self.proc, task.pk)
-        # What actually ran, on this machine (which may not be the one that took the
-        # request): written with the first update of the row where it differs.
-        ran = {
-            "argv": entry.argv(task.script_args),  # masked where a parameter is secret
-            "interpreter": entry.interpreter,
-            "interpreter_version": interpreter_version(entry.interpreter),
-            "script_sha256": script_sha256(entry.path),
-        }
+        # What actually ran here: written with the row's first update where it differs.
+        ran = what_ran(entry, task.script_args)
         self._start_fields: dict[str, Any] | None = {"pid": self.proc.pid}
         self._start_fields.update(
             (name, value) for name, value in ran.items() if getattr(task, name) != value
@@ -185,6 +179,9 @@ class Supervisor:
         if self._pidfd is not None:
             selector.register(self._pidfd, selectors.EVENT_READ, _EXIT)
         self._open_pipes = set(pipes)
+        # This thread's connection is opened while the child starts up, not by the final
+        # write (a short run's first query): connecting costs a millisecond or more.
+        transaction.get_connection().ensure_connection()
 
         started = self._spawned_at
         self._timeout_at = started + self.task.timeout
