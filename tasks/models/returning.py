@@ -1,7 +1,7 @@
 """An UPDATE that returns the rows it changed."""
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import NotSupportedError, models, router
 from django.db.models import sql
@@ -15,7 +15,7 @@ def update_returning(
     and a read of the row after it cost two statements (a run's end pays it). Built with
     the ORM's own update query and compiler (what `Model.save()` uses for a field the
     database computes), so expressions and value conversions are the ORM's."""
-    query = queryset.query.chain(sql.UpdateQuery)
+    query = cast(sql.UpdateQuery, queryset.query.chain(sql.UpdateQuery))
     query.add_update_values(fields)
     meta = queryset.model._meta
     compiler = query.get_compiler(router.db_for_write(queryset.model))
