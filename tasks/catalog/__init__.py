@@ -27,7 +27,7 @@ from tasks.catalog.params import (
     SCRIPT_KEY,
     Param,
 )
-from tasks.catalog.snapshot import interpreter_version, script_sha256
+from tasks.catalog.snapshot import interpreter_version, script_sha256, what_ran
 
 __all__ = [
     "DEFAULT_MAX_ARGS",
@@ -51,4 +51,5 @@ __all__ = [
     "interpreter_version",
     "load_catalog",
     "script_sha256",
+    "what_ran",
 ]

@@ -53,3 +53,15 @@ def interpreter_version(interpreter: str) -> str:
         except (OSError, subprocess.SubprocessError):
             _version_cache[key] = ""
     return _version_cache[key]
+
+
+def what_ran(entry, script_args: list[str]) -> dict[str, str | list[str]]:
+    """What a run of `entry` with `script_args` runs on this machine (which may not be the
+    one that took its request): the command (masked where a parameter is secret), the
+    interpreter and its version, the script's digest."""
+    return {
+        "argv": entry.argv(script_args),
+        "interpreter": entry.interpreter,
+        "interpreter_version": interpreter_version(entry.interpreter),
+        "script_sha256": script_sha256(entry.path),
+    }

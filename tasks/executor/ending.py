@@ -22,10 +22,17 @@ def end_of(stop_reason: str | None, return_code: int | None) -> tuple[str, str]:
     return (Status.SUCCESS if return_code == 0 else Status.FAILED), EndReason.EXIT
 
 
-def end_fields(stop_reason: str | None, return_code: int | None, timeout: float) -> dict[str, Any]:
-    """The row's status, end_reason, return_code and (where there is one) error."""
+def end_fields(
+    stop_reason: str | None, return_code: int | None, timeout: float, exception: str = ""
+) -> dict[str, Any]:
+    """The row's status, end_reason, return_code and (where there is one) error and
+    exception line."""
     status, reason = end_of(stop_reason, return_code)
     fields: dict[str, Any] = {"status": status, "end_reason": reason, "return_code": return_code}
+    if exception:
+        # Only when there is one: naming the column in the UPDATE fires SQLite's search
+        # trigger (migration 0015), which rewrites the run's search document.
+        fields["exception"] = exception
     if reason == EndReason.TIMEOUT:
         fields["error"] = f"stopped after its timeout of {timeout:g} s"
     elif reason == EndReason.INTERRUPTED:

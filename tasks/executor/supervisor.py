@@ -22,7 +22,7 @@ from django.db import OperationalError, close_old_connections, reset_queries, tr
 from django.utils import timezone
 
 from tasks import live, secret_params
-from tasks.catalog import get_catalog, interpreter_version, script_sha256
+from tasks.catalog import get_catalog, what_ran
 from tasks.executor import child, process_tree
 from tasks.executor.ending import end_fields, record_crash
 from tasks.executor.environment import child_environment
@@ -141,28 +141,23 @@ class Supervisor:
         script_args, task_env = self.files.prepare(entry, script_args, task_env, secrets)
         argv = entry.argv(script_args)
         env = child_environment(task_env, task.pk, entry.live_output, entry.unbuffered)
-        writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES, secrets=secrets)
-        progress, echo = (task.progress, task.progress_message), self.files.echo(self.echo)
-        self.output = Output(writer, progress, echo)
         process_tree.become_subreaper()
         try:
             self.proc = child.spawn(argv, cwd=entry.path.parent, env=env)
         except OSError as exc:
             return self._could_not_start(f"could not start {argv[0]}: {exc.strerror or exc}")
+        # Made while the child starts up: its output is read only once this returns.
+        writer = LogWriter(task.pk, settings.EXECUTOR_MAX_LOG_BYTES, secrets=secrets)
+        progress, echo = (task.progress, task.progress_message), self.files.echo(self.echo)
+        self.output = Output(writer, progress, echo)
         # After the spawn: its query (the script's usual duration) runs while the child
         # starts up, not before it.
         self.watchdog = Watchdog(task, entry, self.cancel)
         # Read after the fork: the mark is monotonic, so it bounds what the child took over.
         self.memory = TreeSampler(self.proc.pid, inherited_kb=own_high_water_kb())
         self.tree = process_tree.ProcessTree(self.proc, task.pk)
-        # What actually ran, on this machine (which may not be the one that took the
-        # request): written with the first update of the row where it differs.
-        ran = {
-            "argv": entry.argv(task.script_args),  # masked where a parameter is secret
-            "interpreter": entry.interpreter,
-            "interpreter_version": interpreter_version(entry.interpreter),
-            "script_sha256": script_sha256(entry.path),
-        }
+        # What actually ran here: written with the row's first update where it differs.
+        ran = what_ran(entry, task.script_args)
         self._start_fields: dict[str, Any] | None = {"pid": self.proc.pid}
         self._start_fields.update(
             (name, value) for name, value in ran.items() if getattr(task, name) != value
@@ -184,6 +179,9 @@ class Supervisor:
         if self._pidfd is not None:
             selector.register(self._pidfd, selectors.EVENT_READ, _EXIT)
         self._open_pipes = set(pipes)
+        # This thread's connection is opened while the child starts up, not by the final
+        # write (a short run's first query): connecting costs a millisecond or more.
+        transaction.get_connection().ensure_connection()
 
         started = self._spawned_at
         self._timeout_at = started + self.task.timeout
@@ -201,12 +199,15 @@ class Supervisor:
                 self._on_event(selector, key)
             self._on_time(time.monotonic())
 
+        # The run is over: its script has exited and all it wrote is read. The rest (its
+        # tree's end, reaping, its files, the row) is the engine's bookkeeping.
+        completed_at = timezone.now()
         selector.close()
         self.output.close()
         # The script has exited but is not reaped yet, so its pid (our process group id)
         # cannot have been reused: ending the tree here cannot hit a stranger.
         self.tree.kill()
-        self._finish(self.tree.reap())
+        self._finish(self.tree.reap(), completed_at)
 
     def _deadlines(self) -> list[float]:
         """When the loop must next look, whatever the pipes do."""
@@ -300,11 +301,15 @@ class Supervisor:
 
     def _schedule_flush(self) -> None:
         # Leading edge: output after a quiet spell is written within COALESCE (lines printed
-        # together share one write); during a flood, at most one write per interval.
+        # together share one write); during a flood, at most one write per interval. The
+        # first waits for the interval after the spawn: a shorter run makes one write.
         if self._flush_due is not None:
             return
         now = time.monotonic()
-        self._flush_due = max(now + COALESCE, self._last_write + settings.EXECUTOR_FLUSH_INTERVAL)
+        interval = settings.EXECUTOR_FLUSH_INTERVAL
+        self._flush_due = max(
+            now + COALESCE, self._last_write + interval, self._spawned_at + interval
+        )
 
     # The row.
 
@@ -376,12 +381,12 @@ class Supervisor:
 
     # Ending.
 
-    def _finish(self, rusage) -> None:
+    def _finish(self, rusage, completed_at) -> None:
+        exception = self.output.exception_line
         final = {
-            **end_fields(self.stop_reason, self.proc.returncode, self.task.timeout),
-            "completed_at": timezone.now(),
+            **end_fields(self.stop_reason, self.proc.returncode, self.task.timeout, exception),
+            "completed_at": completed_at,
             "killed": self.tree.killed,
-            "exception": self.output.exception_line,
             **self.memory.usage_fields(rusage),
         }
         if final["status"] == Status.SUCCESS:

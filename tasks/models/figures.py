@@ -12,10 +12,9 @@
 - `ScriptException`: the runs per script, UTC hour, user and exception line.
 
 They are written by the verbs that end a run (`Task.finish`, `interrupt_stale`) in the
-transaction of the run's end, through `count_finished`: an UPDATE with F() expressions,
-and when no row was there yet an INSERT inside a savepoint that falls back to the UPDATE
-if another process inserted the row first (the unique constraint decides; correct on
-SQLite, whose writers take turns, and on PostgreSQL). `rebuild` recomputes them from the
+transaction of the run's end, through `count_finished`: one INSERT ... ON CONFLICT DO
+UPDATE per row, which adds to the row when it is there (the unique constraint decides;
+correct on SQLite, whose writers take turns, and on PostgreSQL). `rebuild` recomputes them from the
 history (`manage.py rebuild_insight`, and migration 0014).
 
 They are history figures: a purge leaves them as they are, so the trends reach further
@@ -32,9 +31,9 @@ from bisect import bisect_left
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
-from django.db.models import Count, F, Max, Q, Sum, Value
-from django.db.models.functions import Coalesce, Greatest, TruncHour
+from django.db import connections, models, router, transaction
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import TruncHour
 
 from tasks.models.choices import FINISHED_STATUSES
 
@@ -148,18 +147,47 @@ def bucket_of(duration: timedelta) -> str:
 
 
 def _upsert(model, key: dict[str, Any], increments: dict[str, int | float], peak) -> None:
-    """Add `increments` to the row of `model` named by `key`, creating it if need be."""
-    changes: dict[str, Any] = {name: F(name) + amount for name, amount in increments.items()}
+    """Add `increments` to the row of `model` named by `key`, creating it if need be.
+
+    One INSERT ... ON CONFLICT DO UPDATE (SQLite 3.24+, PostgreSQL 9.5+; the conflict is
+    on the model's unique constraint, `key`'s fields): the database decides between the
+    two, also when another process inserts the row at the same moment. The ORM has no
+    upsert that adds to a column, and its UPDATE with F() expressions (then an INSERT in
+    a savepoint for a new row) cost every run's end three statements and most of a
+    millisecond of building them; the statement is written here, from the model's own
+    table and column names, with every value a parameter."""
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    table = quote(meta.db_table)
+    values: dict[str, Any] = {
+        field.name: field.get_default() for field in meta.concrete_fields if not field.primary_key
+    }
+    values.update(key, **increments)
+    column = {name: quote(meta.get_field(name).column) for name in values}
+    changes = [
+        f"{column[name]} = {table}.{column[name]} + excluded.{column[name]}" for name in increments
+    ]
     if peak is not None:
-        changes["peak_memory_kb"] = Greatest(Coalesce(F("peak_memory_kb"), Value(peak)), peak)
-    if model.objects.filter(**key).update(**changes):
-        return
-    try:
-        with transaction.atomic():  # a savepoint: a lost race undoes only the INSERT
-            extra = {} if peak is None else {"peak_memory_kb": peak}
-            model.objects.create(**key, **increments, **extra)
-    except IntegrityError:
-        model.objects.filter(**key).update(**changes)
+        values["peak_memory_kb"] = peak
+        # The larger of the two, where the row had none yet: the new one.
+        larger = "MAX" if connection.vendor == "sqlite" else "GREATEST"
+        peak_column = column["peak_memory_kb"]
+        changes.append(
+            f"{peak_column} = {larger}(COALESCE({table}.{peak_column}, excluded.{peak_column}), "
+            f"excluded.{peak_column})"
+        )
+    params = [
+        meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()
+    ]
+    statement = (
+        f"INSERT INTO {table} ({', '.join(column[name] for name in values)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(values))}) "
+        f"ON CONFLICT ({', '.join(column[name] for name in key)}) "
+        f"DO UPDATE SET {', '.join(changes)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
 
 
 def count_finished(ended: dict[str, Any]) -> None:

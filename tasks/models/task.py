@@ -12,6 +12,7 @@ from django.utils import timezone
 from tasks.models import figures
 from tasks.models.choices import FINISHED_STATUSES, EndReason, Status, Trigger
 from tasks.models.indexes import NullsFirstIndex
+from tasks.models.returning import update_returning
 from tasks.models.watch import Watched, announce
 
 # mark_enqueued's `previous` when any value will do.
@@ -47,21 +48,19 @@ class TaskQuerySet(models.QuerySet):
         heartbeat since the caller looked keeps its run."""
         now = now or timezone.now()
         with transaction.atomic():
-            changed = (
-                self.stale(now)
-                .filter(pk=pk)
-                .update(
-                    status=Status.FAILED,
-                    end_reason=EndReason.INTERRUPTED,
-                    completed_at=now,
-                    duration=duration_until(now),
-                    error=error,
-                )
+            ended = update_returning(
+                self.stale(now).filter(pk=pk),
+                figures.ENDED_FIELDS,
+                status=Status.FAILED,
+                end_reason=EndReason.INTERRUPTED,
+                completed_at=now,
+                duration=duration_until(now),
+                error=error,
             )
-            if changed:
-                figures.count_finished(self.filter(pk=pk).values(*figures.ENDED_FIELDS).get())
+            if ended:
+                figures.count_finished(ended[0])
                 announce(pk, "finished")
-        return changed == 1
+        return len(ended) == 1
 
     def explain_interruption(self, pk: Any, error: str) -> bool:
         """Replace the error of a run that was interrupted (say, once its orphaned script
@@ -141,6 +140,8 @@ class Task(Watched):
     progress_message = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    # For a run that ran: when its script had exited and all its output was read (what
+    # the supervisor does after that, reaping and writing the row, is not the run's time).
     completed_at = models.DateTimeField(null=True, blank=True)
     # Stored when the run ends, so the history sorts by it through an index.
     duration = models.DurationField(null=True, blank=True)
@@ -319,24 +320,26 @@ class Task(Watched):
         """End the task once; False when it was no longer in one of `from_statuses`."""
         fields.setdefault("completed_at", timezone.now())
         # The end, its figures (tasks/models/figures.py) and its event (for notifications)
-        # commit together or not at all.
-        with transaction.atomic():
-            changed = Task.objects.filter(pk=self.pk, status__in=tuple(from_statuses)).update(
+        # commit together or not at all. Inside the caller's transaction (a supervisor's
+        # final write) without a savepoint: a failure here undoes that whole write anyway.
+        with transaction.atomic(savepoint=False):
+            ended = update_returning(
+                Task.objects.filter(pk=self.pk, status__in=tuple(from_statuses)),
+                figures.ENDED_FIELDS,
                 status=status,
                 end_reason=end_reason,
                 duration=duration_until(fields["completed_at"]),
                 **fields,
             )
-            if changed:
-                ended = Task.objects.filter(pk=self.pk).values(*figures.ENDED_FIELDS).get()
-                figures.count_finished(ended)
+            if ended:
+                figures.count_finished(ended[0])
                 announce(self.pk, "finished")
-        if changed:
+        if ended:
             self.status, self.end_reason = status, end_reason
             for name, value in fields.items():
                 setattr(self, name, value)
-            self.duration = ended["duration"]
-        return changed == 1
+            self.duration = ended[0]["duration"]
+        return len(ended) == 1
 
     def set_keep(self, keep: bool) -> bool:
         """Pin the run (`keep`) so that no purge takes it, or unpin it; False when it was

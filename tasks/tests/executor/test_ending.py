@@ -31,6 +31,11 @@ def test_end_fields_explain_a_timeout_and_a_stop():
     assert "error" not in ending.end_fields(None, 0, 1)
 
 
+def test_end_fields_name_the_exception_column_only_for_an_exception_line():
+    assert "exception" not in ending.end_fields(None, 1, 1, "")
+    assert ending.end_fields(None, 1, 1, "KeyError: 'x'")["exception"] == "KeyError: 'x'"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_supervisor_that_fails_kills_the_tree_and_records_why(engine, user, pidfile, monkeypatch):
     def boom(self, stream, data):

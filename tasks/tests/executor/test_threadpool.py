@@ -84,13 +84,20 @@ def test_shutdown_interrupts_runs_and_records_them(engine, user, pidfile):
     assert "shut down" in task.error
 
 
-def test_a_claim_happens_once_however_many_try(db, user, recorded):
+@pytest.mark.parametrize("limits", ["some scripts have limits", "no script has one"])
+def test_a_claim_happens_once_however_many_try(db, user, recorded, settings, tmp_path, limits):
     from tasks.executor.scheduling import claim
 
+    if limits == "no script has one":
+        # The claim is then one statement without a transaction around it.
+        (tmp_path / "lines.py").write_text("print('a line')\n")
+        (tmp_path / "catalog.toml").write_text('[scripts.lines]\npath = "lines.py"\n')
+        settings.EXECUTOR_SCRIPTS = str(tmp_path / "catalog.toml")
     task = services.execute(user, "lines", {}, [])
     first, _ = claim(task.pk, "one")
     second, why = claim(task.pk, "two")
     assert first.pk == task.pk
+    assert (first.status, first.script) == (Status.RUNNING, "lines")
     assert (second, why) == (None, "taken")
     assert Task.objects.get(pk=task.pk).worker == "one"
 

@@ -14,7 +14,14 @@ import pytest
 from django.db import connection
 
 from tasks import services
-from tasks.executor.workdir import PREFIX, Directives, deployment, folder_prefix, sweep_orphans
+from tasks.executor.workdir import (
+    ENDED_SUFFIX,
+    PREFIX,
+    Directives,
+    deployment,
+    folder_prefix,
+    sweep_orphans,
+)
 from tasks.history import logs
 from tasks.models import Artifact, ArtifactKind, Status, Stream, Task, artifact_bytes
 from tasks.tests.factories import make_task
@@ -97,6 +104,21 @@ def test_a_failed_run_keeps_its_artifacts_too(inline, user):
     assert not os.path.exists(last_json(task)["workdir"])
 
 
+def test_a_run_without_uploads_gets_no_inputs_folder_and_leaves_nothing_behind(
+    inline, user, settings, tmp_path
+):
+    settings.EXECUTOR_WORK_ROOT = str(tmp_path / "work")
+    script = tmp_path / "look.py"
+    script.write_text("import os\nprint(sorted(os.listdir(os.environ['EXECUTOR_WORKDIR'])))\n")
+    (tmp_path / "catalog.toml").write_text('[scripts.look]\npath = "look.py"\n')
+    settings.EXECUTOR_SCRIPTS = str(tmp_path / "catalog.toml")
+    task = wait_finished(services.execute(user, "look", {}, []).pk)
+    assert task.status == Status.SUCCESS
+    assert logs.read(task.pk).text == "['artifacts', 'summary.md']\n"
+    # Set aside before the final write, removed after it: neither name is left.
+    assert list((tmp_path / "work").iterdir()) == []
+
+
 def test_the_catalog_caps_a_file_and_a_run_and_the_run_says_what_went(inline, user):
     task = run(user, "big=300000", "many=8", "size=150000")
     assert "Left out big.bin: 293.0 KiB, over the cap of 195.3 KiB a file." in task.files_note
@@ -172,10 +194,12 @@ def test_a_sweep_removes_the_folders_of_runs_that_ended_without_their_supervisor
     running = make_task(user, status=Status.RUNNING)
     for task in (ended, running):
         (tmp_path / f"{folder_prefix(task.pk)}abc").mkdir()
+    # Collected and set aside, but not removed yet (its supervisor died in between).
+    (tmp_path / f"{folder_prefix(ended.pk)}def{ENDED_SUFFIX}").mkdir()
     (tmp_path / "someone-elses").mkdir()
     (tmp_path / f"{PREFIX}not-a-run").mkdir()
     assert sweep_orphans() == 0  # too young: a run may be starting
-    assert sweep_orphans(now=time.time() + 120) == 1
+    assert sweep_orphans(now=time.time() + 120) == 2
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
         [f"{folder_prefix(running.pk)}abc", "someone-elses", f"{PREFIX}not-a-run"]
     )
