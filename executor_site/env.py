@@ -23,10 +23,15 @@ RATE_PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "
 # SQLite is tuned for many writer threads: WAL lets readers run beside the one writer,
 # IMMEDIATE takes the write lock at BEGIN (so a transaction never fails half-way on an
 # upgrade from read to write), and the busy timeout makes writers queue instead of
-# failing with "database is locked".
+# failing with "database is locked". A checkpoint (the WAL copied into the database,
+# with two fsyncs) comes every 8,000 pages (32 MB) instead of SQLite's 1,000: a flooding
+# run writes 40 MB a second of log chunks, and ten checkpoints a second, each waiting on
+# the disk, were a third of its writes' time.
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
-    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=8000;"
+    ),
 }
 
 

@@ -1,9 +1,10 @@
 """How one run happens: spawn the child, stream its output into the database, record its end.
 
-One thread per run watches everything through one selector: both output pipes, the
-child's exit (a pidfd), and a wake-up pipe that an in-process cancel writes to, so a child
-flooding one pipe never stalls on the other. The child process is child.py's; its output,
-output.py's; its memory, resources.py's. Every change to the row goes through the Task's
+One thread per run watches everything through one selector: the output read from both
+pipes (by pipe_reader.py's thread, which keeps reading while this one writes to the
+database), the child's exit (a pidfd), and a wake-up pipe that an in-process cancel
+writes to. The child process is child.py's; its output, output.py's; its memory,
+resources.py's. Every change to the row goes through the Task's
 verbs, each a compare-and-set on the status: a run ended elsewhere is never overwritten.
 """
 
@@ -28,6 +29,7 @@ from tasks.executor.ending import end_fields, record_crash
 from tasks.executor.environment import child_environment
 from tasks.executor.log_writer import LogWriter
 from tasks.executor.output import Echo, Output
+from tasks.executor.pipe_reader import PipeReader
 from tasks.executor.resources import TreeSampler, own_high_water_kb
 from tasks.executor.watchdog import Watchdog
 from tasks.executor.workdir import RunFiles
@@ -41,7 +43,7 @@ EXIT_POLL = 0.05  # seconds between looks for the exit where there is no pidfd
 WRITE_RETRIES = 8
 COALESCE = 0.005  # seconds output after a quiet spell waits for company before a write
 
-_WAKE, _EXIT = "wake", "exit"
+_WAKE, _EXIT, _OUTPUT = "wake", "exit", "output"
 
 
 def worker_name() -> str:
@@ -176,14 +178,13 @@ class Supervisor:
         proc = self.proc
         selector = selectors.DefaultSelector()
         pipes = {proc.stdout.fileno(): Stream.STDOUT, proc.stderr.fileno(): Stream.STDERR}
-        for fd, stream in pipes.items():
-            child.prepare_pipe(fd)
-            selector.register(fd, selectors.EVENT_READ, stream)
+        self._reader = PipeReader(pipes)
+        selector.register(self._reader.wake_fd, selectors.EVENT_READ, _OUTPUT)
         selector.register(self._wake_r, selectors.EVENT_READ, _WAKE)
         self._pidfd = child.open_pidfd(proc.pid)
         if self._pidfd is not None:
             selector.register(self._pidfd, selectors.EVENT_READ, _EXIT)
-        self._open_pipes = set(pipes)
+        self._open_pipes = set(pipes.values())
 
         started = self._spawned_at
         self._timeout_at = started + self.task.timeout
@@ -195,13 +196,16 @@ class Supervisor:
         self._flush_due: float | None = None
         self._next_check = started + CANCEL_POLL
 
-        while self._open_pipes or self._exited_at is None:
-            wait = max(0.0, min(self._deadlines()) - time.monotonic())
-            for key, _ in selector.select(wait):
-                self._on_event(selector, key)
-            self._on_time(time.monotonic())
-
-        selector.close()
+        self._reader.start()
+        try:
+            while self._open_pipes or self._exited_at is None:
+                wait = max(0.0, min(self._deadlines()) - time.monotonic())
+                for key, _ in selector.select(wait):
+                    self._on_event(selector, key)
+                self._on_time(time.monotonic())
+        finally:
+            selector.close()
+            self._reader.stop()  # before the pipes close: it must not read a reused fd
         self.output.close()
         # The script has exited but is not reaped yet, so its pid (our process group id)
         # cannot have been reused: ending the tree here cannot hit a stranger.
@@ -237,16 +241,15 @@ class Supervisor:
             self._pidfd = -1
             self._exited_at = self._exited_at or time.monotonic()
         else:
-            data = child.read(key.fd)
-            if data:
-                self.output.received(key.data, data)
-                self.watchdog.output_seen()
-                self._schedule_flush()
-            elif data is not None:  # the pipe's end
-                selector.unregister(key.fd)
-                self._open_pipes.discard(key.fd)
-                if self.output.end_stream(key.data):
+            for stream, data in self._reader.take():
+                if data:
+                    self.output.received(stream, data)
+                    self.watchdog.output_seen()
                     self._schedule_flush()
+                else:  # the pipe's end
+                    self._open_pipes.discard(stream)
+                    if self.output.end_stream(stream):
+                        self._schedule_flush()
 
     def _on_time(self, now: float) -> None:
         if self._exited_at is None and self._pidfd is None and child.has_exited(self.proc.pid):
