@@ -18,7 +18,7 @@ import time
 
 from tasks.executor import child
 
-QUEUE_LIMIT = 8 << 20  # bytes read but not yet taken, before reading pauses
+QUEUE_LIMIT = 2 << 20  # bytes read but not yet taken, before reading pauses
 # After a read, the next waits this long: a script writing line by line (stderr is
 # line-buffered) would otherwise cost a wake-up, a read and a lock per line. Output after
 # a quiet spell is still read at once; the 1 MiB pipe holds far more than this time's.
