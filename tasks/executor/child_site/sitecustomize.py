@@ -16,6 +16,7 @@ runs: it is imported after this one, as Python would have imported it.
 
 import _thread
 import atexit
+import io
 import os
 import sys
 
@@ -71,12 +72,11 @@ def _larger_blocks():
 
     TextIOWrapper passes its text on to the binary buffer in pieces of `_CHUNK_SIZE`
     (8 KiB); a larger piece goes past that buffer in one write. Line-buffered or
-    unbuffered streams (a terminal, stderr, PYTHONUNBUFFERED) still write at once."""
-    try:
-        if not sys.stdout.line_buffering and not sys.stdout.write_through:
-            sys.stdout._CHUNK_SIZE = WRITE_BLOCK
-    except Exception:  # noqa: S110 - not a TextIOWrapper: its own buffering stands
-        pass
+    unbuffered streams (a terminal, stderr, PYTHONUNBUFFERED) still write at once; any
+    other kind of stream keeps its own buffering."""
+    stdout = sys.stdout
+    if isinstance(stdout, io.TextIOWrapper) and not (stdout.line_buffering or stdout.write_through):
+        stdout._CHUNK_SIZE = WRITE_BLOCK  # type: ignore[attr-defined]
 
 
 def _exit_flushed(code, _exit=os._exit):
