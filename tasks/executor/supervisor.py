@@ -33,7 +33,7 @@ from tasks.executor.pipe_reader import PipeReader
 from tasks.executor.resources import TreeSampler, own_high_water_kb
 from tasks.executor.watchdog import Watchdog
 from tasks.executor.workdir import RunFiles
-from tasks.models import MAX_CHUNK, EndReason, LogChunk, Status, Stream, Task
+from tasks.models import EndReason, LogChunk, Status, Stream, Task
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,9 @@ EXIT_DRAIN = 2.0  # how long pipes may stay open after the script itself exited
 EXIT_POLL = 0.05  # seconds between looks for the exit where there is no pidfd
 WRITE_RETRIES = 8
 COALESCE = 0.005  # seconds output after a quiet spell waits for company before a write
+# A flood is written once a flush interval or once this much waits, not at every chunk:
+# each write wakes every live viewer of the run (fifty stream clients, fifty reads).
+WRITE_AT_ONCE = 1 << 20
 
 _WAKE, _EXIT, _OUTPUT = "wake", "exit", "output"
 
@@ -288,7 +291,7 @@ class Supervisor:
 
     def _write_if_due(self, now: float) -> None:
         if self._flush_due is not None and (
-            now >= self._flush_due or self.output.pending_bytes >= MAX_CHUNK
+            now >= self._flush_due or self.output.pending_bytes >= WRITE_AT_ONCE
         ):
             held = self.output.flush_partials(now)
             self._write()
