@@ -99,9 +99,12 @@ class SharedBatches:
             # Another viewer is reading this very batch (fifty viewers at the live end
             # wake together): its read and encoding, not fifty of each.
             reading.done.wait()
-            if reading.result is not None:
+            # An empty read may have begun before this viewer read the row (which may say
+            # that more was written since): it reads for itself, or the row's news would
+            # be missed, and it waited OWN_RUN_TIMEOUT after the run's last write.
+            if reading.result is not None and reading.result.data["parts"]:
                 return reading.result
-            return Batch(logs.read(task_id, position, batch_bytes(lines)), lines)  # it failed
+            return Batch(logs.read(task_id, position, batch_bytes(lines)), lines)
         try:
             batch = Batch(logs.read(task_id, position, batch_bytes(lines)), lines)
             batch.encoded()

@@ -172,3 +172,31 @@ def test_viewers_asking_for_the_row_while_it_is_read_wait_for_that_read(user, mo
     assert len(got) == 10
     assert all(row is got[0][0] and state is got[0][1] for row, state in got)
     assert got[0][0].pk == task.pk
+
+
+def test_a_viewer_given_an_empty_shared_read_reads_for_itself(monkeypatch):
+    """The read it waited for may have begun before this viewer read the row, which
+    says more was written: an empty batch from it would have this viewer wait for news
+    after the run's last write (OWN_RUN_TIMEOUT, 5 s)."""
+    written = threading.Event()
+    started = threading.Event()
+
+    def read(task_id, offset, limit):
+        if not written.is_set():
+            started.set()
+            time.sleep(0.3)  # the output and the row are written meanwhile
+            return logs.LogSlice(offset, offset, [])
+        return logs.LogSlice(offset, offset + 9, [logs.Part(offset, "out", "new line\n", 1)])
+
+    monkeypatch.setattr(stream_batches.logs, "read", read)
+    shared = stream_batches.SharedBatches()
+    first = threading.Thread(target=lambda: shared.read("run", 0))
+    first.start()
+    assert started.wait(5)
+    got = []
+    second = threading.Thread(target=lambda: got.append(shared.read("run", 0)))
+    second.start()
+    written.set()  # before the second viewer's batch read, after the first one began
+    first.join(5)
+    second.join(5)
+    assert [batch.data["parts"] for batch in got] == [[["out", "new line\n"]]]
