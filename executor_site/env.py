@@ -24,9 +24,9 @@ RATE_PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "
 # IMMEDIATE takes the write lock at BEGIN (so a transaction never fails half-way on an
 # upgrade from read to write), and the busy timeout makes writers queue instead of
 # failing with "database is locked". A checkpoint (the WAL copied into the database,
-# with two fsyncs) comes every 8,000 pages (32 MB) instead of SQLite's 1,000: a flooding
-# run writes 40 MB a second of log chunks, and ten checkpoints a second, each waiting on
-# the disk, were a third of its writes' time.
+# with its fsyncs) comes every 8,000 pages (32 MB) instead of SQLite's 1,000: a flooding
+# run writes 40 MB a second of log chunks, and in a bare sqlite3 test 41 MB of 64 KiB
+# blobs took 0.24-0.30 s with a checkpoint every 1,000 pages, 0.09-0.10 s without.
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "init_command": (

@@ -4,8 +4,8 @@ One thread per run watches everything through one selector: the output read from
 pipes (by pipe_reader.py's thread, which keeps reading while this one writes to the
 database), the child's exit (a pidfd), and a wake-up pipe that an in-process cancel
 writes to. The child process is child.py's; its output, output.py's; its memory,
-resources.py's. Every change to the row goes through the Task's
-verbs, each a compare-and-set on the status: a run ended elsewhere is never overwritten.
+resources.py's. Every change to the row goes through the Task's verbs, each a
+compare-and-set on the status: a run ended elsewhere is never overwritten.
 """
 
 import contextlib
