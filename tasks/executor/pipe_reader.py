@@ -6,8 +6,9 @@ filled its 1 MiB pipe in 25 ms and then waited on every write that took longer (
 took 20-200 ms on a loaded machine: SQLite's commit and its checkpoints), so the run
 went at the database's pace, not the script's. This thread only reads: it queues what
 it reads, in arrival order, and the supervisor takes it all at once (a slower write
-means a larger next batch). It stops reading while QUEUE_LIMIT bytes wait, so the
-pipe still holds back a child that outruns the database for long, as it did before.
+means a larger next batch, up to TAKE_BYTES). It stops reading while QUEUE_LIMIT bytes
+wait, so the pipe still holds back a child that outruns the database for long, as it
+did before.
 """
 
 import contextlib
@@ -18,7 +19,13 @@ import time
 
 from tasks.executor import child
 
-QUEUE_LIMIT = 2 << 20  # bytes read but not yet taken, before reading pauses
+# Bytes read but not yet taken, before reading pauses: enough for the longest writes of
+# a flood (a checkpoint's, 90-110 ms at 40-80 MB/s), during which a smaller queue filled
+# and the script waited on its pipe again.
+QUEUE_LIMIT = 8 << 20
+# What one take() hands over, at most (and at least one read): each write to the database
+# stays about that size however long the queue, and so does the memory it takes.
+TAKE_BYTES = 1 << 20
 # After a read, the next waits this long: a script writing line by line (stderr is
 # line-buffered) would otherwise cost a wake-up, a read and a lock per line. Output after
 # a quiet spell is still read at once; the 1 MiB pipe holds far more than this time's.
@@ -47,11 +54,23 @@ class PipeReader:
         self._thread.start()
 
     def take(self) -> list[tuple[str, bytes]]:
-        """Everything read since the last call, in arrival order."""
+        """What was read since the last call, oldest first, up to about TAKE_BYTES;
+        `wake_fd` stays readable while more waits."""
         child.drain(self.wake_fd)  # before taking: output queued after this wakes again
         with self._room:
-            items, self._queue, self._queued = self._queue, [], 0
+            count, size = 0, 0
+            for _, data in self._queue:
+                count, size = count + 1, size + len(data)
+                if size >= TAKE_BYTES:
+                    break
+            items = self._queue[:count]
+            del self._queue[:count]
+            self._queued -= size
+            more = bool(self._queue)
             self._room.notify()
+        if more:
+            with contextlib.suppress(BlockingIOError):  # full: a wake-up is pending anyway
+                os.write(self._wake_w, b"x")
         return items
 
     def stop(self) -> None:

@@ -1,8 +1,12 @@
 """The thread that drains a run's pipes: everything in arrival order, each end reported,
 and reading paused (the pipe full again) while too much waits to be taken."""
 
+import fcntl
 import os
 import select
+import struct
+import termios
+import threading
 
 from tasks.executor import pipe_reader
 from tasks.executor.pipe_reader import PipeReader
@@ -82,3 +86,33 @@ def test_reading_pauses_while_too_much_waits_and_goes_on_once_it_is_taken(monkey
         for fd in pipes:
             os.close(fd)
     assert queued + sum(len(data) for _, data in rest) == written  # every byte, once
+
+
+def test_a_take_hands_over_about_a_mib_and_wakes_again_for_the_rest():
+    """However long the queue, each database write of the supervisor stays small."""
+    pipes, out_w, err_w = _pipes()
+    out_r = next(iter(pipes))
+    reader = PipeReader(pipes)
+    reader.start()
+    written = 3 * pipe_reader.TAKE_BYTES  # queued whole: under QUEUE_LIMIT
+    writer = threading.Thread(target=os.write, args=(out_w, b"y" * written))
+    try:
+        writer.start()
+        writer.join(10)
+        wait_for(lambda: _unread(out_r) == 0, timeout=10, message="the reader to read it all")
+        first = reader.take()
+        assert pipe_reader.TAKE_BYTES <= sum(len(data) for _, data in first) < written
+        assert select.select([reader.wake_fd], [], [], 0)[0], "woken again for the rest"
+        os.close(out_w)
+        os.close(err_w)
+        rest = _take_until(reader, 2)
+    finally:
+        reader.stop()
+        for fd in pipes:
+            os.close(fd)
+    assert sum(len(data) for _, data in first + rest) == written
+
+
+def _unread(fd):
+    """Bytes waiting in a pipe (FIONREAD)."""
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
