@@ -106,7 +106,8 @@ class StreamClient(threading.Thread):
         """(the next event's name, where it ends in the buffer). A log event's data is
         at least as long as the output it carries, so the search for its end starts
         there: the client does not scan 45 MB per viewer (its CPU is the machine's)."""
-        while (start := self.buffer.find(b"event: ")) == -1 or b"\n" not in self.buffer[start:]:
+        # find(..., start), not `in buffer[start:]`: a slice copies up to a read's MiB.
+        while (start := self.buffer.find(b"event: ")) == -1 or self.buffer.find(b"\n", start) < 0:
             self._more()
         name = bytes(self.buffer[start + 7 : self.buffer.index(b"\n", start)])
         skip = start

@@ -1,10 +1,11 @@
 """How one run happens: spawn the child, stream its output into the database, record its end.
 
-One thread per run watches everything through one selector: both output pipes, the
-child's exit (a pidfd), and a wake-up pipe that an in-process cancel writes to, so a child
-flooding one pipe never stalls on the other. The child process is child.py's; its output,
-output.py's; its memory, resources.py's. Every change to the row goes through the Task's
-verbs, each a compare-and-set on the status: a run ended elsewhere is never overwritten.
+One thread per run watches everything through one selector: the output read from both
+pipes (by pipe_reader.py's thread, which keeps reading while this one writes to the
+database), the child's exit (a pidfd), and a wake-up pipe that an in-process cancel
+writes to. The child process is child.py's; its output, output.py's; its memory,
+resources.py's. Every change to the row goes through the Task's verbs, each a
+compare-and-set on the status: a run ended elsewhere is never overwritten.
 """
 
 import contextlib
@@ -18,7 +19,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections, reset_queries, transaction
+from django.db import OperationalError, close_old_connections, transaction
 from django.utils import timezone
 
 from tasks import live, secret_params
@@ -28,10 +29,12 @@ from tasks.executor.ending import end_fields, record_crash
 from tasks.executor.environment import child_environment
 from tasks.executor.log_writer import LogWriter
 from tasks.executor.output import Echo, Output
+from tasks.executor.pipe_reader import PipeReader
 from tasks.executor.resources import TreeSampler, own_high_water_kb
+from tasks.executor.run_write import write_once
 from tasks.executor.watchdog import Watchdog
 from tasks.executor.workdir import RunFiles
-from tasks.models import MAX_CHUNK, EndReason, LogChunk, Status, Stream, Task
+from tasks.models import EndReason, Status, Stream, Task
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +43,11 @@ EXIT_DRAIN = 2.0  # how long pipes may stay open after the script itself exited
 EXIT_POLL = 0.05  # seconds between looks for the exit where there is no pidfd
 WRITE_RETRIES = 8
 COALESCE = 0.005  # seconds output after a quiet spell waits for company before a write
+# A flood is written once a flush interval or once this much waits, not at every chunk:
+# each write wakes every live viewer of the run (fifty stream clients, fifty reads).
+WRITE_AT_ONCE = 1 << 20
 
-_WAKE, _EXIT = "wake", "exit"
+_WAKE, _EXIT, _OUTPUT = "wake", "exit", "output"
 
 
 def worker_name() -> str:
@@ -171,14 +177,13 @@ class Supervisor:
         proc = self.proc
         selector = selectors.DefaultSelector()
         pipes = {proc.stdout.fileno(): Stream.STDOUT, proc.stderr.fileno(): Stream.STDERR}
-        for fd, stream in pipes.items():
-            child.prepare_pipe(fd)
-            selector.register(fd, selectors.EVENT_READ, stream)
+        self._reader = PipeReader(pipes)
+        selector.register(self._reader.wake_fd, selectors.EVENT_READ, _OUTPUT)
         selector.register(self._wake_r, selectors.EVENT_READ, _WAKE)
         self._pidfd = child.open_pidfd(proc.pid)
         if self._pidfd is not None:
             selector.register(self._pidfd, selectors.EVENT_READ, _EXIT)
-        self._open_pipes = set(pipes)
+        self._open_pipes = set(pipes.values())
         # This thread's connection is opened while the child starts up, not by the final
         # write (a short run's first query): connecting costs a millisecond or more.
         transaction.get_connection().ensure_connection()
@@ -193,16 +198,19 @@ class Supervisor:
         self._flush_due: float | None = None
         self._next_check = started + CANCEL_POLL
 
-        while self._open_pipes or self._exited_at is None:
-            wait = max(0.0, min(self._deadlines()) - time.monotonic())
-            for key, _ in selector.select(wait):
-                self._on_event(selector, key)
-            self._on_time(time.monotonic())
-
-        # The run is over: its script has exited and all it wrote is read. The rest (its
-        # tree's end, reaping, its files, the row) is the engine's bookkeeping.
-        completed_at = timezone.now()
-        selector.close()
+        self._reader.start()
+        try:
+            while self._open_pipes or self._exited_at is None:
+                wait = max(0.0, min(self._deadlines()) - time.monotonic())
+                for key, _ in selector.select(wait):
+                    self._on_event(selector, key)
+                self._on_time(time.monotonic())
+            # The run is over: its script has exited and all it wrote is read. The rest
+            # (its tree's end, reaping, its files, the row) is the engine's bookkeeping.
+            completed_at = timezone.now()
+        finally:
+            selector.close()
+            self._reader.stop()  # before the pipes close: it must not read a reused fd
         self.output.close()
         # The script has exited but is not reaped yet, so its pid (our process group id)
         # cannot have been reused: ending the tree here cannot hit a stranger.
@@ -238,16 +246,15 @@ class Supervisor:
             self._pidfd = -1
             self._exited_at = self._exited_at or time.monotonic()
         else:
-            data = child.read(key.fd)
-            if data:
-                self.output.received(key.data, data)
-                self.watchdog.output_seen()
-                self._schedule_flush()
-            elif data is not None:  # the pipe's end
-                selector.unregister(key.fd)
-                self._open_pipes.discard(key.fd)
-                if self.output.end_stream(key.data):
+            for stream, data in self._reader.take():
+                if data:
+                    self.output.received(stream, data)
+                    self.watchdog.output_seen()
                     self._schedule_flush()
+                else:  # the pipe's end
+                    self._open_pipes.discard(stream)
+                    if self.output.end_stream(stream):
+                        self._schedule_flush()
 
     def _on_time(self, now: float) -> None:
         if self._exited_at is None and self._pidfd is None and child.has_exited(self.proc.pid):
@@ -286,7 +293,7 @@ class Supervisor:
 
     def _write_if_due(self, now: float) -> None:
         if self._flush_due is not None and (
-            now >= self._flush_due or self.output.pending_bytes >= MAX_CHUNK
+            now >= self._flush_due or self.output.pending_bytes >= WRITE_AT_ONCE
         ):
             held = self.output.flush_partials(now)
             self._write()
@@ -323,7 +330,7 @@ class Supervisor:
         new, doomed = self.output.writer.take()
         for attempt in range(WRITE_RETRIES if final else 1):
             try:
-                won = self._write_once(new, doomed, fields, final is not None)
+                won = write_once(self.task, new, doomed, fields, final is not None)
                 break
             except OperationalError as exc:
                 # SQLite busy beyond its timeout, or a dropped PostgreSQL connection.
@@ -343,26 +350,6 @@ class Supervisor:
         if not won:
             self._lost_the_row(final is not None)
         live.notify(self.task.pk)
-
-    def _write_once(self, new, doomed, fields: dict[str, Any], final: bool) -> bool:
-        """One attempt at the write; False (nothing written) when the run is not ours."""
-        with transaction.atomic():
-            for start in range(0, len(doomed), 500):
-                LogChunk.objects.filter(
-                    task_id=self.task.pk, offset__in=doomed[start : start + 500]
-                ).delete()
-            if new:
-                LogChunk.objects.bulk_create(new)
-            if final:
-                won = self.task.finish(from_statuses=(Status.RUNNING,), **fields)
-            elif "pid" in fields:
-                won = self.task.start(**fields)
-            else:
-                won = self.task.heartbeat(**fields)
-            if not won:
-                transaction.set_rollback(True)
-        reset_queries()  # with DEBUG on, Django's query log would keep every chunk's SQL
-        return won
 
     def _lost_the_row(self, final: bool) -> None:
         # Somebody else ended the run (recovery took it for dead, or the row is gone):

@@ -31,7 +31,7 @@ from tasks.models import LogChunk
 from tasks.services.engine import this_worker
 from tasks.web.client_auth import refused, session_or_token, token_scope_refusal
 from tasks.web.state import VOLATILE
-from tasks.web.stream_batches import BATCH_BYTES, ROWS, SHARED, Batch, encode
+from tasks.web.stream_batches import ROWS, SHARED, Batch, batch_bytes, encode
 from tasks.web.views.common import visible_task
 
 KEEPALIVE = 15.0  # seconds of silence before a comment line: finds dead connections
@@ -115,7 +115,7 @@ class Follower:
         # A batch shared from earlier may have ended at the live end of then: more is
         # waiting when the row says so, not only after a full batch (waiting for news
         # there, a viewer of a run that had ended waited OWN_RUN_TIMEOUT for nothing).
-        more = batch.size >= BATCH_BYTES or bool(
+        more = batch.size >= batch_bytes(self.lines) or bool(
             batch.data["parts"] and batch.next_offset < task.log_bytes
         )
         if batch.data["parts"]:
@@ -124,7 +124,8 @@ class Follower:
             self.shown = True
         self.behind = more
         state = state if fresh else self.state
-        if self.state is None or _news(state) != _news(self.state):
+        # Viewers of one run share the state of one row read: the same object is no news.
+        if state is not self.state and (self.state is None or _news(state) != _news(self.state)):
             events.append(("state", self.position, state))
         self.state = state
         ended = task.is_finished and not more and self.position >= task.log_bytes

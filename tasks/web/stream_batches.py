@@ -11,7 +11,18 @@ from tasks.history import logs
 from tasks.models import Task
 from tasks.web.state import STATE_FIELDS, task_state
 
-BATCH_BYTES = 256 * 1024  # the most output one event carries
+BATCH_BYTES = 256 * 1024  # the most output one event of a page's stream carries
+# ... and of any other stream (an API client's, a terminal's): fifty of them following a
+# flood each took a step per batch (a row check, a lookup here, a send), 180 per run
+# for each; four times the batch, a quarter of the steps. A page draws what it is sent,
+# so its events stay smaller.
+STREAM_BATCH_BYTES = 1024 * 1024
+
+
+def batch_bytes(lines):
+    return BATCH_BYTES if lines else STREAM_BATCH_BYTES
+
+
 SHARED_BYTES = 32 * 1024 * 1024  # batches kept for the other viewers of the same run
 SHARED_IDLE = 60.0  # seconds after which a batch nobody asked for again is let go
 ROW_SHARED_FOR = 0.1  # seconds a row read serves the other viewers of its run
@@ -47,7 +58,7 @@ class Batch:
 class _Reading:
     def __init__(self):
         self.done = threading.Event()
-        self.batch = None
+        self.result = None
 
 
 class SharedBatches:
@@ -88,19 +99,22 @@ class SharedBatches:
             # Another viewer is reading this very batch (fifty viewers at the live end
             # wake together): its read and encoding, not fifty of each.
             reading.done.wait()
-            if reading.batch is not None:
-                return reading.batch
-            return Batch(logs.read(task_id, position, BATCH_BYTES), lines)  # it failed
+            # An empty read may have begun before this viewer read the row (which may say
+            # that more was written since): it reads for itself, or the row's news would
+            # be missed, and it waited OWN_RUN_TIMEOUT after the run's last write.
+            if reading.result is not None and reading.result.data["parts"]:
+                return reading.result
+            return Batch(logs.read(task_id, position, batch_bytes(lines)), lines)
         try:
-            batch = Batch(logs.read(task_id, position, BATCH_BYTES), lines)
+            batch = Batch(logs.read(task_id, position, batch_bytes(lines)), lines)
             batch.encoded()
-            reading.batch = batch
+            reading.result = batch
         finally:
             with self._lock:
                 del self._reading[key]
-                if reading.batch is not None and reading.batch.data["parts"]:
-                    self._batches[key] = reading.batch
-                    self._bytes += reading.batch.memory
+                if reading.result is not None and reading.result.data["parts"]:
+                    self._batches[key] = reading.result
+                    self._bytes += reading.result.memory
                 self._let_go(time.monotonic())
             reading.done.set()
         return batch
@@ -139,14 +153,38 @@ class SharedRows:
     def __init__(self):
         self._rows = {}  # task id -> (version, read at, task or None, state or None)
         self._lock = threading.Lock()
+        self._reading = {}  # (task id, version) -> _Reading: rows being read now
 
     def read(self, task_id, version):
-        """(the run's row with the state fields, its state), or (None, None): deleted."""
+        """(the run's row with the state fields, its state), or (None, None): deleted.
+
+        Viewers that ask while another one reads the row for the same version wait for
+        that read: all fifty wake on the same write, and each read the row for itself
+        before the first had put it here (a query each, fifty per write)."""
+        key = (task_id, version)
         now = time.monotonic()
         with self._lock:
             row = self._rows.get(task_id)
-        if row is not None and row[0] == version and now - row[1] < ROW_SHARED_FOR:
-            return row[2], row[3]
+            if row is not None and row[0] == version and now - row[1] < ROW_SHARED_FOR:
+                return row[2], row[3]
+            reading = self._reading.get(key)
+            first = reading is None
+            if first:
+                reading = self._reading[key] = _Reading()
+        if not first:
+            reading.done.wait()
+            if reading.result is not None:  # here: the (task, state) it read
+                return reading.result
+            return self._read(task_id, version, now)  # it failed: read it here
+        try:
+            reading.result = self._read(task_id, version, now)
+        finally:
+            with self._lock:
+                del self._reading[key]
+            reading.done.set()
+        return reading.result
+
+    def _read(self, task_id, version, now):
         task = Task.objects.filter(pk=task_id).only(*STATE_FIELDS).first()
         state = task_state(task) if task is not None else None
         with self._lock:

@@ -110,3 +110,46 @@ def test_a_sitecustomize_of_the_scripts_own_path_still_runs(inline, catalog, use
     finally:
         del os.environ["PYTHONPATH"]
     assert logs.read(task.pk).text.split() == ["-", "yes"]
+
+
+BLOCKS = """
+    import sys
+    for part in range(2):
+        for number in range(1500):  # 60,000 bytes: under one 64 KiB block
+            print(f"{number:039d}")
+        sys.stderr.write("printed\\n")
+        sys.stdin.readline()
+"""
+
+
+def test_a_flood_reaches_the_pipe_in_64_kib_blocks_not_python_s_8_kib(tmp_path):
+    """Fewer, larger writes: the engine wakes an eighth as often during a flood."""
+    import os
+    import select
+    import subprocess
+
+    from tasks.executor.environment import child_environment
+
+    (tmp_path / "blocks.py").write_text(textwrap.dedent(BLOCKS))
+    env = {**child_environment(), "EXECUTOR_FLUSH_EVERY": "600"}  # no timed flush here
+    with subprocess.Popen(
+        [sys.executable, str(tmp_path / "blocks.py")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as proc:
+        out = proc.stdout.fileno()
+        assert proc.stderr.readline() == b"printed\n"
+        # 8 KiB blocks would have put 57,344 of the 60,000 bytes in the pipe by now.
+        assert select.select([out], [], [], 0.5)[0] == []
+        proc.stdin.write(b"\n")
+        proc.stdin.flush()
+        assert proc.stderr.readline() == b"printed\n"
+        assert select.select([out], [], [], 5)[0] == [out]
+        assert len(os.read(out, 1 << 20)) > 60_000  # the first part and more, in one block
+        proc.stdin.write(b"\n")
+        proc.stdin.flush()
+        rest = proc.stdout.read()
+        assert proc.wait(timeout=10) == 0
+        assert len(rest) < 64 * 1024  # the end's flush: what was left

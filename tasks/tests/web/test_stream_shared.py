@@ -13,6 +13,7 @@ from tasks import live
 from tasks.history import logs
 from tasks.models import Status, Task
 from tasks.tests.factories import make_task, write_log
+from tasks.tests.helpers import wait_for
 from tasks.web import stream, stream_batches
 
 LOG = "".join(f"line {number}\n" for number in range(200_000))  # several batches
@@ -108,11 +109,12 @@ def test_a_viewer_behind_reads_the_row_again_before_it_waits(user, monkeypatch):
     """Catching up, a viewer reads the row only now and then; at the end that older row
     knew of, it looks at the row again rather than wait for writes already made."""
     monkeypatch.setattr(stream, "SHARED", stream_batches.SharedBatches())
-    task = make_task(user, status=Status.RUNNING, log=CHUNKS[:5])  # more than a batch
+    over = stream_batches.STREAM_BATCH_BYTES // 65536 + 1  # chunks: more than a batch
+    task = make_task(user, status=Status.RUNNING, log=CHUNKS[:over])
     viewer = stream.Follower(task.pk, 0)
     _, more, _ = viewer.step()
     assert more  # a full batch: behind
-    write_log(task, CHUNKS[5:6])
+    write_log(task, CHUNKS[over : over + 1])
     Task.objects.filter(pk=task.pk).update(status=Status.SUCCESS)
     live.notify(task.pk)
     _, more, ended = viewer.step()  # up to what the older row said was written
@@ -134,3 +136,67 @@ def test_viewers_share_a_row_read_until_the_run_writes_again(user, monkeypatch):
     with CaptureQueriesContext(connection) as queries:
         stream.Follower(task.pk, 0).step()
     assert [q for q in queries.captured_queries if "tasks_task" in q["sql"].lower()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_viewers_asking_for_the_row_while_it_is_read_wait_for_that_read(user, monkeypatch):
+    """All the viewers of a run wake on the same write: one row read, not one each."""
+    rows = stream_batches.SharedRows()
+    reads = []
+    drawn = stream_batches.task_state
+
+    def slow_state(task):
+        reads.append(task.pk)
+        time.sleep(0.3)  # the others ask meanwhile
+        return drawn(task)
+
+    monkeypatch.setattr(stream_batches, "task_state", slow_state)
+    task = make_task(user, status=Status.RUNNING)
+    got = []
+
+    def view():
+        try:
+            got.append(rows.read(task.pk, 7))
+        finally:
+            connection.close()  # this thread's own connection
+
+    first = threading.Thread(target=view)
+    first.start()
+    wait_for(lambda: reads, message="the first read")
+    others = [threading.Thread(target=view) for _ in range(9)]
+    for thread in others:
+        thread.start()
+    for thread in [first, *others]:
+        thread.join(5)
+    assert reads == [task.pk]
+    assert len(got) == 10
+    assert all(row is got[0][0] and state is got[0][1] for row, state in got)
+    assert got[0][0].pk == task.pk
+
+
+def test_a_viewer_given_an_empty_shared_read_reads_for_itself(monkeypatch):
+    """The read it waited for may have begun before this viewer read the row, which
+    says more was written: an empty batch from it would have this viewer wait for news
+    after the run's last write (OWN_RUN_TIMEOUT, 5 s)."""
+    written = threading.Event()
+    started = threading.Event()
+
+    def read(task_id, offset, limit):
+        if not written.is_set():
+            started.set()
+            time.sleep(0.3)  # the output and the row are written meanwhile
+            return logs.LogSlice(offset, offset, [])
+        return logs.LogSlice(offset, offset + 9, [logs.Part(offset, "out", "new line\n", 1)])
+
+    monkeypatch.setattr(stream_batches.logs, "read", read)
+    shared = stream_batches.SharedBatches()
+    first = threading.Thread(target=lambda: shared.read("run", 0))
+    first.start()
+    assert started.wait(5)
+    got = []
+    second = threading.Thread(target=lambda: got.append(shared.read("run", 0)))
+    second.start()
+    written.set()  # before the second viewer's batch read, after the first one began
+    first.join(5)
+    second.join(5)
+    assert [batch.data["parts"] for batch in got] == [[["out", "new line\n"]]]
