@@ -25,7 +25,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
-from tasks import live
+from tasks import live, viewer_priority
 from tasks.history import log_styles, logs
 from tasks.models import LogChunk
 from tasks.services.engine import this_worker
@@ -210,18 +210,20 @@ class EventStream:
         return min(self.follower.wait_timeout(), KEEPALIVE)
 
 
-def events_sync(stream):
-    """For WSGI servers: blocks this request's thread between reads."""
+def events_sync(stream, thread_per_request=False):
+    """For WSGI servers: blocks this request's thread between reads. The thread yields
+    the processors to the runs meanwhile (tasks/viewer_priority.py)."""
     yield stream.opening()
-    while not stream.ended:
-        seen = live.version(stream.task_id)
-        data, wait = stream.read()
-        if data:
-            yield data
-        if pause := stream.follower.pause:
-            time.sleep(pause)
-        elif wait:
-            live.wait(stream.task_id, seen, stream.timeout)
+    with viewer_priority.behind_the_runs(thread_per_request):
+        while not stream.ended:
+            seen = live.version(stream.task_id)
+            data, wait = stream.read()
+            if data:
+                yield data
+            if pause := stream.follower.pause:
+                time.sleep(pause)
+            elif wait:
+                live.wait(stream.task_id, seen, stream.timeout)
 
 
 async def events_async(stream):
@@ -316,7 +318,11 @@ def task_events(request, pk):
     # An ASGI server needs an async iterator to stream (Django would collect a sync one
     # into a list first); a WSGI server needs a sync one.
     asgi = isinstance(request, ASGIRequest)
-    content = events_async(stream) if asgi else events_sync(stream)
+    if asgi:
+        content = events_async(stream)
+    else:
+        per_request = bool(request.META.get(viewer_priority.THREAD_PER_REQUEST))
+        content = events_sync(stream, per_request)
     response = StreamingHttpResponse(content, content_type="text/event-stream; charset=utf-8")
     response["Cache-Control"] = "no-cache, no-transform"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once

@@ -10,6 +10,8 @@ cleanly. This app comes before Django's and WhiteNoise's in INSTALLED_APPS, so p
   accepts): a burst beyond that waits in the backlog instead of taking more connections
   than PostgreSQL allows (100 by default), which failed requests with a 500 and could
   leave the engine without a connection for a run's log.
+- Its threads, one per request, say so in the WSGI environ: a live stream lowers its
+  thread's CPU priority below the runs' (tasks/viewer_priority.py).
 - SIGINT (Ctrl-C) or SIGTERM stops it gracefully: the engine interrupts the runs going
   (SIGTERM to each run's tree, the grace period, SIGKILL), records them as interrupted,
   and the server exits; a second Ctrl-C exits at once, leaving what is left to recovery.
@@ -39,6 +41,8 @@ from whitenoise.runserver_nostatic.management.commands.runserver import (
     Command as RunserverCommand,
 )
 
+from tasks.viewer_priority import THREAD_PER_REQUEST
+
 BACKLOG = 1024  # the kernel caps it at net.core.somaxconn (4096 on current Linux)
 RELOAD = 3  # the server's exit status when the autoreloader asks for a restart
 
@@ -58,6 +62,12 @@ class BurstWSGIServer(WSGIServer):
         bound = settings.EXECUTOR_SERVE_THREADS
         self.slots = threading.BoundedSemaphore(bound) if bound else None
         super().__init__(*args, **kwargs)
+
+    def setup_environ(self):
+        super().setup_environ()
+        # Each request has a thread of its own (ThreadingMixIn), which ends with it: a
+        # live stream may lower its priority for good (tasks/viewer_priority.py).
+        self.base_environ[THREAD_PER_REQUEST] = True
 
     def verify_request(self, request, client_address):
         if self.slots is not None:
