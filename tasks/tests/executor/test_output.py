@@ -75,7 +75,9 @@ def test_output_streams_live_without_pythonunbuffered_in_the_servers_environment
 def test_a_partial_line_is_shown_before_its_newline_arrives(engine, user):
     task = services.execute(user, "partial", {}, [])
     wait_for(lambda: "working..." in logs.read(task.pk).text, timeout=5, message="partial line")
-    assert Task.objects.get(pk=task.pk).status == Status.RUNNING
+    row = Task.objects.get(pk=task.pk)
+    chunks = list(LogChunk.objects.filter(task=task).values_list("offset", "data", "at"))
+    assert row.status == Status.RUNNING, (row.started_at, row.completed_at, chunks)
     done = wait_finished(task.pk)
     assert logs.read(done.pk).text == "working... done\n"
 

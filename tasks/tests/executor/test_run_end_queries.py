@@ -60,7 +60,9 @@ def test_two_runs_in_one_hour_add_up_in_one_row_of_each_grain(inline, user):
         assert (row.runs, row.started, row.timed) == (2, 2, 2)
         assert row.duration_seconds == pytest.approx(sum(t.duration.total_seconds() for t in runs))
         assert row.log_bytes == sum(t.log_bytes for t in runs) > 0
-        assert row.peak_memory_kb == max(t.peak_memory_kb for t in runs) > 0
+        # A run too short for a sample, whose wait4 figure is the server's, has none.
+        peaks = [t.peak_memory_kb for t in runs if t.peak_memory_kb is not None]
+        assert row.peak_memory_kb == (max(peaks) if peaks else None)
 
 
 def test_an_exception_line_is_written_and_found_by_search(inline, user):
