@@ -26,9 +26,11 @@ QUEUE_LIMIT = 8 << 20
 # What one take() hands over, at most (and at least one read): each write to the database
 # stays about that size however long the queue, and so does the memory it takes.
 TAKE_BYTES = 1 << 20
-# After a read, the next waits this long: a script writing line by line (stderr is
-# line-buffered) would otherwise cost a wake-up, a read and a lock per line. Output after
-# a quiet spell is still read at once; the 1 MiB pipe holds far more than this time's.
+# A read that comes within this long of the one before (output is flowing) is followed
+# by a pause this long: a script writing line by line (stderr is line-buffered) would
+# otherwise cost a wake-up, a read and a lock per line. Output after a quiet spell, and a
+# pipe's end, are read at once (a short run's last line and its exit wait for nothing);
+# the 1 MiB pipe holds far more than this time's output.
 READ_PAUSE = 0.005
 
 
@@ -92,7 +94,9 @@ class PipeReader:
                 selector.register(fd, selectors.EVENT_READ, stream)
             selector.register(self._stop_r, selectors.EVENT_READ, None)
             open_pipes = len(self._pipes)
+            read_at = float("-inf")  # when the last data came
             while open_pipes and not self._stopped:
+                came = False
                 for key, _ in selector.select():
                     if key.data is None:
                         return
@@ -102,9 +106,14 @@ class PipeReader:
                     if not data:
                         selector.unregister(key.fd)
                         open_pipes -= 1
+                    came = came or bool(data)
                     if not self._put(key.data, data):
                         return
-                time.sleep(READ_PAUSE)
+                if came:
+                    now = time.monotonic()
+                    if now - read_at < READ_PAUSE:
+                        time.sleep(READ_PAUSE)
+                    read_at = now
 
     def _put(self, stream: str, data: bytes) -> bool:
         """Queue what was read, once there is room; False when stopped meanwhile."""
