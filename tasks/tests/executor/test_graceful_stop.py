@@ -46,7 +46,9 @@ def start_runs(server, user, tmp_path):
     return running, pending, read_pids(pidfile)
 
 
-KINDS = ["runserver", "serve", "serve-noreload", "gunicorn", "uvicorn"]
+# "serve" with its reloader is runserver's Command under another name (serve.py): its
+# stops are runserver's; without the reloader it is the one kind of its own.
+KINDS = ["runserver", "serve-noreload", "gunicorn", "uvicorn"]
 STOPS = [(kind, how) for how in ("interrupt", "terminate") for kind in KINDS]
 # runserver's server gets SIGTERM from the service manager and from its reloader.
 STOPS.append(("runserver", "terminate_group"))
