@@ -61,6 +61,25 @@ class _Reading:
         self.result = None
 
 
+class _InFlight:
+    """The reads going on, by key: the first asker of a key reads, and the others that
+    ask meanwhile wait for its result. Its methods are called under the owner's lock."""
+
+    def __init__(self):
+        self._reading = {}
+
+    def join(self, key):
+        """(the _Reading of `key`, whether the caller is the one to read it)."""
+        reading = self._reading.get(key)
+        if reading is not None:
+            return reading, False
+        reading = self._reading[key] = _Reading()
+        return reading, True
+
+    def end(self, key):
+        del self._reading[key]
+
+
 class SharedBatches:
     """The batches this process's viewers read lately, by (run, position): a viewer
     where another one has been gets that one's read and encoding instead of its own.
@@ -81,7 +100,7 @@ class SharedBatches:
         self._batches = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
-        self._reading = {}  # key -> _Reading: batches being read now, by their first asker
+        self._in_flight = _InFlight()  # batches being read now, by their first asker
 
     def read(self, task_id, position, lines=False):
         key = (task_id, position, lines)
@@ -91,10 +110,7 @@ class SharedBatches:
                 batch.used_at = time.monotonic()
                 self._batches.move_to_end(key)
                 return batch
-            reading = self._reading.get(key)
-            first = reading is None
-            if first:
-                reading = self._reading[key] = _Reading()
+            reading, first = self._in_flight.join(key)
         if not first:
             # Another viewer is reading this very batch (fifty viewers at the live end
             # wake together): its read and encoding, not fifty of each.
@@ -111,7 +127,7 @@ class SharedBatches:
             reading.result = batch
         finally:
             with self._lock:
-                del self._reading[key]
+                self._in_flight.end(key)
                 if reading.result is not None and reading.result.data["parts"]:
                     self._batches[key] = reading.result
                     self._bytes += reading.result.memory
@@ -153,7 +169,7 @@ class SharedRows:
     def __init__(self):
         self._rows = {}  # task id -> (version, read at, task or None, state or None)
         self._lock = threading.Lock()
-        self._reading = {}  # (task id, version) -> _Reading: rows being read now
+        self._in_flight = _InFlight()  # (task id, version): rows being read now
 
     def read(self, task_id, version):
         """(the run's row with the state fields, its state), or (None, None): deleted.
@@ -167,10 +183,7 @@ class SharedRows:
             row = self._rows.get(task_id)
             if row is not None and row[0] == version and now - row[1] < ROW_SHARED_FOR:
                 return row[2], row[3]
-            reading = self._reading.get(key)
-            first = reading is None
-            if first:
-                reading = self._reading[key] = _Reading()
+            reading, first = self._in_flight.join(key)
         if not first:
             reading.done.wait()
             if reading.result is not None:  # here: the (task, state) it read
@@ -180,7 +193,7 @@ class SharedRows:
             reading.result = self._read(task_id, version, now)
         finally:
             with self._lock:
-                del self._reading[key]
+                self._in_flight.end(key)
             reading.done.set()
         return reading.result
 
