@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from tasks import access, secret_params
-from tasks.catalog import RequestInvalid, get_catalog, interpreter_version, script_sha256
+from tasks.catalog import RequestInvalid, get_catalog, what_ran
 from tasks.executor.backends import Backend, get_backend
 from tasks.history import audit, filters, purging
 from tasks.models import Task, Trigger
@@ -228,10 +228,7 @@ def _prepared(
         id=uuid.uuid4(),
         script=entry.key,
         script_path=entry.relative_path,
-        script_sha256=script_sha256(entry.path),
-        interpreter=entry.interpreter,
-        interpreter_version=interpreter_version(entry.interpreter),
-        argv=entry.argv(script_args),
+        **what_ran(entry, script_args),
         script_args=script_args,
         args=args,
         params=params,
